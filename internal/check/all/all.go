@@ -1,0 +1,11 @@
+// Package all registers every check package with the catalogue and engine.
+package all
+
+import (
+	// Each package registers its checks in init.
+	_ "github.com/kubeward/kubeward/internal/check/namespace"
+	_ "github.com/kubeward/kubeward/internal/check/pss"
+	_ "github.com/kubeward/kubeward/internal/check/rbac"
+	_ "github.com/kubeward/kubeward/internal/check/secrets"
+	_ "github.com/kubeward/kubeward/internal/check/workload"
+)

@@ -1,0 +1,356 @@
+// Package check runs the catalogue's checks over inventory objects. Rules
+// are small functions registered by the packages under internal/check/...;
+// the engine evaluates each object once as it streams in, keeps a compact
+// index for cross-object rules, applies exceptions and produces results.
+package check
+
+import (
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kubeward/kubeward/internal/catalog"
+	"github.com/kubeward/kubeward/internal/config"
+	"github.com/kubeward/kubeward/internal/inventory"
+	"github.com/kubeward/kubeward/internal/result"
+)
+
+// Target is one object under evaluation, with its pod template resolved once.
+type Target struct {
+	*inventory.Object
+	// Workload is the pod template, or nil when the object has none.
+	Workload *inventory.Workload
+}
+
+// Rule evaluates single objects and reports for the IDs it owns. An owned ID
+// the rule reports nothing for is a PASS for that object.
+type Rule struct {
+	IDs     []string
+	Applies func(*Target) bool
+	Run     func(*Env, *Target, *Emitter)
+}
+
+// PolicyRule evaluates the whole scanned set once, through the Index.
+type PolicyRule struct {
+	IDs []string
+	Run func(*Env, *Index, *Emitter)
+}
+
+var (
+	rules        []*Rule
+	policyRules  []*PolicyRule
+	registryLock sync.Mutex
+)
+
+// Register adds object rules; packages call it from init.
+func Register(rs ...*Rule) {
+	registryLock.Lock()
+	defer registryLock.Unlock()
+	rules = append(rules, rs...)
+}
+
+// RegisterPolicy adds cross-object rules; packages call it from init.
+func RegisterPolicy(rs ...*PolicyRule) {
+	registryLock.Lock()
+	defer registryLock.Unlock()
+	policyRules = append(policyRules, rs...)
+}
+
+// Env is what rules may read besides the object.
+type Env struct {
+	Config *config.Config
+	// Now is the time exceptions expire against.
+	Now time.Time
+}
+
+// IsSystemNamespace reports whether ns is one of the configured system namespaces.
+func (env *Env) IsSystemNamespace(ns string) bool {
+	for _, s := range env.Config.SystemNamespaces {
+		if s == ns {
+			return true
+		}
+	}
+	return false
+}
+
+// Options configure an Engine.
+type Options struct {
+	Config *config.Config
+	// KeepPasses lists PASS results individually; otherwise they are counted.
+	KeepPasses bool
+	// Now defaults to time.Now.
+	Now time.Time
+	// Only restricts evaluation to these check IDs when not empty.
+	Only map[string]bool
+}
+
+// Engine evaluates objects. Observe is safe for concurrent use.
+type Engine struct {
+	env        Env
+	keepPasses bool
+	only       map[string]bool
+
+	mu      sync.Mutex
+	results []result.Result
+	passes  map[string]int
+	index   *Index
+}
+
+// New returns an engine.
+func New(opts Options) *Engine {
+	cfg := opts.Config
+	if cfg == nil {
+		cfg = config.Default()
+	}
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	return &Engine{
+		env:        Env{Config: cfg, Now: now},
+		keepPasses: opts.KeepPasses,
+		only:       opts.Only,
+		passes:     map[string]int{},
+		index:      newIndex(),
+	}
+}
+
+// Observe evaluates one object with every object rule and records what the
+// cross-object rules need. The object's Locate is not used after it returns.
+func (e *Engine) Observe(o *inventory.Object) {
+	t := &Target{Object: o}
+	if w, ok := o.Workload(); ok {
+		t.Workload = w
+	}
+	em := &Emitter{engine: e, obj: o}
+	var passed []string
+	for _, r := range rules {
+		if r.Applies != nil && !r.Applies(t) {
+			continue
+		}
+		em.flagged = em.flagged[:0]
+		r.Run(&e.env, t, em)
+		for _, id := range r.IDs {
+			if e.only != nil && !e.only[id] {
+				continue
+			}
+			if !em.wasFlagged(id) {
+				passed = append(passed, id)
+			}
+		}
+	}
+	facts := e.index.facts(&e.env, t)
+
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.results = append(e.results, em.out...)
+	for _, id := range passed {
+		e.passes[id]++
+		if e.keepPasses {
+			e.results = append(e.results, result.Result{
+				ID: id, Status: result.Pass, Severity: severity(id),
+				Subject: o.Subject(), Location: o.Location(""),
+			})
+		}
+	}
+	e.index.add(facts)
+}
+
+// Report is the outcome of an evaluation.
+type Report struct {
+	Results []result.Result
+	// Passed counts PASS verdicts by check ID (listed in Results only with KeepPasses).
+	Passed map[string]int
+	// Objects is the number of objects evaluated.
+	Objects int
+}
+
+// Counts tallies results by status, PASS verdicts included.
+func (r *Report) Counts() map[result.Status]int {
+	c := map[result.Status]int{}
+	for i := range r.Results {
+		if r.Results[i].Status != result.Pass {
+			c[r.Results[i].Status]++
+		}
+	}
+	for _, n := range r.Passed {
+		c[result.Pass] += n
+	}
+	return c
+}
+
+// Finish runs the cross-object rules and returns the sorted results.
+func (e *Engine) Finish() *Report {
+	em := &Emitter{engine: e}
+	for _, r := range policyRules {
+		r.Run(&e.env, e.index, em)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.results = append(e.results, em.out...)
+	for id, n := range em.passes {
+		e.passes[id] += n
+	}
+	result.Sort(e.results)
+	return &Report{Results: e.results, Passed: e.passes, Objects: e.index.objects}
+}
+
+func severity(id string) catalog.Severity {
+	if ent := catalog.Get(id); ent != nil {
+		return ent.Severity
+	}
+	return catalog.SeverityMedium
+}
+
+// Finding is what a rule reports.
+type Finding struct {
+	ID     string
+	Status result.Status
+	// Object is the subject; Subject overrides it when the subject is not an
+	// object of the scan (a namespace only referred to, the configuration).
+	Object    *inventory.Object
+	Subject   *result.Subject
+	Container string
+	// Path is the offending field inside Object; Location overrides the
+	// location resolved from it.
+	Path     string
+	Location *result.Location
+	Message  catalog.Text
+	Evidence string
+}
+
+// Emitter collects a rule's findings.
+type Emitter struct {
+	engine  *Engine
+	obj     *inventory.Object
+	out     []result.Result
+	flagged []string
+	passes  map[string]int
+}
+
+func (em *Emitter) wasFlagged(id string) bool {
+	for _, f := range em.flagged {
+		if f == id {
+			return true
+		}
+	}
+	return false
+}
+
+// Fail reports a failure on the object being evaluated.
+func (em *Emitter) Fail(id, container, path string, msg catalog.Text, evidence string) {
+	em.Add(Finding{ID: id, Status: result.Fail, Container: container, Path: path, Message: msg, Evidence: evidence})
+}
+
+// Warn reports something a person must judge.
+func (em *Emitter) Warn(id, container, path string, msg catalog.Text, evidence string) {
+	em.Add(Finding{ID: id, Status: result.Warn, Container: container, Path: path, Message: msg, Evidence: evidence})
+}
+
+// NotApplicable reports that the check does not apply to the object, and why.
+func (em *Emitter) NotApplicable(id string, why catalog.Text) {
+	em.Add(Finding{ID: id, Status: result.NotApplicable, Message: why})
+}
+
+// Skip marks the check as not evaluated for the object without listing it
+// (no PASS is counted).
+func (em *Emitter) Skip(id string) { em.flagged = append(em.flagged, id) }
+
+// Pass counts a PASS from a policy rule (object rules pass implicitly).
+func (em *Emitter) Pass(f Finding) {
+	f.Status = result.Pass
+	if em.engine.keepPasses {
+		em.Add(f)
+		return
+	}
+	if em.passes == nil {
+		em.passes = map[string]int{}
+	}
+	em.passes[f.ID]++
+}
+
+// Add records a finding.
+func (em *Emitter) Add(f Finding) {
+	e := em.engine
+	if e.only != nil && !e.only[f.ID] {
+		return
+	}
+	o := f.Object
+	if o == nil {
+		o = em.obj
+	}
+	r := result.Result{ID: f.ID, Status: f.Status, Severity: severity(f.ID), Message: f.Message, Evidence: f.Evidence}
+	switch {
+	case f.Subject != nil:
+		r.Subject = *f.Subject
+	case o != nil:
+		r.Subject = o.Subject()
+	}
+	r.Subject.Container = f.Container
+	switch {
+	case f.Location != nil:
+		r.Location = f.Location
+	case o != nil:
+		r.Location = o.Location(f.Path)
+	}
+	if r.Status == result.Fail || r.Status == result.Warn {
+		var ann map[string]string
+		if o != nil {
+			ann = o.Annotations
+		}
+		applyException(&e.env, &r, ann)
+	}
+	em.out = append(em.out, r)
+	em.flagged = append(em.flagged, f.ID)
+}
+
+// Annotations that grant an exception on an object.
+const (
+	IgnoreAnnotation       = "kubeward.io/ignore"
+	IgnoreReasonAnnotation = "kubeward.io/ignore-reason"
+)
+
+func applyException(env *Env, r *result.Result, ann map[string]string) {
+	if ids, ok := ann[IgnoreAnnotation]; ok {
+		for _, id := range strings.Split(ids, ",") {
+			id = strings.TrimSpace(id)
+			if id != r.ID && id != "*" {
+				continue
+			}
+			reason := strings.TrimSpace(ann[IgnoreReasonAnnotation])
+			if reason == "" {
+				r.Exception = &result.Exception{Source: "annotation " + IgnoreAnnotation, Reason: "not applied: annotation " + IgnoreReasonAnnotation + " is missing"}
+				break
+			}
+			r.Status = result.Ignored
+			r.Exception = &result.Exception{Source: "annotation " + IgnoreAnnotation, Reason: reason}
+			return
+		}
+	}
+	for i := range env.Config.Ignore {
+		ig := &env.Config.Ignore[i]
+		if !ig.Matches(r.ID, r.Subject.Kind, r.Subject.Namespace, r.Subject.Name) {
+			continue
+		}
+		exc := &result.Exception{Source: "config", Reason: ig.Reason, Expires: ig.Expires}
+		if exp := ig.Expiry(); !exp.IsZero() && !env.Now.Before(exp) {
+			exc.Expired = true
+			r.Exception = exc
+			continue
+		}
+		r.Status = result.Ignored
+		r.Exception = exc
+		return
+	}
+}
+
+// SortedIDs returns the keys of a count map in order.
+func SortedIDs(m map[string]int) []string {
+	ids := make([]string, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}

@@ -1,0 +1,270 @@
+// Package rbac analyses Roles, ClusterRoles and their bindings for the
+// permissions that lead to cluster takeover or data exposure. IDs: KW-RBAC-*.
+package rbac
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+
+	"github.com/kubeward/kubeward/internal/catalog"
+	"github.com/kubeward/kubeward/internal/check"
+)
+
+const (
+	Wildcard         = "KW-RBAC-001"
+	ReadSecrets      = "KW-RBAC-002"
+	ExecAttach       = "KW-RBAC-003"
+	EscalateBind     = "KW-RBAC-004"
+	CreateWorkloads  = "KW-RBAC-005"
+	NodesProxy       = "KW-RBAC-006"
+	TokenRequest     = "KW-RBAC-007"
+	ApproveCSR       = "KW-RBAC-008"
+	WebhookWrite     = "KW-RBAC-009"
+	ClusterAdmin     = "KW-RBAC-010"
+	AnonymousBinding = "KW-RBAC-011"
+	DefaultSABinding = "KW-RBAC-012"
+)
+
+// Permission is one dangerous ability: any of the verbs on any of the resources.
+type Permission struct {
+	ID        string
+	Group     string
+	Resources []string
+	Verbs     []string
+	Title     catalog.Text
+	Fix       catalog.Text
+	Severity  catalog.Severity
+	Refs      []string
+	What      catalog.Text // used in messages
+}
+
+var workloadResources = []struct{ group, resource string }{
+	{"", "pods"}, {"", "replicationcontrollers"}, {"apps", "deployments"}, {"apps", "statefulsets"},
+	{"apps", "daemonsets"}, {"apps", "replicasets"}, {"batch", "jobs"}, {"batch", "cronjobs"},
+}
+
+// Permissions are the risky abilities checked in every role.
+var Permissions = []Permission{
+	{ID: ReadSecrets, Group: "", Resources: []string{"secrets"}, Verbs: []string{"get", "list", "watch"}, Severity: catalog.SeverityHigh,
+		Title: catalog.Text{EN: "Role can read Secrets", ZH: "角色可以读取 Secret"},
+		Fix:   catalog.Text{EN: "Grant get on named Secrets only (resourceNames), never list or watch on all Secrets.", ZH: "仅对指定名称的 Secret 授予 get（resourceNames），不要对全部 Secret 授予 list 或 watch。"},
+		Refs:  []string{"CIS Kubernetes 5.1.2"}, What: catalog.Text{EN: "read Secrets", ZH: "读取 Secret"}},
+	{ID: ExecAttach, Group: "", Resources: []string{"pods/exec", "pods/attach"}, Verbs: []string{"create", "get"}, Severity: catalog.SeverityHigh,
+		Title: catalog.Text{EN: "Role can exec or attach into pods", ZH: "角色可以 exec 或 attach 进入 Pod"},
+		Fix:   catalog.Text{EN: "Remove pods/exec and pods/attach; grant them only to break-glass administrators.", ZH: "删除 pods/exec 与 pods/attach；仅授予紧急管理员。"},
+		Refs:  []string{"CIS Kubernetes 5.1.13 (related)"}, What: catalog.Text{EN: "run commands in pods", ZH: "在 Pod 中执行命令"}},
+	{ID: NodesProxy, Group: "", Resources: []string{"nodes/proxy"}, Verbs: []string{"get", "create", "*"}, Severity: catalog.SeverityHigh,
+		Title: catalog.Text{EN: "Role can use nodes/proxy (kubelet API)", ZH: "角色可以使用 nodes/proxy（kubelet API）"},
+		Fix:   catalog.Text{EN: "Remove nodes/proxy: it reaches the kubelet API and bypasses admission and audit.", ZH: "删除 nodes/proxy：它可以访问 kubelet API，绕过准入控制与审计。"},
+		Refs:  []string{"CIS Kubernetes 5.1.10"}, What: catalog.Text{EN: "reach the kubelet API through nodes/proxy", ZH: "通过 nodes/proxy 访问 kubelet API"}},
+	{ID: TokenRequest, Group: "", Resources: []string{"serviceaccounts/token"}, Verbs: []string{"create"}, Severity: catalog.SeverityHigh,
+		Title: catalog.Text{EN: "Role can mint service account tokens", ZH: "角色可以签发服务账号令牌"},
+		Fix:   catalog.Text{EN: "Remove create on serviceaccounts/token.", ZH: "删除对 serviceaccounts/token 的 create 权限。"},
+		Refs:  []string{"CIS Kubernetes 5.1.12 (related)"}, What: catalog.Text{EN: "create tokens for any service account", ZH: "为任意服务账号创建令牌"}},
+	{ID: ApproveCSR, Group: "certificates.k8s.io", Resources: []string{"certificatesigningrequests/approval"}, Verbs: []string{"update", "patch"}, Severity: catalog.SeverityHigh,
+		Title: catalog.Text{EN: "Role can approve certificate signing requests", ZH: "角色可以批准证书签名请求"},
+		Fix:   catalog.Text{EN: "Remove update on certificatesigningrequests/approval.", ZH: "删除对 certificatesigningrequests/approval 的 update 权限。"},
+		Refs:  []string{"CIS Kubernetes 5.1.11"}, What: catalog.Text{EN: "approve certificate signing requests", ZH: "批准证书签名请求"}},
+	{ID: WebhookWrite, Group: "admissionregistration.k8s.io", Resources: []string{"validatingwebhookconfigurations", "mutatingwebhookconfigurations"}, Verbs: []string{"create", "update", "patch", "delete", "deletecollection"}, Severity: catalog.SeverityHigh,
+		Title: catalog.Text{EN: "Role can change admission webhooks", ZH: "角色可以修改准入 Webhook"},
+		Fix:   catalog.Text{EN: "Remove write verbs on validating and mutating webhook configurations.", ZH: "删除对 validating/mutating webhook 配置的写权限。"},
+		Refs:  []string{"CIS Kubernetes 5.1.12"}, What: catalog.Text{EN: "change admission webhooks", ZH: "修改准入 Webhook"}},
+}
+
+func init() {
+	scope := []string{"manifest", "cluster", "admission"}
+	catalog.Register(
+		&catalog.Entry{ID: Wildcard, Item: "4.3", Severity: catalog.SeverityHigh, Scope: scope,
+			Title:       catalog.Text{EN: "Role uses wildcards", ZH: "角色使用了通配符"},
+			Remediation: catalog.Text{EN: "List the API groups, resources and verbs explicitly instead of *.", ZH: "显式列出 API 组、资源和动词，而不是使用 *。"},
+			References:  []string{"CIS Kubernetes 5.1.3"}},
+		&catalog.Entry{ID: EscalateBind, Item: "4.3", Severity: catalog.SeverityCritical, Scope: scope,
+			Title:       catalog.Text{EN: "Role can escalate, bind or impersonate", ZH: "角色可以 escalate、bind 或 impersonate"},
+			Remediation: catalog.Text{EN: "Remove escalate and bind on roles and impersonate on users, groups and service accounts.", ZH: "删除对角色的 escalate、bind 以及对用户、组和服务账号的 impersonate 权限。"},
+			References:  []string{"CIS Kubernetes 5.1.8"}},
+		&catalog.Entry{ID: CreateWorkloads, Item: "4.3", Severity: catalog.SeverityMedium, Scope: scope,
+			Title:       catalog.Text{EN: "Role can create pods or workloads", ZH: "角色可以创建 Pod 或工作负载"},
+			Remediation: catalog.Text{EN: "Grant workload creation only to deployment pipelines; any pod can mount any Secret and service account of its namespace.", ZH: "仅向部署流水线授予创建工作负载的权限；任何 Pod 都能挂载其命名空间中的任意 Secret 与服务账号。"},
+			References:  []string{"CIS Kubernetes 5.1.4"}},
+		&catalog.Entry{ID: ClusterAdmin, Item: "4.3", Severity: catalog.SeverityCritical, Scope: scope,
+			Title:       catalog.Text{EN: "Binding grants cluster-admin", ZH: "绑定授予了 cluster-admin"},
+			Remediation: catalog.Text{EN: "Bind a role with only the permissions needed; keep cluster-admin for break-glass use.", ZH: "绑定仅含所需权限的角色；cluster-admin 仅用于紧急情况。"},
+			References:  []string{"CIS Kubernetes 5.1.1"}},
+		&catalog.Entry{ID: AnonymousBinding, Item: "4.3", Severity: catalog.SeverityCritical, Scope: scope,
+			Title:       catalog.Text{EN: "Binding grants permissions to anonymous or unauthenticated users", ZH: "绑定向匿名或未认证用户授予了权限"},
+			Remediation: catalog.Text{EN: "Remove system:anonymous and system:unauthenticated from the binding's subjects.", ZH: "从绑定的主体中删除 system:anonymous 与 system:unauthenticated。"},
+			References:  []string{"CIS Kubernetes 5.1.1 (related)"}},
+		&catalog.Entry{ID: DefaultSABinding, Item: "4.2", Severity: catalog.SeverityMedium, Scope: scope,
+			Title:       catalog.Text{EN: "Binding grants permissions to a default service account", ZH: "绑定向 default 服务账号授予了权限"},
+			Remediation: catalog.Text{EN: "Bind a dedicated ServiceAccount of the application instead of default.", ZH: "改为绑定应用专用的 ServiceAccount，而不是 default。"},
+			References:  []string{"CIS Kubernetes 5.1.5"}},
+	)
+	ids := []string{Wildcard, EscalateBind, CreateWorkloads}
+	for _, p := range Permissions {
+		catalog.Register(&catalog.Entry{ID: p.ID, Item: "4.3", Severity: p.Severity, Scope: scope, Title: p.Title, Remediation: p.Fix, References: p.Refs})
+		ids = append(ids, p.ID)
+	}
+	check.Register(&check.Rule{IDs: ids, Applies: isRole, Run: checkRole})
+	check.Register(&check.Rule{IDs: []string{ClusterAdmin, AnonymousBinding, DefaultSABinding}, Applies: isBinding, Run: checkBinding})
+}
+
+func isRole(t *check.Target) bool {
+	switch t.Typed.(type) {
+	case *rbacv1.Role, *rbacv1.ClusterRole:
+		return true
+	}
+	return false
+}
+
+func isBinding(t *check.Target) bool {
+	switch t.Typed.(type) {
+	case *rbacv1.RoleBinding, *rbacv1.ClusterRoleBinding:
+		return true
+	}
+	return false
+}
+
+func has(list []string, v string) bool {
+	return slices.Contains(list, v) || slices.Contains(list, rbacv1.VerbAll)
+}
+
+// Allows reports whether a policy rule grants verb on group/resource (a
+// resource may carry a subresource: pods/exec), following the RBAC
+// authorizer's matching of "*" and "*/subresource".
+func Allows(r rbacv1.PolicyRule, group, resource, verb string) bool {
+	if len(r.NonResourceURLs) > 0 && len(r.Resources) == 0 {
+		return false
+	}
+	if !has(r.APIGroups, group) || !has(r.Verbs, verb) {
+		return false
+	}
+	for _, res := range r.Resources {
+		if res == rbacv1.ResourceAll || res == resource {
+			return true
+		}
+		if sub, ok := strings.CutPrefix(res, "*/"); ok {
+			if _, s, found := strings.Cut(resource, "/"); found && s == sub {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// AllowsAny reports the first of verbs allowed on any of resources.
+func AllowsAny(r rbacv1.PolicyRule, group string, resources, verbs []string) (string, bool) {
+	for _, res := range resources {
+		for _, v := range verbs {
+			if Allows(r, group, res, v) {
+				return v + " " + res, true
+			}
+		}
+	}
+	return "", false
+}
+
+func rulesOf(t *check.Target) []rbacv1.PolicyRule {
+	switch r := t.Typed.(type) {
+	case *rbacv1.Role:
+		return r.Rules
+	case *rbacv1.ClusterRole:
+		return r.Rules
+	}
+	return nil
+}
+
+func checkRole(_ *check.Env, t *check.Target, em *check.Emitter) {
+	rules := rulesOf(t)
+	seen := map[string]bool{}
+	flag := func(id string, i int, msg catalog.Text, evidence string) {
+		if seen[id] {
+			return
+		}
+		seen[id] = true
+		em.Fail(id, "", fmt.Sprintf("rules[%d]", i), msg, evidence)
+	}
+	for i, r := range rules {
+		if slices.Contains(r.Verbs, "*") || slices.Contains(r.Resources, "*") || slices.Contains(r.APIGroups, "*") {
+			flag(Wildcard, i, catalog.F("rule %d grants %s on %s in API groups %s", "规则 %d 在 API 组 %[4]s 中对 %[3]s 授予 %[2]s", i, strings.Join(r.Verbs, ","), strings.Join(r.Resources, ","), quoteGroups(r.APIGroups)),
+				fmt.Sprintf("apiGroups=%v resources=%v verbs=%v", r.APIGroups, r.Resources, r.Verbs))
+		}
+		for _, p := range Permissions {
+			if what, ok := AllowsAny(r, p.Group, p.Resources, p.Verbs); ok {
+				flag(p.ID, i, catalog.Text{
+					EN: fmt.Sprintf("rule %d lets subjects %s (%s)", i, p.What.EN, what),
+					ZH: fmt.Sprintf("规则 %d 允许主体%s（%s）", i, p.What.ZH, what),
+				}, what)
+			}
+		}
+		if what, ok := AllowsAny(r, "rbac.authorization.k8s.io", []string{"roles", "clusterroles"}, []string{"escalate", "bind"}); ok {
+			flag(EscalateBind, i, catalog.F("rule %d allows %s: granting permissions the subject does not hold", "规则 %d 允许 %s：可以授予自身不具备的权限", i, what), what)
+		} else if what, ok := AllowsAny(r, "", []string{"users", "groups", "serviceaccounts", "uids"}, []string{"impersonate"}); ok {
+			flag(EscalateBind, i, catalog.F("rule %d allows %s: acting as another identity", "规则 %d 允许 %s：可以冒充其他身份", i, what), what)
+		} else if what, ok := AllowsAny(r, "authentication.k8s.io", []string{"userextras/scopes", "uids"}, []string{"impersonate"}); ok {
+			flag(EscalateBind, i, catalog.F("rule %d allows %s", "规则 %d 允许 %s", i, what), what)
+		}
+		for _, w := range workloadResources {
+			if Allows(r, w.group, w.resource, "create") {
+				flag(CreateWorkloads, i, catalog.F("rule %d allows create %s", "规则 %d 允许创建 %s", i, w.resource), "create "+w.resource)
+				break
+			}
+		}
+	}
+}
+
+func quoteGroups(groups []string) string {
+	q := make([]string, len(groups))
+	for i, g := range groups {
+		if g == "" {
+			g = `""`
+		}
+		q[i] = g
+	}
+	return strings.Join(q, ",")
+}
+
+func checkBinding(_ *check.Env, t *check.Target, em *check.Emitter) {
+	var ref rbacv1.RoleRef
+	var subjects []rbacv1.Subject
+	ns := ""
+	switch b := t.Typed.(type) {
+	case *rbacv1.RoleBinding:
+		ref, subjects, ns = b.RoleRef, b.Subjects, b.Namespace
+	case *rbacv1.ClusterRoleBinding:
+		ref, subjects = b.RoleRef, b.Subjects
+	}
+	if ref.Kind == "ClusterRole" && ref.Name == "cluster-admin" {
+		em.Fail(ClusterAdmin, "", "roleRef.name", catalog.F("binds cluster-admin to %s", "将 cluster-admin 绑定到 %s", describe(subjects)), "roleRef=ClusterRole/cluster-admin")
+	}
+	for i, s := range subjects {
+		path := fmt.Sprintf("subjects[%d]", i)
+		switch {
+		case (s.Kind == rbacv1.UserKind && s.Name == "system:anonymous") || (s.Kind == rbacv1.GroupKind && s.Name == "system:unauthenticated"):
+			em.Fail(AnonymousBinding, "", path, catalog.F("grants %s/%s to %s %s", "将 %s/%s 授予 %s %s", ref.Kind, ref.Name, s.Kind, s.Name), s.Kind+" "+s.Name)
+		case s.Kind == rbacv1.ServiceAccountKind && s.Name == "default":
+			sns := s.Namespace
+			if sns == "" {
+				sns = ns
+			}
+			em.Fail(DefaultSABinding, "", path, catalog.F("grants %s/%s to the default service account of %s", "将 %s/%s 授予命名空间 %s 的 default 服务账号", ref.Kind, ref.Name, sns), "ServiceAccount "+sns+"/default")
+		}
+	}
+}
+
+func describe(subjects []rbacv1.Subject) string {
+	parts := make([]string, 0, len(subjects))
+	for _, s := range subjects {
+		if s.Namespace != "" {
+			parts = append(parts, s.Kind+" "+s.Namespace+"/"+s.Name)
+		} else {
+			parts = append(parts, s.Kind+" "+s.Name)
+		}
+	}
+	if len(parts) == 0 {
+		return "no subjects"
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,138 @@
+package secrets
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/kubeward/kubeward/internal/catalog"
+	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/result"
+)
+
+const (
+	LiteralInWorkload = "KW-SEC-001"
+	InConfigMap       = "KW-SEC-002"
+	SecretInManifest  = "KW-SEC-003"
+)
+
+func init() {
+	catalog.Register(
+		&catalog.Entry{ID: LiteralInWorkload, Item: "4.11", Severity: catalog.SeverityHigh, Scope: []string{"manifest", "cluster", "admission"},
+			Title:       catalog.Text{EN: "Secret written as a literal in a container's env or arguments", ZH: "机密以明文写在容器的环境变量或参数中"},
+			Remediation: catalog.Text{EN: "Move the value into a Secret (fed from an external secret store) and use env.valueFrom.secretKeyRef.", ZH: "将该值移入 Secret（由外部机密存储提供），并使用 env.valueFrom.secretKeyRef 引用。"},
+			References:  []string{"CIS Kubernetes 5.4.1", "OWASP Kubernetes Top 10 K08"}},
+		&catalog.Entry{ID: InConfigMap, Item: "4.11", Severity: catalog.SeverityHigh, Scope: []string{"manifest", "cluster", "admission"},
+			Title:       catalog.Text{EN: "Secret stored in a ConfigMap", ZH: "机密存放在 ConfigMap 中"},
+			Remediation: catalog.Text{EN: "Move the value into a Secret; ConfigMaps are not encrypted at rest and are readable more widely.", ZH: "将该值移入 Secret；ConfigMap 不会静态加密，且可读范围更广。"},
+			References:  []string{"CIS Kubernetes 5.4.1"}},
+		&catalog.Entry{ID: SecretInManifest, Item: "4.11", Severity: catalog.SeverityHigh, Scope: []string{"manifest"},
+			Title:       catalog.Text{EN: "Secret values sit in the scanned YAML", ZH: "扫描的 YAML 中包含 Secret 的值"},
+			Remediation: catalog.Text{EN: "Keep secret values out of files that get committed: use an external secret store (External Secrets Operator, Vault) or Sealed Secrets.", ZH: "不要将机密值写入会提交到 Git 的文件：使用外部机密存储（External Secrets Operator、Vault）或 Sealed Secrets。"},
+			References:  []string{"Kubernetes docs: Good practices for Kubernetes Secrets"}},
+	)
+	check.Register(
+		&check.Rule{IDs: []string{LiteralInWorkload}, Applies: func(t *check.Target) bool { return t.Workload != nil }, Run: checkWorkload},
+		&check.Rule{IDs: []string{InConfigMap}, Applies: isKind("ConfigMap"), Run: checkConfigMap},
+		&check.Rule{IDs: []string{SecretInManifest}, Applies: isKind("Secret"), Run: checkSecret},
+	)
+}
+
+func isKind(kind string) func(*check.Target) bool {
+	return func(t *check.Target) bool { return t.Kind == kind && t.Group == "" }
+}
+
+func report(em *check.Emitter, id, container, path, where string, v Verdict, value string) {
+	f := check.Finding{ID: id, Status: result.Fail, Container: container, Path: path,
+		Message:  catalog.F("%s looks like a secret: %s", "%s 疑似机密：%s", where, v.Why),
+		Evidence: where + " = " + Redact(value)}
+	if !v.Certain {
+		f.Status = result.Warn
+	}
+	em.Add(f)
+}
+
+func checkWorkload(_ *check.Env, t *check.Target, em *check.Emitter) {
+	for _, c := range t.Workload.Containers() {
+		for i, e := range c.Env {
+			if e.ValueFrom != nil || e.Value == "" {
+				continue
+			}
+			if v := Classify(e.Name, e.Value); v.Secret {
+				report(em, LiteralInWorkload, c.Name, fmt.Sprintf("%s.env[%d].value", c.Path, i), "env "+e.Name, v, e.Value)
+			}
+		}
+		scanArgs(em, c.Name, c.Path+".command", c.Command)
+		scanArgs(em, c.Name, c.Path+".args", c.Args)
+	}
+}
+
+// scanArgs flags --password=VALUE style arguments and the value after a bare
+// --password flag.
+func scanArgs(em *check.Emitter, container, path string, args []string) {
+	for i, a := range args {
+		if !strings.HasPrefix(a, "-") {
+			continue
+		}
+		flag, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !hasValue {
+			if i+1 >= len(args) || strings.HasPrefix(args[i+1], "-") {
+				continue
+			}
+			value = args[i+1]
+		}
+		if v := Classify(flag, value); v.Secret && v.Certain {
+			report(em, LiteralInWorkload, container, fmt.Sprintf("%s[%d]", path, i), "argument --"+flag, v, value)
+		}
+	}
+}
+
+func checkConfigMap(_ *check.Env, t *check.Target, em *check.Emitter) {
+	cm := t.Typed.(*corev1.ConfigMap)
+	keys := make([]string, 0, len(cm.Data))
+	for k := range cm.Data {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		val := cm.Data[k]
+		path := "data[" + k + "]"
+		if strings.Contains(val, "\n") {
+			if line, why, certain := ScanText(val); line > 0 {
+				report(em, InConfigMap, "", path, fmt.Sprintf("data %s (line %d of the value)", k, line), Verdict{Secret: true, Certain: certain, Why: why}, val)
+			}
+			continue
+		}
+		if v := Classify(k, val); v.Secret {
+			report(em, InConfigMap, "", path, "data "+k, v, val)
+		}
+	}
+}
+
+func checkSecret(_ *check.Env, t *check.Target, em *check.Emitter) {
+	s := t.Typed.(*corev1.Secret)
+	var keys []string
+	for k, v := range s.Data {
+		if len(v) > 0 {
+			keys = append(keys, k)
+		}
+	}
+	for k, v := range s.StringData {
+		if v != "" {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return
+	}
+	sort.Strings(keys)
+	path := "data"
+	if len(s.Data) == 0 {
+		path = "stringData"
+	}
+	em.Fail(SecretInManifest, "", path,
+		catalog.F("Secret carries %d value(s) in this file: %s", "Secret 在此文件中包含 %d 个值：%s", len(keys), strings.Join(keys, ", ")),
+		"keys: "+strings.Join(keys, ", ")+" (values redacted)")
+}

@@ -1,0 +1,77 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/kubeward/kubeward/internal/catalog"
+)
+
+// catalogEntry is how `kubeward checks -o json|yaml` shows an entry.
+type catalogEntry struct {
+	ID          string   `json:"id" yaml:"id"`
+	Severity    string   `json:"severity" yaml:"severity"`
+	Layer       int      `json:"layer" yaml:"layer"`
+	Item        string   `json:"item" yaml:"item"`
+	ItemTitle   string   `json:"itemTitle" yaml:"itemTitle"`
+	Title       string   `json:"title" yaml:"title"`
+	Remediation string   `json:"remediation" yaml:"remediation"`
+	References  []string `json:"references" yaml:"references"`
+	Scope       []string `json:"scope" yaml:"scope"`
+}
+
+func catalogEntries(lang string) []catalogEntry {
+	var out []catalogEntry
+	for _, e := range catalog.All() {
+		it := catalog.ItemByID(e.Item)
+		out = append(out, catalogEntry{
+			ID: e.ID, Severity: e.Severity.String(), Layer: int(it.Layer), Item: e.Item, ItemTitle: it.Title.In(lang),
+			Title: e.Title.In(lang), Remediation: e.Remediation.In(lang), References: e.References, Scope: e.Scope,
+		})
+	}
+	return out
+}
+
+func newChecksCommand(g *globalOptions) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "checks",
+		Short: "List the check catalogue",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if g.lang != "en" && g.lang != "zh" {
+				return usageError("unknown language %q (want en or zh)", g.lang)
+			}
+			entries := catalogEntries(g.lang)
+			w := cmd.OutOrStdout()
+			switch format {
+			case "json":
+				enc := json.NewEncoder(w)
+				enc.SetIndent("", "  ")
+				return enc.Encode(entries)
+			case "yaml":
+				enc := yaml.NewEncoder(w)
+				enc.SetIndent(2)
+				return enc.Encode(entries)
+			case "markdown":
+				return writeCatalogMarkdown(w, entries, g.lang)
+			case "table", "text":
+				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tSEVERITY\tITEM\tTITLE\tREFERENCES")
+				for _, e := range entries {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.ID, e.Severity, e.Item, e.Title, strings.Join(e.References, "; "))
+				}
+				return tw.Flush()
+			}
+			return usageError("unknown format %q for checks (want table, json, yaml or markdown)", format)
+		},
+	}
+	// -o on this command selects a catalogue format, not a report format.
+	cmd.Flags().StringVarP(&format, "output", "o", "table", "table, json, yaml or markdown")
+	return cmd
+}

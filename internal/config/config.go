@@ -1,0 +1,137 @@
+// Package config reads kubeward's configuration file: trusted registries,
+// allowed capabilities and exceptions.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the configuration file's content.
+type Config struct {
+	// TrustedRegistries are registry hosts (optionally with a path prefix)
+	// images may come from, e.g. registry.bank.internal or ghcr.io/acme.
+	TrustedRegistries []string `yaml:"trustedRegistries"`
+	// AllowedCapabilities may be added to containers (default NET_BIND_SERVICE).
+	AllowedCapabilities []string `yaml:"allowedCapabilities"`
+	// SystemNamespaces are exempt from per-namespace tenant policy
+	// (quota, limits, Pod Security labels); default kube-system, kube-public, kube-node-lease.
+	SystemNamespaces []string `yaml:"systemNamespaces"`
+	// Ignore lists exceptions: findings they cover are reported as IGNORED.
+	Ignore []Ignore `yaml:"ignore"`
+}
+
+// Ignore is one exception.
+type Ignore struct {
+	// ID is a check ID or a glob of IDs (KW-RBAC-*).
+	ID string `yaml:"id"`
+	// Subject is a glob over "namespace/name" (or "name" for cluster-scoped
+	// objects); empty matches every subject.
+	Subject string `yaml:"subject"`
+	// Kind optionally restricts the exception to one kind.
+	Kind   string `yaml:"kind"`
+	Reason string `yaml:"reason"`
+	// Expires is a date (YYYY-MM-DD); from that day the exception stops applying.
+	Expires string `yaml:"expires"`
+
+	expiry time.Time
+}
+
+// Expiry is the first day the exception no longer applies (zero: never).
+func (ig *Ignore) Expiry() time.Time { return ig.expiry }
+
+// Matches reports whether the exception covers check id on subject.
+func (ig *Ignore) Matches(id, kind, namespace, name string) bool {
+	if ok, _ := path.Match(ig.ID, id); !ok {
+		return false
+	}
+	if ig.Kind != "" && !strings.EqualFold(ig.Kind, kind) {
+		return false
+	}
+	if ig.Subject == "" {
+		return true
+	}
+	subject := name
+	if namespace != "" {
+		subject = namespace + "/" + name
+	}
+	ok, _ := path.Match(ig.Subject, subject)
+	return ok
+}
+
+// Default is the configuration used without a file.
+func Default() *Config {
+	c := &Config{}
+	c.applyDefaults()
+	return c
+}
+
+func (c *Config) applyDefaults() {
+	if c.AllowedCapabilities == nil {
+		c.AllowedCapabilities = []string{"NET_BIND_SERVICE"}
+	}
+	if c.SystemNamespaces == nil {
+		c.SystemNamespaces = []string{"kube-system", "kube-public", "kube-node-lease"}
+	}
+}
+
+// Load reads a configuration file.
+func Load(file string) (*Config, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	c, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", file, err)
+	}
+	return c, nil
+}
+
+// Parse reads a configuration from YAML; unknown fields are errors so a typo
+// never silently disables an exception or a registry list.
+func Parse(data []byte) (*Config, error) {
+	c := &Config{}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	for i := range c.Ignore {
+		ig := &c.Ignore[i]
+		if ig.ID == "" {
+			return nil, fmt.Errorf("ignore[%d]: id is required", i)
+		}
+		if _, err := path.Match(ig.ID, ""); err != nil {
+			return nil, fmt.Errorf("ignore[%d]: bad id pattern %q", i, ig.ID)
+		}
+		if _, err := path.Match(ig.Subject, ""); err != nil {
+			return nil, fmt.Errorf("ignore[%d]: bad subject pattern %q", i, ig.Subject)
+		}
+		if strings.TrimSpace(ig.Reason) == "" {
+			return nil, fmt.Errorf("ignore[%d] (%s): a reason is required", i, ig.ID)
+		}
+		if ig.Expires != "" {
+			t, err := time.Parse("2006-01-02", ig.Expires)
+			if err != nil {
+				return nil, fmt.Errorf("ignore[%d] (%s): expires %q is not a YYYY-MM-DD date", i, ig.ID, ig.Expires)
+			}
+			ig.expiry = t
+		}
+	}
+	for _, r := range c.TrustedRegistries {
+		if strings.TrimSpace(r) == "" {
+			return nil, errors.New("trustedRegistries: empty entry")
+		}
+	}
+	c.applyDefaults()
+	return c, nil
+}

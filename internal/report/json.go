@@ -1,0 +1,80 @@
+package report
+
+import (
+	"encoding/json"
+	"io"
+
+	"github.com/kubeward/kubeward/internal/catalog"
+	"github.com/kubeward/kubeward/internal/result"
+)
+
+// SchemaVersion is the version of the JSON report format (docs/json-report.md).
+const SchemaVersion = "kubeward.io/report/v1"
+
+type jsonResult struct {
+	ID          string            `json:"id"`
+	Status      result.Status     `json:"status"`
+	Severity    catalog.Severity  `json:"severity"`
+	Layer       int               `json:"layer"`
+	Item        string            `json:"item"`
+	Title       string            `json:"title"`
+	Subject     result.Subject    `json:"subject"`
+	Location    *result.Location  `json:"location,omitempty"`
+	Message     string            `json:"message"`
+	Evidence    string            `json:"evidence,omitempty"`
+	Remediation string            `json:"remediation"`
+	Exception   *result.Exception `json:"exception,omitempty"`
+}
+
+type jsonReport struct {
+	Schema  string       `json:"schema"`
+	Version string       `json:"kubewardVersion"`
+	Target  string       `json:"target"`
+	Inputs  []string     `json:"inputs,omitempty"`
+	Lang    string       `json:"lang"`
+	Summary jsonSummary  `json:"summary"`
+	Results []jsonResult `json:"results"`
+	Errors  []string     `json:"errors"`
+}
+
+type jsonSummary struct {
+	Objects  int                   `json:"objects"`
+	Statuses map[result.Status]int `json:"statuses"`
+	Passed   map[string]int        `json:"passedByCheck"`
+	Skipped  map[string]int        `json:"skippedKinds"`
+}
+
+func writeJSON(w io.Writer, run *Run) error {
+	out := jsonReport{
+		Schema: SchemaVersion, Version: run.Version, Target: run.Target, Inputs: run.Inputs, Lang: langOrEN(run.Lang),
+		Summary: jsonSummary{Objects: run.Objects, Statuses: run.Counts(), Passed: nonNil(run.Passed), Skipped: nonNil(run.Skipped)},
+		Results: make([]jsonResult, 0, len(run.Results)),
+		Errors:  append([]string{}, run.Errors...),
+	}
+	for i := range run.Results {
+		r := &run.Results[i]
+		jr := jsonResult{ID: r.ID, Status: r.Status, Severity: r.Severity, Subject: r.Subject, Location: r.Location,
+			Message: r.Message.In(run.Lang), Evidence: r.Evidence, Exception: r.Exception}
+		if e := r.Entry(); e != nil {
+			jr.Layer, jr.Item, jr.Title, jr.Remediation = int(e.Layer()), e.Item, e.Title.In(run.Lang), e.Remediation.In(run.Lang)
+		}
+		out.Results = append(out.Results, jr)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+func langOrEN(l string) string {
+	if l == "" {
+		return "en"
+	}
+	return l
+}
+
+func nonNil(m map[string]int) map[string]int {
+	if m == nil {
+		return map[string]int{}
+	}
+	return m
+}

@@ -1,0 +1,112 @@
+// Package report renders results as text, JSON, SARIF 2.1.0 and JUnit XML,
+// in English or Chinese.
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/kubeward/kubeward/internal/catalog"
+	"github.com/kubeward/kubeward/internal/result"
+)
+
+// Run is everything a report shows about one audit.
+type Run struct {
+	// Kind of audit: "manifests", "node", "cluster".
+	Target  string
+	Inputs  []string
+	Results []result.Result
+	Passed  map[string]int
+	Objects int
+	Skipped map[string]int
+	Errors  []string
+	Version string
+	Lang    string
+	FailOn  catalog.Severity
+	Color   bool
+	// BaseDir makes SARIF paths relative (GitHub code scanning wants paths
+	// relative to the repository root).
+	BaseDir string
+}
+
+// Counts tallies results by status; PASS includes counted passes.
+func (r *Run) Counts() map[result.Status]int {
+	c := map[result.Status]int{}
+	for i := range r.Results {
+		c[r.Results[i].Status]++
+	}
+	for _, n := range r.Passed {
+		c[result.Pass] += n
+	}
+	return c
+}
+
+// AtOrAbove counts FAIL results at or above sev.
+func (r *Run) AtOrAbove(sev catalog.Severity) int {
+	n := 0
+	for i := range r.Results {
+		if r.Results[i].Status == result.Fail && r.Results[i].Severity >= sev {
+			n++
+		}
+	}
+	return n
+}
+
+// Formats lists the output formats.
+var Formats = []string{"text", "json", "sarif", "junit"}
+
+// Write renders the run in format.
+func Write(w io.Writer, format string, run *Run) error {
+	switch format {
+	case "text", "":
+		return writeText(w, run)
+	case "json":
+		return writeJSON(w, run)
+	case "sarif":
+		return writeSARIF(w, run)
+	case "junit":
+		return writeJUnit(w, run)
+	}
+	return fmt.Errorf("unknown output format %q (want text, json, sarif or junit)", format)
+}
+
+// tr returns the heading in the run's language.
+func (r *Run) tr(key string) string {
+	if t, ok := words[key]; ok {
+		return t.In(r.Lang)
+	}
+	return key
+}
+
+var words = map[string]catalog.Text{
+	"summary":        {EN: "Summary", ZH: "汇总"},
+	"objects":        {EN: "objects evaluated", ZH: "个对象已评估"},
+	"skipped":        {EN: "skipped (no checks for these kinds)", ZH: "已跳过（这些类型没有检查项）"},
+	"errors":         {EN: "Input errors", ZH: "输入错误"},
+	"fix":            {EN: "Fix", ZH: "修复"},
+	"evidence":       {EN: "Evidence", ZH: "证据"},
+	"ignored":        {EN: "ignored", ZH: "已忽略"},
+	"reason":         {EN: "reason", ZH: "原因"},
+	"expired":        {EN: "exception expired on", ZH: "例外已于此日期过期"},
+	"noFindings":     {EN: "No findings.", ZH: "未发现问题。"},
+	"failOn":         {EN: "failures at or above", ZH: "达到或高于以下级别的失败项"},
+	"PASS":           {EN: "PASS", ZH: "通过"},
+	"FAIL":           {EN: "FAIL", ZH: "失败"},
+	"WARN":           {EN: "WARN", ZH: "警告"},
+	"IGNORED":        {EN: "IGNORED", ZH: "已忽略"},
+	"ERROR":          {EN: "ERROR", ZH: "错误"},
+	"NOT_APPLICABLE": {EN: "NOT APPLICABLE", ZH: "不适用"},
+}
+
+// statusOrder is the order statuses are summarised in.
+var statusOrder = []result.Status{result.Fail, result.Warn, result.Error, result.Ignored, result.NotApplicable, result.Pass}
+
+func sortedKeys(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

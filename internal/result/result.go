@@ -1,0 +1,117 @@
+// Package result defines what a check says about one subject: the Result
+// every audit produces and every report renders.
+package result
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/kubeward/kubeward/internal/catalog"
+)
+
+// Status is the outcome of one check on one subject.
+type Status string
+
+const (
+	Pass          Status = "PASS"
+	Fail          Status = "FAIL"
+	Warn          Status = "WARN"           // needs a person to decide
+	NotApplicable Status = "NOT_APPLICABLE" // with a reason
+	Error         Status = "ERROR"          // could not be evaluated, with a reason
+	Ignored       Status = "IGNORED"        // a FAIL or WARN covered by an exception
+)
+
+// Subject names what a result is about.
+type Subject struct {
+	Kind      string `json:"kind,omitempty"`
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name,omitempty"`
+	Container string `json:"container,omitempty"`
+}
+
+// String renders Kind/namespace/name, plus the container when there is one.
+func (s Subject) String() string {
+	var b strings.Builder
+	b.WriteString(s.Kind)
+	if s.Namespace != "" {
+		b.WriteString("/")
+		b.WriteString(s.Namespace)
+	}
+	if s.Name != "" {
+		b.WriteString("/")
+		b.WriteString(s.Name)
+	}
+	if s.Container != "" {
+		fmt.Fprintf(&b, " [%s]", s.Container)
+	}
+	return b.String()
+}
+
+// Location is where the offending value sits.
+type Location struct {
+	File string `json:"file,omitempty"`
+	Line int    `json:"line,omitempty"`
+	// Path is the field path inside the object, e.g. spec.template.spec.containers[0].image.
+	Path string `json:"path,omitempty"`
+	// Origin says how the file was produced when it is not the file itself
+	// (for example "helm chart ./charts/app").
+	Origin string `json:"origin,omitempty"`
+}
+
+func (l *Location) String() string {
+	if l == nil || l.File == "" {
+		return ""
+	}
+	if l.Line > 0 {
+		return fmt.Sprintf("%s:%d", l.File, l.Line)
+	}
+	return l.File
+}
+
+// Exception records why a finding was ignored.
+type Exception struct {
+	Source  string `json:"source"` // "annotation" or the config file
+	Reason  string `json:"reason"`
+	Expires string `json:"expires,omitempty"`
+	// Expired is set when an exception matched but its date has passed: the
+	// finding keeps its status.
+	Expired bool `json:"expired,omitempty"`
+}
+
+// Result is one check's verdict on one subject.
+type Result struct {
+	ID        string           `json:"id"`
+	Status    Status           `json:"status"`
+	Severity  catalog.Severity `json:"severity"`
+	Subject   Subject          `json:"subject"`
+	Location  *Location        `json:"location,omitempty"`
+	Message   catalog.Text     `json:"message"`
+	Evidence  string           `json:"evidence,omitempty"`
+	Exception *Exception       `json:"exception,omitempty"`
+}
+
+// Entry returns the catalogue entry of the result's check.
+func (r *Result) Entry() *catalog.Entry { return catalog.Get(r.ID) }
+
+// Counts tallies results by status.
+type Counts map[Status]int
+
+// Sort orders results by plan item, check ID, subject and location so every
+// report is deterministic whatever order the checks ran in.
+func Sort(rs []Result) {
+	sort.SliceStable(rs, func(i, j int) bool {
+		a, b := &rs[i], &rs[j]
+		if a.ID != b.ID {
+			ea, eb := catalog.Get(a.ID), catalog.Get(b.ID)
+			if ea != nil && eb != nil && ea.Item != eb.Item {
+				return catalog.ItemOrder(ea.Item) < catalog.ItemOrder(eb.Item)
+			}
+			return a.ID < b.ID
+		}
+		if sa, sb := a.Subject.String(), b.Subject.String(); sa != sb {
+			return sa < sb
+		}
+		return a.Location.String() < b.Location.String()
+	})
+}

@@ -1,0 +1,88 @@
+package manifest
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+)
+
+// MaxDocumentBytes bounds one YAML document. etcd refuses objects over
+// 1.5 MiB, so anything far larger is not a Kubernetes object; the bound keeps
+// memory flat on huge or hostile inputs.
+const MaxDocumentBytes = 64 << 20
+
+// document is one YAML document of a stream and the line it starts on.
+type document struct {
+	data []byte
+	line int // 1-based line of the document's first byte in its file
+}
+
+// splitter cuts a YAML stream into documents at "---" separator lines, the
+// way kubectl does, tracking line numbers and never holding more than one
+// document in memory.
+type splitter struct {
+	r    *bufio.Reader
+	line int // lines consumed so far
+	err  error
+}
+
+func newSplitter(r io.Reader) *splitter {
+	return &splitter{r: bufio.NewReaderSize(r, 64<<10)}
+}
+
+// next returns the next document, or io.EOF.
+func (s *splitter) next() (document, error) {
+	if s.err != nil {
+		return document{}, s.err
+	}
+	var buf bytes.Buffer
+	start := s.line + 1
+	for {
+		line, err := s.r.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			// A very long line: accumulate it whole.
+			buf.Write(line)
+			if buf.Len() > MaxDocumentBytes {
+				s.err = fmt.Errorf("line %d: document larger than %d MiB", start, MaxDocumentBytes>>20)
+				return document{}, s.err
+			}
+			continue
+		}
+		if len(line) > 0 {
+			s.line++
+		}
+		if isSeparator(line) {
+			if len(bytes.TrimSpace(buf.Bytes())) > 0 {
+				return document{data: buf.Bytes(), line: start}, nil
+			}
+			start = s.line + 1
+			continue
+		}
+		buf.Write(line)
+		if buf.Len() > MaxDocumentBytes {
+			s.err = fmt.Errorf("line %d: document larger than %d MiB", start, MaxDocumentBytes>>20)
+			return document{}, s.err
+		}
+		if err == io.EOF {
+			s.err = io.EOF
+			if buf.Len() == 0 {
+				return document{}, io.EOF
+			}
+			return document{data: buf.Bytes(), line: start}, nil
+		}
+		if err != nil {
+			s.err = err
+			return document{}, err
+		}
+	}
+}
+
+// isSeparator reports whether line is a document separator: "---" followed
+// only by white space.
+func isSeparator(line []byte) bool {
+	if !bytes.HasPrefix(line, []byte("---")) {
+		return false
+	}
+	return len(bytes.TrimSpace(line[3:])) == 0
+}
