@@ -20,8 +20,7 @@ type Index struct {
 	// BoundServiceAccounts are "namespace/name" of service accounts that some
 	// RoleBinding or ClusterRoleBinding of the scan grants permissions.
 	BoundServiceAccounts map[string]bool
-	// TokenMounts are workloads that leave automountServiceAccountToken unset,
-	// so their service account decides.
+	// TokenMounts are workloads that do not disable automountServiceAccountToken.
 	TokenMounts []TokenMount
 	// Workloads counts pod-bearing objects.
 	Workloads int
@@ -41,11 +40,14 @@ type Namespace struct {
 	Workloads       int
 }
 
-// TokenMount is a workload whose token mount depends on its service account.
+// TokenMount is a workload that mounts its service account token, or leaves
+// the decision to its service account.
 type TokenMount struct {
 	Object         *inventory.Object
 	ServiceAccount string
-	Location       *result.Location
+	// Explicit is set when the pod sets automountServiceAccountToken: true.
+	Explicit bool
+	Location *result.Location
 }
 
 func newIndex() *Index {
@@ -71,8 +73,12 @@ func (ix *Index) facts(env *Env, t *Target) objectFacts {
 	f := objectFacts{obj: &lite}
 	if w := t.Workload; w != nil {
 		f.workload = true
-		if w.Spec.AutomountServiceAccountToken == nil {
-			f.tokenMount = &TokenMount{ServiceAccount: ServiceAccountName(w.Spec), Location: t.Location(w.SpecPath)}
+		if a := w.Spec.AutomountServiceAccountToken; a == nil || *a {
+			path := w.SpecPath
+			if a != nil {
+				path += ".automountServiceAccountToken"
+			}
+			f.tokenMount = &TokenMount{ServiceAccount: ServiceAccountName(w.Spec), Explicit: a != nil, Location: t.Location(path)}
 		}
 		lite.Typed = nil
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/result"
 )
 
 const (
@@ -38,43 +39,22 @@ func checkServiceAccount(_ *check.Env, t *check.Target, em *check.Emitter) {
 		em.Fail(DefaultServiceAccount, "", w.SpecPath+".serviceAccountName",
 			catalog.F("pod runs as the default service account of namespace %s", "Pod 使用命名空间 %s 的 default 服务账号", t.Namespace), "serviceAccountName=default")
 	}
-	switch a := w.Spec.AutomountServiceAccountToken; {
-	case a == nil:
-		em.Skip(TokenAutomounted) // the ServiceAccount decides: see checkTokenMounts
-	case *a:
-		if !hasProjectedToken(w.Spec) {
-			em.Fail(TokenAutomounted, "", w.SpecPath+".automountServiceAccountToken",
-				catalog.F("pod explicitly mounts the service account token", "Pod 显式挂载了服务账号令牌"), "automountServiceAccountToken=true")
-		}
-	}
+	// Whether the token is needed depends on the service account and its
+	// bindings: decided in checkTokenMounts once the whole scan is indexed.
+	em.Skip(TokenAutomounted)
 }
 
-// hasProjectedToken reports whether the pod mounts a token explicitly as a
-// projected volume, which shows the app does use the API.
-func hasProjectedToken(s *corev1.PodSpec) bool {
-	for _, v := range s.Volumes {
-		if v.Projected == nil {
-			continue
-		}
-		for _, src := range v.Projected.Sources {
-			if src.ServiceAccountToken != nil {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// checkTokenMounts decides workloads that leave automountServiceAccountToken
-// unset: the token is mounted unless their ServiceAccount disables it. A
-// service account that some binding of the scan grants permissions evidently
-// needs its token, so only accounts without any binding are flagged.
+// checkTokenMounts decides workloads that do not disable
+// automountServiceAccountToken: an unset value leaves it to the
+// ServiceAccount. A service account that some binding of the scan grants
+// permissions evidently needs its token, so only accounts without any
+// binding are flagged.
 func checkTokenMounts(_ *check.Env, ix *check.Index, em *check.Emitter) {
 	for _, m := range ix.TokenMounts {
 		key := m.Object.Namespace + "/" + m.ServiceAccount
 		f := check.Finding{ID: TokenAutomounted, Object: m.Object, Location: m.Location}
 		if sa, ok := ix.ServiceAccounts[key]; ok {
-			if a := sa.Typed.(*corev1.ServiceAccount).AutomountServiceAccountToken; a != nil && !*a {
+			if a := sa.Typed.(*corev1.ServiceAccount).AutomountServiceAccountToken; !m.Explicit && a != nil && !*a {
 				em.Pass(f)
 				continue
 			}
@@ -83,10 +63,13 @@ func checkTokenMounts(_ *check.Env, ix *check.Index, em *check.Emitter) {
 			em.Pass(f)
 			continue
 		}
-		f.Status = "FAIL"
+		f.Status = result.Fail
+		f.Evidence = "automountServiceAccountToken unset on pod and ServiceAccount"
+		if m.Explicit {
+			f.Evidence = "automountServiceAccountToken=true on the pod"
+		}
 		f.Message = catalog.F("the token of service account %s is mounted, and no RoleBinding or ClusterRoleBinding in the scan grants that account anything",
 			"服务账号 %s 的令牌被挂载，而扫描中没有任何 RoleBinding 或 ClusterRoleBinding 授予该账号权限", m.ServiceAccount)
-		f.Evidence = "automountServiceAccountToken unset on pod and ServiceAccount"
 		em.Add(f)
 	}
 }
