@@ -18,7 +18,7 @@ func writeCatalogMarkdown(w io.Writer, entries []catalogEntry, lang string) erro
 	for _, e := range entries {
 		if catalog.Layer(e.Layer) != layer {
 			layer = catalog.Layer(e.Layer)
-			fmt.Fprintf(&b, "## %s\n\n| ID | Severity | Plan item | Title | Remediation | References | Audits |\n|---|---|---|---|---|---|---|\n", layer.Title().In(lang))
+			fmt.Fprintf(&b, "\n## %s\n\n| ID | Severity | Plan item | Title | Remediation | References | Audits |\n|---|---|---|---|---|---|---|\n", layer.Title().In(lang))
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s %s | %s | %s | %s | %s |\n", e.ID, e.Severity, e.Item, e.ItemTitle, e.Title,
 			strings.ReplaceAll(e.Remediation, "|", "\\|"), strings.Join(e.References, "; "), strings.Join(e.Scope, ", "))
