@@ -19,6 +19,24 @@ var secretName = regexp.MustCompile(`(?i)(passw(or)?d|passwd|^pwd$|_pwd$|secret|
 // secret itself (a file path, a name, a URL, a duration, a switch).
 var notSecretName = regexp.MustCompile(`(?i)([_.-](file|path|dir|name|ref|url|uri|endpoint|ttl|expiry|expiration|timeout|lifetime|enabled|enable|header|type|id|length|size|key[_.-]?id|keyref|secretref|mount|location|issuer|audience|algorithm|alg)$)|^pwd$`)
 
+// secretHints are substrings every secretName match contains: a cheap
+// filter so the regular expressions run only on candidate names.
+var secretHints = []string{"pass", "pwd", "secret", "token", "key", "cred", "conn", "dsn"}
+
+// SecretName reports whether a variable, key or flag name denotes a secret
+// (and not a reference to one, such as DB_PASSWORD_FILE).
+func SecretName(name string) bool {
+	lower := strings.ToLower(name)
+	hinted := false
+	for _, h := range secretHints {
+		if strings.Contains(lower, h) {
+			hinted = true
+			break
+		}
+	}
+	return hinted && secretName.MatchString(name) && !notSecretName.MatchString(name)
+}
+
 // knownFormats are shapes of real credentials, flagged whatever their name.
 var knownFormats = []struct {
 	name string
@@ -32,8 +50,11 @@ var knownFormats = []struct {
 	{"Google API key", regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{35}\b`)},
 	{"Stripe secret key", regexp.MustCompile(`\b[sr]k_live_[0-9A-Za-z]{20,}\b`)},
 	{"JSON Web Token", regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}`)},
-	{"URL with a password", regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@`)},
+	{"URL with a password", urlWithPassword},
 }
+
+// urlWithPassword captures the password of scheme://user:password@host.
+var urlWithPassword = regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.-]*://[^/\s:@]+:([^/\s@]+)@`)
 
 // Verdict says why a value looks secret.
 type Verdict struct {
@@ -58,7 +79,7 @@ func Classify(name, value string) Verdict {
 			return Verdict{Secret: true, Certain: true, Why: "value has the form of a " + f.name}
 		}
 	}
-	if name != "" && secretName.MatchString(name) && !notSecretName.MatchString(name) && plausibleSecret(v) {
+	if name != "" && SecretName(name) && plausibleSecret(v) {
 		return Verdict{Secret: true, Certain: true, Why: "name " + name + " holds a literal value"}
 	}
 	if highEntropy(v) {
@@ -85,18 +106,20 @@ func plausibleSecret(v string) bool {
 	}
 	if u, err := url.Parse(v); err == nil && u.Scheme != "" && u.Host != "" {
 		_, hasPassword := u.User.Password()
-		return hasPassword
+		return hasPassword && !urlPasswordIsPlaceholder(v)
 	}
 	return true
 }
 
+// urlPasswordIsPlaceholder reports a URL whose password is a variable or
+// template reference, or a mask, rather than a value.
 func urlPasswordIsPlaceholder(v string) bool {
-	u, err := url.Parse(strings.Fields(v)[0])
-	if err != nil || u.User == nil {
+	m := urlWithPassword.FindStringSubmatch(v)
+	if m == nil {
 		return false
 	}
-	p, _ := u.User.Password()
-	return strings.HasPrefix(p, "$") || strings.Contains(p, "{{") || p == "" || strings.Trim(p, "*x") == ""
+	p := m[1]
+	return strings.HasPrefix(p, "$") || strings.Contains(p, "{{") || strings.Trim(p, "*x") == ""
 }
 
 func isNumber(v string) bool {
@@ -169,7 +192,7 @@ func ScanText(text string) (line int, why string, certain bool) {
 		if m == nil {
 			continue
 		}
-		if secretName.MatchString(m[1]) && !notSecretName.MatchString(m[1]) && plausibleSecret(m[2]) {
+		if SecretName(m[1]) && plausibleSecret(m[2]) {
 			return i + 1, "key " + m[1] + " holds a literal value", true
 		}
 	}

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -347,11 +348,55 @@ func (c *Cluster) Get(ctx context.Context, path string) ([]byte, error) {
 // GetAs performs a GET of path as user (see ClientAs). Non-2xx answers are errors
 // (*StatusError) that carry the status code.
 func (c *Cluster) GetAs(ctx context.Context, user, path string) ([]byte, error) {
+	return c.Do(ctx, user, http.MethodGet, path, nil)
+}
+
+// Do sends a request with an optional JSON body to the apiserver as user (see ClientAs).
+func (c *Cluster) Do(ctx context.Context, user, method, path string, body []byte) ([]byte, error) {
 	cl, err := c.ClientAs(user)
 	if err != nil {
 		return nil, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.APIServerURL()+path, nil)
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.APIServerURL()+path, rd)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := cl.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode/100 != 2 {
+		return out, &StatusError{Code: resp.StatusCode, Msg: fmt.Sprintf("%s %s as %q: %s: %s", method, path, user, resp.Status, strings.TrimSpace(string(out)))}
+	}
+	return out, nil
+}
+
+// EtcdGet reads a raw value from etcd (through its JSON gateway, with the apiserver's
+// etcd client certificate in the hardened profile), e.g. "/registry/secrets/NS/NAME"
+// to check encryption at rest. A missing key yields (nil, nil).
+func (c *Cluster) EtcdGet(ctx context.Context, key string) ([]byte, error) {
+	cl, err := c.healthClient(healthEtcdClient)
+	if c.Options.Profile == Insecure {
+		cl, err = c.healthClient(healthPlain)
+	}
+	if err != nil {
+		return nil, err
+	}
+	clientURL, _ := c.etcdURLs()
+	q, _ := json.Marshal(map[string][]byte{"key": []byte(key)})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, clientURL+"/v3/kv/range", bytes.NewReader(q))
 	if err != nil {
 		return nil, err
 	}
@@ -360,14 +405,19 @@ func (c *Cluster) GetAs(ctx context.Context, user, path string) ([]byte, error) 
 		return nil, err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
+	var r struct {
+		Kvs []struct{ Value []byte }
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("etcd range %s: %s", key, resp.Status)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
 		return nil, err
 	}
-	if resp.StatusCode/100 != 2 {
-		return body, &StatusError{Code: resp.StatusCode, Msg: fmt.Sprintf("GET %s as %q: %s: %s", path, user, resp.Status, strings.TrimSpace(string(body)))}
+	if len(r.Kvs) == 0 {
+		return nil, nil
 	}
-	return body, nil
+	return r.Kvs[0].Value, nil
 }
 
 // StatusError is a non-2xx answer from the apiserver.
@@ -475,15 +525,19 @@ func stopAll(procs []*Process, logf func(string, ...any)) error {
 		}
 	}
 	if proxy != nil {
-		// Remove the KUBE-* iptables/nftables chains kube-proxy installed.
-		out, err := exec.Command(proxy.Binary, "--cleanup").CombinedOutput()
-		if err != nil {
+		// Remove the KUBE-* iptables/nftables chains kube-proxy installed, unless another
+		// kube-proxy (e.g. of a second harness control plane) still uses them.
+		if pids := running("kube-proxy"); len(pids) > 0 {
+			logf("another kube-proxy is running (pid %v): leaving iptables rules in place", pids)
+		} else if out, err := exec.Command(proxy.Binary, "--cleanup").CombinedOutput(); err != nil {
 			logf("kube-proxy --cleanup: %v: %s", err, lastLines(string(out), 5))
 		}
 	}
 	for d := range dirs {
 		unmountBelow(d)
-		removeKubeletIPTables()
+		if len(RunningKubelets()) == 0 {
+			removeKubeletIPTables()
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -543,7 +597,10 @@ func removeKubeletIPTables() {
 }
 
 // RunningKubelets returns the PIDs of running kubelet processes (any, not only ours).
-func RunningKubelets() []int {
+func RunningKubelets() []int { return running("kubelet") }
+
+// running returns the PIDs of live processes whose comm is name.
+func running(name string) []int {
 	var pids []int
 	entries, _ := os.ReadDir("/proc")
 	for _, e := range entries {
@@ -552,7 +609,7 @@ func RunningKubelets() []int {
 			continue
 		}
 		comm, err := os.ReadFile("/proc/" + e.Name() + "/comm")
-		if err == nil && strings.TrimSpace(string(comm)) == "kubelet" {
+		if err == nil && strings.TrimSpace(string(comm)) == name {
 			if st, _ := procState(pid); st != "Z" {
 				pids = append(pids, pid)
 			}

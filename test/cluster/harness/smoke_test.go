@@ -125,6 +125,19 @@ func smoke(t *testing.T, profile Profile, kubelet bool) {
 		_, err := c.Get(ctx, "/api/v1/namespaces/default/serviceaccounts/default")
 		return err
 	})
+	// Secrets are encrypted at rest only in the hardened profile.
+	if _, err := c.Do(ctx, "kubernetes-admin", "POST", "/api/v1/namespaces/default/secrets",
+		[]byte(`{"apiVersion":"v1","kind":"Secret","metadata":{"name":"smoke"},"stringData":{"k":"v"}}`)); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := c.EtcdGet(ctx, "/registry/secrets/default/smoke")
+	if err != nil || raw == nil {
+		t.Fatalf("reading the secret from etcd: %v (value %q)", err, raw)
+	}
+	if enc := strings.HasPrefix(string(raw), "k8s:enc:aescbc:v1:"); enc != (profile == Hardened) {
+		t.Errorf("secret in etcd starts with %q; encrypted=%v, want %v", raw[:min(len(raw), 24)], enc, profile == Hardened)
+	}
+
 	if profile == Hardened {
 		if st, err := os.Stat(c.Files.AuditLog); err != nil || st.Size() == 0 {
 			t.Errorf("audit log %s empty or missing (err %v)", c.Files.AuditLog, err)
