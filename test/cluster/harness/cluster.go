@@ -537,6 +537,7 @@ func stopAll(procs []*Process, logf func(string, ...any)) error {
 		unmountBelow(d)
 		if len(RunningKubelets()) == 0 {
 			removeKubeletIPTables()
+			removeKubepodsCgroups()
 		}
 	}
 	return errors.Join(errs...)
@@ -616,4 +617,28 @@ func running(name string) []int {
 		}
 	}
 	return pids
+}
+
+// removeKubepodsCgroups removes the (empty) kubepods cgroup trees a kubelet with
+// cgroupsPerQOS creates. Cgroups that still hold processes stay. Best effort.
+func removeKubepodsCgroups() {
+	roots, _ := filepath.Glob("/sys/fs/cgroup/*/kubepods*")
+	if st, err := os.Stat("/sys/fs/cgroup/kubepods.slice"); err == nil && st.IsDir() {
+		roots = append(roots, "/sys/fs/cgroup/kubepods.slice")
+	}
+	if st, err := os.Stat("/sys/fs/cgroup/kubepods"); err == nil && st.IsDir() {
+		roots = append(roots, "/sys/fs/cgroup/kubepods")
+	}
+	for _, root := range roots {
+		var dirs []string
+		_ = filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+			if err == nil && d.IsDir() {
+				dirs = append(dirs, path)
+			}
+			return nil
+		})
+		for i := len(dirs) - 1; i >= 0; i-- {
+			_ = syscall.Rmdir(dirs[i])
+		}
+	}
 }
