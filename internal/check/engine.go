@@ -149,7 +149,7 @@ func (e *Engine) Observe(o *inventory.Object) {
 		e.passes[id]++
 		if e.keepPasses {
 			e.results = append(e.results, result.Result{
-				ID: id, Status: result.Pass, Severity: severity(id),
+				ID: id, Status: result.Pass, Severity: Severity(id),
 				Subject: o.Subject(), Location: o.Location(""),
 			})
 		}
@@ -196,7 +196,8 @@ func (e *Engine) Finish() *Report {
 	return &Report{Results: e.results, Passed: e.passes, Objects: e.index.objects}
 }
 
-func severity(id string) catalog.Severity {
+// Severity is the catalogue severity of a check.
+func Severity(id string) catalog.Severity {
 	if ent := catalog.Get(id); ent != nil {
 		return ent.Severity
 	}
@@ -280,7 +281,7 @@ func (em *Emitter) Add(f Finding) {
 	if o == nil {
 		o = em.obj
 	}
-	r := result.Result{ID: f.ID, Status: f.Status, Severity: severity(f.ID), Message: f.Message, Evidence: f.Evidence}
+	r := result.Result{ID: f.ID, Status: f.Status, Severity: Severity(f.ID), Message: f.Message, Evidence: f.Evidence}
 	switch {
 	case f.Subject != nil:
 		r.Subject = *f.Subject
@@ -299,7 +300,7 @@ func (em *Emitter) Add(f Finding) {
 		if o != nil {
 			ann = o.Annotations
 		}
-		applyException(&e.env, &r, ann)
+		ApplyException(&e.env, &r, ann)
 	}
 	em.out = append(em.out, r)
 	em.flagged = append(em.flagged, f.ID)
@@ -311,7 +312,9 @@ const (
 	IgnoreReasonAnnotation = "kubeward.io/ignore-reason"
 )
 
-func applyException(env *Env, r *result.Result, ann map[string]string) {
+// ApplyException marks a FAIL or WARN as IGNORED when an annotation or a
+// configured exception covers it (expired exceptions are recorded, not applied).
+func ApplyException(env *Env, r *result.Result, ann map[string]string) {
 	if ids, ok := ann[IgnoreAnnotation]; ok {
 		for _, id := range strings.Split(ids, ",") {
 			id = strings.TrimSpace(id)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -154,3 +155,6 @@ func newVersionCommand(g *globalOptions) *cobra.Command {
 		},
 	}
 }
+
+// nowFunc is the clock exceptions expire against (tests replace it).
+var nowFunc = time.Now

@@ -4,6 +4,7 @@ package all
 import (
 	// Each package registers its checks in init.
 	_ "github.com/kubeward/kubeward/internal/check/namespace"
+	_ "github.com/kubeward/kubeward/internal/check/node"
 	_ "github.com/kubeward/kubeward/internal/check/pss"
 	_ "github.com/kubeward/kubeward/internal/check/rbac"
 	_ "github.com/kubeward/kubeward/internal/check/secrets"

@@ -77,7 +77,7 @@ func (c *Cluster) components() []component {
 			"--cipher-suites="+strongCipherSuites,
 		)
 	} else {
-		etcd.Args = append(etcd.Args, "--client-cert-auth=false", "--peer-client-cert-auth=false")
+		etcd.Args = append(etcd.Args, "--client-cert-auth=false", "--peer-client-cert-auth=false", "--auto-tls=true", "--peer-auto-tls=true")
 	}
 
 	// kube-apiserver
@@ -116,6 +116,9 @@ func (c *Cluster) components() []component {
 			"--audit-log-maxage=30",
 			"--audit-log-maxbackup=10",
 			"--audit-log-maxsize=100",
+			"--audit-webhook-config-file="+f.AuditWebhook,
+			"--oidc-issuer-url="+fmt.Sprintf("https://127.0.0.1:%d", o.Ports.APIServer+97),
+			"--oidc-client-id=kubernetes",
 			"--encryption-provider-config="+f.EncryptionConfig,
 			"--profiling=false",
 			"--tls-min-version=VersionTLS12",
@@ -143,6 +146,9 @@ func (c *Cluster) components() []component {
 			"--profiling=true",
 			"--service-account-lookup=false",
 			"--kubelet-preferred-address-types=Hostname",
+			"--audit-policy-file="+f.AuditPolicy,
+			"--audit-log-path="+f.AuditLog,
+			"--encryption-provider-config="+f.EncryptionConfig,
 		)
 	}
 	comps := []component{etcd, api}

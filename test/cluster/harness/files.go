@@ -21,9 +21,10 @@ type Files struct {
 	KubeletKubeconfig           string
 
 	KubeletConfig    string
-	EncryptionConfig string            // hardened only
-	AuditPolicy      string            // hardened only
-	AuditLog         string            // hardened only
+	EncryptionConfig string            // hardened: aescbc first; insecure: identity first
+	AuditPolicy      string            // hardened: secrets at Metadata; insecure: everything at RequestResponse
+	AuditLog         string            // both; only hardened sets retention
+	AuditWebhook     string            // hardened only: ships audit events off the node
 	TokenFile        string            // insecure only: --token-auth-file
 	Tokens           map[string]string // insecure only: user name -> bearer token
 
@@ -147,21 +148,34 @@ func writeAll(o *Options) (*Files, error) {
 		return nil, err
 	}
 
+	f.EncryptionConfig = d("config", "encryption-config.yaml")
+	f.AuditPolicy = d("config", "audit-policy.yaml")
+	f.AuditLog = d("logs", "audit", "audit.log")
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	encryption, policy := encryptionConfig(key), auditPolicy
+	if o.Profile == Insecure {
+		// Present but weak: identity first stores Secrets in plain text, and
+		// the policy writes every request and response body, Secrets included.
+		encryption, policy = identityEncryptionConfig, auditEverything
+	}
+	if err := writeFile(f.EncryptionConfig, []byte(encryption), secret); err != nil {
+		return nil, err
+	}
+	if err := writeFile(f.AuditPolicy, []byte(policy), config); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(f.AuditLog), 0o700); err != nil {
+		return nil, err
+	}
 	if o.Profile == Hardened {
-		f.EncryptionConfig = d("config", "encryption-config.yaml")
-		f.AuditPolicy = d("config", "audit-policy.yaml")
-		f.AuditLog = d("logs", "audit", "audit.log")
-		key := make([]byte, 32)
-		if _, err := rand.Read(key); err != nil {
-			return nil, err
-		}
-		if err := writeFile(f.EncryptionConfig, []byte(encryptionConfig(key)), secret); err != nil {
-			return nil, err
-		}
-		if err := writeFile(f.AuditPolicy, []byte(auditPolicy), config); err != nil {
-			return nil, err
-		}
-		if err := os.MkdirAll(filepath.Dir(f.AuditLog), 0o700); err != nil {
+		// An audit webhook backend ships events off the node. Nothing needs to
+		// listen there for the API server to start: it buffers and retries.
+		f.AuditWebhook = d("config", "audit-webhook.kubeconfig")
+		wh := kubeconfig(fmt.Sprintf("https://127.0.0.1:%d/audit", o.Ports.APIServer+96), caPEM, "kube-apiserver", nil, nil, "")
+		if err := writeFile(f.AuditWebhook, []byte(wh), config); err != nil {
 			return nil, err
 		}
 	}
@@ -322,4 +336,19 @@ rules:
   resources:
   - group: "rbac.authorization.k8s.io"
 - level: Metadata
+`
+
+const identityEncryptionConfig = `apiVersion: apiserver.config.k8s.io/v1
+kind: EncryptionConfiguration
+resources:
+- resources:
+  - secrets
+  providers:
+  - identity: {}
+`
+
+const auditEverything = `apiVersion: audit.k8s.io/v1
+kind: Policy
+rules:
+- level: RequestResponse
 `

@@ -1,0 +1,5 @@
+package node
+
+import "os"
+
+func readlink(p string) (string, error) { return os.Readlink(p) }

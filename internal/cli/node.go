@@ -1,0 +1,59 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/check/node"
+	"github.com/kubeward/kubeward/internal/report"
+	"github.com/kubeward/kubeward/internal/source/host"
+)
+
+func newScanNodeCommand(g *globalOptions) *cobra.Command {
+	var root string
+	cmd := &cobra.Command{
+		Use:   "node",
+		Short: "Audit this node: etcd, control plane, kubelet, kube-proxy, Calico, container runtime, sshd, firewall",
+		Long: `Audit the node kubeward runs on. Components are found from /proc (their real
+command line and environment, and the config files their own flags name), then
+from the kubelet's static pod manifests, then from systemd units. A component
+that is not on the node is reported NOT_APPLICABLE, never FAIL.
+
+--root audits a host filesystem mounted elsewhere (a DaemonSet mounting / at
+/host) or an unpacked snapshot from "kubeward collect node".`,
+		Example: `  sudo kubeward scan node
+  kubeward scan node --root /host -o json
+  kubeward scan node --lang zh --fail-on high`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			failOn, err := g.validate()
+			if err != nil {
+				return err
+			}
+			cfg, err := g.loadConfig()
+			if err != nil {
+				return err
+			}
+			fs := &host.FS{Root: root}
+			if _, err := fs.Stat("/proc"); err != nil {
+				return usageError("--root %s: no proc directory to read processes from: %v", root, err)
+			}
+			n := host.Discover(fs)
+			env := &check.Env{Config: cfg, Now: nowFunc()}
+			results := node.Evaluate(env, n, fs)
+			run := &report.Run{Target: "node", Inputs: []string{root}, Results: results, Objects: len(n.Components),
+				Version: Version, Lang: g.lang, FailOn: failOn, Color: g.color()}
+			if err := report.Write(g.stdout, g.output, run); err != nil {
+				return fmt.Errorf("writing report: %w", err)
+			}
+			if run.AtOrAbove(failOn) > 0 {
+				return &exitError{code: ExitFindings}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&root, "root", "/", "host filesystem to audit (a mounted host or an unpacked snapshot)")
+	return cmd
+}

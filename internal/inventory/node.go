@@ -1,0 +1,100 @@
+package inventory
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Node is what an audit of one machine sees: the components running on it,
+// each with the configuration it really uses.
+type Node struct {
+	Hostname string
+	// Root is the host filesystem the audit reads ("/" on the node itself).
+	Root       string
+	Components []*Component
+	// Problems are what could not be read (a config file a flag names but that
+	// is missing, a malformed file), each naming the file.
+	Problems []string
+}
+
+// ComponentsOf returns the discovered components of one kind.
+func (n *Node) ComponentsOf(kind string) []*Component {
+	var out []*Component
+	for _, c := range n.Components {
+		if c.Kind == kind {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Component is one running (or configured) program: etcd, kube-apiserver,
+// kubelet, dockerd, sshd...
+type Component struct {
+	Kind string
+	PID  int
+	// Source says where the command line came from: "process", "static pod"
+	// or "systemd unit"; SourceFile is the file for the latter two.
+	Source     string
+	SourceFile string
+	Args       []string
+	// Flags holds every occurrence of each flag, without leading dashes.
+	Flags map[string][]string
+	Env   map[string]string
+	// ConfigFile is the configuration file the component reads (its own flag
+	// names it, or the program's documented default), and Config its parsed
+	// content (nil when absent).
+	ConfigFile string
+	Config     map[string]any
+	// ConfigDefault is true when the config file was not named by a flag but
+	// is the program's default location.
+	ConfigDefault bool
+}
+
+// Subject describes the component in results.
+func (c *Component) Subject(hostname string) string {
+	if c.PID > 0 {
+		return fmt.Sprintf("%s (pid %d)", hostname, c.PID)
+	}
+	return hostname
+}
+
+// Flag returns the last value of a flag (as the flag library keeps it).
+func (c *Component) Flag(name string) (string, bool) {
+	v := c.Flags[name]
+	if len(v) == 0 {
+		return "", false
+	}
+	return v[len(v)-1], true
+}
+
+// Origin names where the component's command line can be read.
+func (c *Component) Origin() string {
+	switch {
+	case c.SourceFile != "":
+		return c.SourceFile
+	case c.PID > 0:
+		return fmt.Sprintf("/proc/%d/cmdline", c.PID)
+	}
+	return c.Source
+}
+
+// ConfigValue looks up a dotted key (authentication.anonymous.enabled) in
+// the parsed config file.
+func (c *Component) ConfigValue(key string) (any, bool) {
+	if c.Config == nil {
+		return nil, false
+	}
+	var cur any = c.Config
+	for _, part := range strings.Split(key, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		cur, ok = m[part]
+		if !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}

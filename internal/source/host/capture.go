@@ -1,0 +1,37 @@
+package host
+
+import (
+	"os"
+	"path/filepath"
+)
+
+// Live reports whether the audit reads the machine it runs on (root "/"),
+// where commands can be run and sockets queried. Otherwise it reads a
+// mounted host or a snapshot, and command outputs come from CaptureDir.
+func (f *FS) Live() bool { return f.Root == "" || f.Root == "/" }
+
+// CaptureDir is where `kubeward collect node` stores command outputs and
+// API answers inside a snapshot: <root>/kubeward/<name>.
+const CaptureDir = "/kubeward"
+
+// Names of captured outputs.
+const (
+	CaptureSSHD          = "sshd-T.txt"         // `sshd -T` output
+	CaptureIPTables      = "iptables-save.txt"  // `iptables-save` output
+	CaptureIP6Tables     = "ip6tables-save.txt" // `ip6tables-save` output
+	CaptureNFT           = "nft-ruleset.txt"    // `nft list ruleset` output
+	CaptureDockerInfo    = "docker/info.json"   // GET /info
+	CaptureDockerVersion = "docker/version.json"
+	// CaptureDockerContainers holds the JSON array of GET /containers/{id}/json for every container.
+	CaptureDockerContainers = "docker/containers.json"
+	CaptureFileMeta         = "files.json" // modes, owners and hashes of the files referenced
+)
+
+// Captured reads a captured output from a snapshot or mounted host.
+func (f *FS) Captured(name string) ([]byte, bool) {
+	b, err := os.ReadFile(filepath.Join(f.Path(CaptureDir), name))
+	if err != nil {
+		return nil, false
+	}
+	return b, true
+}

@@ -1,0 +1,56 @@
+// Package host reads a node: its processes from /proc, the configuration
+// files their own flags name, static pod manifests and systemd units, under
+// a root that is "/" on the node itself, a host filesystem mounted into a
+// pod, or an unpacked snapshot made by `kubeward collect node`.
+package host
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+)
+
+// FS reads files of the audited host.
+type FS struct {
+	Root string
+}
+
+// Path maps a host path to where it can be read.
+func (f *FS) Path(p string) string {
+	if f.Root == "" || f.Root == "/" {
+		return p
+	}
+	return filepath.Join(f.Root, p)
+}
+
+// ReadFile reads a host file.
+func (f *FS) ReadFile(p string) ([]byte, error) {
+	return os.ReadFile(f.Path(p))
+}
+
+// Stat returns a host file's metadata, following symlinks.
+func (f *FS) Stat(p string) (fs.FileInfo, error) {
+	return os.Stat(f.Path(p))
+}
+
+// Lstat returns a host file's metadata without following symlinks.
+func (f *FS) Lstat(p string) (fs.FileInfo, error) {
+	return os.Lstat(f.Path(p))
+}
+
+// ForProcess maps a path as process pid sees it: through /proc/PID/root
+// when the host path does not exist (a containerized component).
+func (f *FS) ForProcess(pid int, p string) string {
+	if p == "" || !filepath.IsAbs(p) {
+		return p
+	}
+	if _, err := os.Stat(f.Path(p)); err == nil || pid <= 0 {
+		return p
+	}
+	alt := filepath.Join("/proc", strconv.Itoa(pid), "root", p)
+	if _, err := os.Stat(f.Path(alt)); err == nil {
+		return alt
+	}
+	return p
+}
