@@ -201,7 +201,13 @@ func (c *Cluster) components() []component {
 				"--profiling=true",
 				"--use-service-account-credentials=false",
 			)
-			sched.Args = append(sched.Args, "--profiling=true")
+			// A weak, self-signed, soon-expiring serving certificate for the
+			// certificate checks to find.
+			sched.Args = append(sched.Args, "--profiling=true",
+				"--tls-cert-file="+f.WeakServing.CertFile,
+				"--tls-private-key-file="+f.WeakServing.KeyFile,
+				"--client-ca-file="+p.CA.CertFile,
+			)
 		}
 		comps = append(comps, cm, sched)
 	}

@@ -21,12 +21,16 @@ type Files struct {
 	KubeletKubeconfig           string
 
 	KubeletConfig    string
-	EncryptionConfig string            // hardened: aescbc first; insecure: identity first
-	AuditPolicy      string            // hardened: secrets at Metadata; insecure: everything at RequestResponse
-	AuditLog         string            // both; only hardened sets retention
-	AuditWebhook     string            // hardened only: ships audit events off the node
-	TokenFile        string            // insecure only: --token-auth-file
-	Tokens           map[string]string // insecure only: user name -> bearer token
+	EncryptionConfig string // hardened: aescbc first; insecure: identity first
+	AuditPolicy      string // hardened: secrets at Metadata; insecure: everything at RequestResponse
+	AuditLog         string // both; only hardened sets retention
+	AuditWebhook     string // hardened only: ships audit events off the node
+	// WeakServing is the insecure scheduler's serving certificate: RSA 1024,
+	// self-signed (not from the cluster CA), expiring within days, key
+	// world-readable.
+	WeakServing KeyPair
+	TokenFile   string            // insecure only: --token-auth-file
+	Tokens      map[string]string // insecure only: user name -> bearer token
 
 	EtcdDataDir     string
 	KubeletRootDir  string
@@ -144,6 +148,11 @@ func writeAll(o *Options) (*Files, error) {
 		}
 	}
 
+	if o.Profile == Insecure {
+		if f.WeakServing, err = WeakSelfSigned(p.Dir, "scheduler-weak-server", "kube-scheduler", 10); err != nil {
+			return nil, err
+		}
+	}
 	if err := writeFile(f.KubeletConfig, []byte(kubeletConfig(o, f)), config); err != nil {
 		return nil, err
 	}

@@ -241,3 +241,42 @@ func writeFile(path string, data []byte, mode os.FileMode) error {
 	}
 	return os.Chmod(path, mode)
 }
+
+// WeakSelfSigned writes a deliberately bad serving certificate for the
+// insecure profile: a 1024-bit RSA key, self-signed (not from the cluster
+// CA), expiring in days, with a world-readable key.
+func WeakSelfSigned(dir, name, cn string, days int) (KeyPair, error) {
+	key, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		return KeyPair{}, err
+	}
+	sn, err := serial()
+	if err != nil {
+		return KeyPair{}, err
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber: sn,
+		Subject:      pkix.Name{CommonName: cn},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(time.Duration(days) * 24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSNames:     []string{cn, "localhost"},
+		IPAddresses:  loopbackIPs,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		return KeyPair{}, err
+	}
+	kp := KeyPair{
+		CertFile: filepath.Join(dir, name+".crt"),
+		KeyFile:  filepath.Join(dir, name+".key"),
+		CertPEM:  pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		KeyPEM:   pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}),
+	}
+	if err := writeFile(kp.CertFile, kp.CertPEM, 0o666); err != nil {
+		return KeyPair{}, err
+	}
+	return kp, writeFile(kp.KeyFile, kp.KeyPEM, 0o644)
+}
