@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -36,6 +38,14 @@ that is not on the node is reported NOT_APPLICABLE, never FAIL.
 			if err != nil {
 				return err
 			}
+			if strings.HasSuffix(root, ".tar.gz") || strings.HasSuffix(root, ".tgz") {
+				dir, err := unpackSnapshot(root)
+				if err != nil {
+					return err
+				}
+				defer os.RemoveAll(dir)
+				root = dir
+			}
 			fs := &host.FS{Root: root}
 			if _, err := fs.Stat("/proc"); err != nil {
 				return usageError("--root %s: no proc directory to read processes from: %v", root, err)
@@ -54,6 +64,24 @@ that is not on the node is reported NOT_APPLICABLE, never FAIL.
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&root, "root", "/", "host filesystem to audit (a mounted host or an unpacked snapshot)")
+	cmd.Flags().StringVar(&root, "root", "/", "host filesystem to audit: a mounted host, an unpacked snapshot, or a snapshot .tar.gz")
 	return cmd
+}
+
+// unpackSnapshot extracts a `kubeward collect node` snapshot to a temporary directory.
+func unpackSnapshot(file string) (string, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return "", usageError("--root %s: %v", file, err)
+	}
+	defer f.Close()
+	dir, err := os.MkdirTemp("", "kubeward-snapshot-")
+	if err != nil {
+		return "", err
+	}
+	if err := host.Unpack(f, dir); err != nil {
+		os.RemoveAll(dir)
+		return "", usageError("--root %s: %v", file, err)
+	}
+	return dir, nil
 }

@@ -106,7 +106,7 @@ and reports evidence an auditor accepts, in English or Chinese.`,
 	pf.StringVar(&g.configFile, "config", "", "configuration file (trusted registries, allowed capabilities, exceptions)")
 	pf.StringVar(&g.failOn, "fail-on", "low", "exit 1 when a FAIL at or above this severity is found: critical, high, medium or low")
 	pf.StringVar(&g.lang, "lang", defaultLang(), "report language: en or zh")
-	root.AddCommand(newScanCommand(g), newChecksCommand(g), newVersionCommand(g))
+	root.AddCommand(newScanCommand(g), newCollectCommand(g), newChecksCommand(g), newVersionCommand(g))
 	return root
 }
 

@@ -38,11 +38,11 @@ func dataDirMode(c *inventory.Component, f *host.FS) verdict {
 			dir = filepath.Join(cwd, strings.ReplaceAll(dir, "${name}", Get(c, "name").Value))
 		}
 	}
-	st, err := f.Stat(f.ForProcess(c.PID, dir))
+	meta, err := f.Meta(f.ForProcess(c.PID, dir))
 	if err != nil {
 		return fileErr(v, "data-dir", err)
 	}
-	mode := st.Mode().Perm()
+	mode := meta.Mode.Perm()
 	return verdict{ok: mode&0o077 == 0, evidence: fmt.Sprintf("%s mode %04o (%s)", dir, mode, v.From), file: dir,
 		msg: catalog.F("data directory %s has mode %04o, want 0700", "数据目录 %s 权限为 %04o，应为 0700", dir, mode)}
 }

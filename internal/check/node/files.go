@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/kubeward/kubeward/internal/catalog"
@@ -156,7 +155,7 @@ func checkFiles(env *check.Env, n *inventory.Node, f *host.FS, em *Emitter) {
 		if r.comp != nil {
 			p = f.ForProcess(r.comp.PID, p)
 		}
-		st, err := f.Stat(p)
+		meta, err := f.Meta(p)
 		if err != nil {
 			if !os.IsNotExist(err) {
 				em.Add(r.class.id, result.Error, r.comp, &result.Location{File: r.path}, catalog.F("cannot stat %s: %v", "无法获取 %s 的状态：%v", r.path, err), "")
@@ -164,7 +163,7 @@ func checkFiles(env *check.Env, n *inventory.Node, f *host.FS, em *Emitter) {
 			continue
 		}
 		counted[r.class.id] = true
-		mode := st.Mode().Perm()
+		mode := meta.Mode.Perm()
 		loc := &result.Location{File: r.path, Path: r.how}
 		ev := fmt.Sprintf("%s mode %04o (named by %s)", r.path, mode, r.how)
 		if mode&^r.class.maxMode != 0 {
@@ -172,11 +171,9 @@ func checkFiles(env *check.Env, n *inventory.Node, f *host.FS, em *Emitter) {
 		} else {
 			em.Add(r.class.id, result.Pass, r.comp, loc, catalog.Text{}, ev)
 		}
-		if sys, ok := st.Sys().(*syscall.Stat_t); ok {
-			counted[FileOwner] = true
-			if sys.Uid != 0 {
-				em.Add(FileOwner, result.Fail, r.comp, loc, catalog.F("%s is owned by uid %d, not root", "%s 的属主为 uid %d，而非 root", r.path, sys.Uid), fmt.Sprintf("%s uid=%d gid=%d", r.path, sys.Uid, sys.Gid))
-			}
+		counted[FileOwner] = true
+		if meta.UID != 0 {
+			em.Add(FileOwner, result.Fail, r.comp, loc, catalog.F("%s is owned by uid %d, not root", "%s 的属主为 uid %d，而非 root", r.path, meta.UID), fmt.Sprintf("%s uid=%d gid=%d", r.path, meta.UID, meta.GID))
 		}
 		if r.class.id == FileCertificates {
 			checkCertificate(env, n, f, em, r, p)

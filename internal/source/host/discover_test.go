@@ -57,10 +57,10 @@ func TestDiscoverThreeSources(t *testing.T) {
 			"proc/201/stat": "201 (sshd) S 200 1 1",
 			"etc/hostname":  "cp-1\n",
 			// The kubelet is not running: its systemd unit is the source.
-			"lib/systemd/system/kubelet.service":                 "[Service]\nExecStart=/usr/bin/kubelet\n",
+			"lib/systemd/system/kubelet.service":                   "[Service]\nExecStart=/usr/bin/kubelet\n",
 			"etc/systemd/system/kubelet.service.d/10-kubeadm.conf": "[Service]\nEnvironment=\"KUBELET_KUBECONFIG_ARGS=--kubeconfig=/etc/kubernetes/kubelet.conf\"\nEnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env\nExecStart=\nExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS --config=/var/lib/kubelet/config.yaml $KUBELET_KUBEADM_ARGS\n",
-			"var/lib/kubelet/kubeadm-flags.env": "KUBELET_KUBEADM_ARGS=\"--container-runtime-endpoint=unix:///run/containerd/containerd.sock --read-only-port=10255\"\n",
-			"var/lib/kubelet/config.yaml":       "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nstaticPodPath: /etc/kubernetes/manifests\nreadOnlyPort: 0\nauthentication:\n  anonymous:\n    enabled: false\n",
+			"var/lib/kubelet/kubeadm-flags.env":                    "KUBELET_KUBEADM_ARGS=\"--container-runtime-endpoint=unix:///run/containerd/containerd.sock --read-only-port=10255\"\n",
+			"var/lib/kubelet/config.yaml":                          "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nstaticPodPath: /etc/kubernetes/manifests\nreadOnlyPort: 0\nauthentication:\n  anonymous:\n    enabled: false\n",
 			// The API server is not visible as a process: its static pod is the source.
 			"etc/kubernetes/manifests/kube-apiserver.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n  containers:\n  - name: kube-apiserver\n    command: [kube-apiserver, --anonymous-auth=false, --etcd-servers=https://127.0.0.1:2379]\n    env: [{name: GOMAXPROCS, value: \"2\"}]\n",
 		},

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -176,6 +177,34 @@ func TestNodeAuditHardenedControlPlanePasses(t *testing.T) {
 	if c.Process("kubelet") != nil && passed < 60 || passed < 40 {
 		t.Errorf("only %d control-plane checks passed", passed)
 	}
+
+	// An air-gapped audit of a snapshot sees what the live audit sees, and
+	// the snapshot holds no private key.
+	snap := filepath.Join(t.TempDir(), "node.tar.gz")
+	if out, err := exec.Command(kubewardBin(t), "collect", "node", "-o", snap).CombinedOutput(); err != nil {
+		t.Fatalf("collect node: %v: %s", err, out)
+	}
+	raw, err := exec.Command("tar", "-xzOf", snap).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), "PRIVATE KEY-----") {
+		t.Error("the snapshot contains a private key")
+	}
+	offline, _ := scanNode(t, "--root", snap)
+	if got, want := verdicts(offline), verdicts(results); got != want {
+		t.Errorf("snapshot scan differs from live scan:\nlive:     %s\nsnapshot: %s", want, got)
+	}
+}
+
+// verdicts summarises results as sorted "ID STATUS" lines.
+func verdicts(rs []nodeResult) string {
+	var lines []string
+	for _, r := range rs {
+		lines = append(lines, r.ID+" "+r.Status)
+	}
+	sort.Strings(lines)
+	return strings.Join(lines, "\n")
 }
 
 // kubeletWanted runs a kubelet when containerd is up and no other kubelet
