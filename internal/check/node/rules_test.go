@@ -154,3 +154,47 @@ func TestFiles(t *testing.T) {
 		t.Errorf("kubeconfigs: %v", got[FileKubeconfigs])
 	}
 }
+
+func TestCalico(t *testing.T) {
+	tests := []struct {
+		name  string
+		env   map[string]string
+		files map[string]string
+		want  map[string]result.Status
+	}{
+		{"plain etcd", map[string]string{"ETCD_ENDPOINTS": "http://10.0.0.1:2379"}, nil,
+			map[string]result.Status{CalicoHTTPS: result.Fail, CalicoCA: result.Fail, CalicoClient: result.Fail}},
+		{"mutual TLS", map[string]string{"ETCD_ENDPOINTS": "https://10.0.0.1:2379", "ETCD_CA_CERT_FILE": "/c", "ETCD_CERT_FILE": "/a", "ETCD_KEY_FILE": "/k"}, nil,
+			map[string]result.Status{CalicoHTTPS: result.Pass, CalicoCA: result.Pass, CalicoClient: result.Pass}},
+		{"kubernetes datastore", map[string]string{"DATASTORE_TYPE": "kubernetes"}, nil,
+			map[string]result.Status{CalicoHTTPS: result.NotApplicable}},
+		{"CNI config", nil, map[string]string{"etc/cni/net.d/10-calico.conflist": `{"name":"k8s-pod-network","plugins":[{"type":"calico","etcd_endpoints":"https://e:2379","etcd_ca_cert_file":"/ca"}]}`},
+			map[string]result.Status{CalicoHTTPS: result.Pass, CalicoCA: result.Pass, CalicoClient: result.Fail}},
+		{"absent", nil, nil, map[string]result.Status{CalicoHTTPS: result.NotApplicable}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			root := t.TempDir()
+			for p, content := range tc.files {
+				full := filepath.Join(root, p)
+				_ = os.MkdirAll(filepath.Dir(full), 0o755)
+				if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			n := &inventory.Node{Hostname: "n"}
+			if tc.env != nil {
+				n.Components = append(n.Components, comp(host.Calico, []string{"-felix"}, nil, tc.env))
+			}
+			got := map[string]result.Status{}
+			for _, r := range Evaluate(testEnv(), n, &host.FS{Root: root}) {
+				got[r.ID] = r.Status
+			}
+			for id, want := range tc.want {
+				if got[id] != want {
+					t.Errorf("%s = %s, want %s", id, got[id], want)
+				}
+			}
+		})
+	}
+}
