@@ -37,6 +37,24 @@ type PolicyRule struct {
 	Run func(*Env, *Index, *Emitter)
 }
 
+// Collector gathers a fact from each object it applies to, for a policy
+// rule to read from Index.Facts[Name] once the scan is complete. Fact runs
+// outside the engine's lock; facts are appended in no particular order.
+type Collector struct {
+	Name    string
+	Applies func(*Env, *Target) bool
+	Fact    func(*Env, *Target) any
+}
+
+var collectors []*Collector
+
+// RegisterCollector adds a collector; packages call it from init.
+func RegisterCollector(c *Collector) {
+	registryLock.Lock()
+	defer registryLock.Unlock()
+	collectors = append(collectors, c)
+}
+
 var (
 	rules        []*Rule
 	policyRules  []*PolicyRule
@@ -60,6 +78,8 @@ func RegisterPolicy(rs ...*PolicyRule) {
 // Env is what rules may read besides the object.
 type Env struct {
 	Config *config.Config
+	// Mode is "manifest", "cluster" or "admission": what the objects are.
+	Mode string
 	// Now is the time exceptions expire against.
 	Now time.Time
 }
@@ -83,6 +103,8 @@ type Options struct {
 	Now time.Time
 	// Only restricts evaluation to these check IDs when not empty.
 	Only map[string]bool
+	// Mode is "manifest" (default), "cluster" or "admission".
+	Mode string
 }
 
 // Engine evaluates objects. Observe is safe for concurrent use.
@@ -108,7 +130,7 @@ func New(opts Options) *Engine {
 		now = time.Now()
 	}
 	return &Engine{
-		env:        Env{Config: cfg, Now: now},
+		env:        Env{Config: cfg, Now: now, Mode: mode(opts.Mode)},
 		keepPasses: opts.KeepPasses,
 		only:       opts.Only,
 		passes:     map[string]int{},
@@ -116,11 +138,28 @@ func New(opts Options) *Engine {
 	}
 }
 
+func mode(m string) string {
+	if m == "" {
+		return "manifest"
+	}
+	return m
+}
+
+// Env returns the engine's environment (for rules run outside it).
+func (e *Engine) Env() *Env { return &e.env }
+
+// AddResults records results produced outside the engine's rules.
+func (e *Engine) AddResults(rs ...result.Result) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.results = append(e.results, rs...)
+}
+
 // Observe evaluates one object with every object rule and records what the
 // cross-object rules need. The object's Locate is not used after it returns.
 func (e *Engine) Observe(o *inventory.Object) {
 	t := &Target{Object: o}
-	if w, ok := o.Workload(); ok {
+	if w, ok := o.Workload(); ok && o.Owner == "" {
 		t.Workload = w
 	}
 	em := &Emitter{engine: e, obj: o}
@@ -141,6 +180,13 @@ func (e *Engine) Observe(o *inventory.Object) {
 		}
 	}
 	facts := e.index.facts(&e.env, t)
+	for _, c := range collectors {
+		if c.Applies(&e.env, t) {
+			if f := c.Fact(&e.env, t); f != nil {
+				facts.extra = append(facts.extra, namedFact{c.Name, f})
+			}
+		}
+	}
 
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -24,6 +24,8 @@ type Index struct {
 	TokenMounts []TokenMount
 	// Workloads counts pod-bearing objects.
 	Workloads int
+	// Facts are what collectors gathered, by collector name.
+	Facts map[string][]any
 }
 
 // Namespace is everything the scan saw of one namespace.
@@ -55,6 +57,7 @@ func newIndex() *Index {
 		Namespaces:           map[string]*Namespace{},
 		ServiceAccounts:      map[string]*inventory.Object{},
 		BoundServiceAccounts: map[string]bool{},
+		Facts:                map[string][]any{},
 	}
 }
 
@@ -64,6 +67,12 @@ type objectFacts struct {
 	workload   bool
 	tokenMount *TokenMount
 	bound      []string
+	extra      []namedFact
+}
+
+type namedFact struct {
+	name string
+	fact any
 }
 
 // facts extracts an object's contribution; it runs outside the engine's lock.
@@ -154,6 +163,9 @@ func (ix *Index) add(f objectFacts) {
 	}
 	for _, b := range f.bound {
 		ix.BoundServiceAccounts[b] = true
+	}
+	for _, x := range f.extra {
+		ix.Facts[x.name] = append(ix.Facts[x.name], x.fact)
 	}
 }
 

@@ -16,7 +16,7 @@ func newScanCommand(g *globalOptions) *cobra.Command {
 		Use:   "scan",
 		Short: "Audit manifests (and, in later commands, nodes and clusters)",
 	}
-	scan.AddCommand(newScanManifestsCommand(g), newScanNodeCommand(g))
+	scan.AddCommand(newScanManifestsCommand(g), newScanNodeCommand(g), newScanClusterCommand(g))
 	return scan
 }
 

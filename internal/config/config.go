@@ -25,6 +25,9 @@ type Config struct {
 	// SystemNamespaces are exempt from per-namespace tenant policy
 	// (quota, limits, Pod Security labels); default kube-system, kube-public, kube-node-lease.
 	SystemNamespaces []string `yaml:"systemNamespaces"`
+	// SensitiveNamespaces must run on dedicated nodes (a taint their pods
+	// tolerate and a nodeSelector or node affinity).
+	SensitiveNamespaces []string `yaml:"sensitiveNamespaces"`
 	// Ignore lists exceptions: findings they cover are reported as IGNORED.
 	Ignore []Ignore `yaml:"ignore"`
 }

@@ -32,6 +32,12 @@ type Object struct {
 	Line   int
 	Origin string
 
+	// Owner is "Kind/name" of the controller that manages the object in a
+	// live cluster (a ReplicaSet's Deployment, a pod's ReplicaSet), when that
+	// controller is itself evaluated: workload checks then report against
+	// the owner only.
+	Owner string
+
 	// Locate returns the line of a field path inside the object, or 0. It is
 	// nil when the source has no lines (the API server, admission).
 	Locate func(path string) int
@@ -45,10 +51,11 @@ func (o *Object) Subject() result.Subject {
 // Location resolves a field path to a location in the object's source.
 func (o *Object) Location(path string) *result.Location {
 	if o.File == "" {
-		if path == "" {
+		if path == "" && o.Origin == "" {
 			return nil
 		}
-		return &result.Location{Path: path}
+		// A live object: Origin is its API path.
+		return &result.Location{Path: path, Origin: o.Origin}
 	}
 	line := o.Line
 	if o.Locate != nil && path != "" {

@@ -101,7 +101,7 @@ func checkNamespaces(env *check.Env, ix *check.Index, em *check.Emitter) {
 			case ok:
 				em.Pass(f)
 				return
-			case system && id != NoDefaultDenyIn && id != NoDefaultDenyOut:
+			case system:
 				f.Status = result.NotApplicable
 				f.Message = catalog.F("%s is a system namespace", "%s 是系统命名空间", name)
 			default:

@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"sort"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"k8s.io/pod-security-admission/api"
 	"k8s.io/pod-security-admission/policy"
 
@@ -104,10 +107,10 @@ func run(_ *check.Env, t *check.Target, em *check.Emitter) {
 
 // Level returns the strictest Pod Security level the pod template satisfies,
 // evaluated by the upstream evaluator exactly as the admission plugin does.
-func Level(w *check.Target) api.Level {
+func Level(meta *metav1.ObjectMeta, spec *corev1.PodSpec) api.Level {
 	for _, lvl := range []api.Level{api.LevelRestricted, api.LevelBaseline} {
 		allowed := true
-		for _, r := range evaluator.EvaluatePod(api.LevelVersion{Level: lvl, Version: api.LatestVersion()}, w.Workload.Meta, w.Workload.Spec) {
+		for _, r := range evaluator.EvaluatePod(api.LevelVersion{Level: lvl, Version: api.LatestVersion()}, meta, spec) {
 			if !r.Allowed {
 				allowed = false
 				break

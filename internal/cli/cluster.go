@@ -1,0 +1,108 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kubeward/kubeward/internal/catalog"
+	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/report"
+	"github.com/kubeward/kubeward/internal/result"
+	"github.com/kubeward/kubeward/internal/source/kube"
+)
+
+type clusterOptions struct {
+	kube          kube.Options
+	allNamespaces bool
+	showPassed    bool
+	etcd          etcdOptions
+}
+
+func newScanClusterCommand(g *globalOptions) *cobra.Command {
+	o := &clusterOptions{}
+	cmd := &cobra.Command{
+		Use:   "cluster",
+		Short: "Audit a live cluster through the Kubernetes API (read-only)",
+		Long: `Audit a live cluster with the same catalogue as the manifest audit, plus what
+only a live cluster can answer: effective RBAC per subject, service account use,
+NetworkPolicy coverage per workload, quota content and usage, the strictest Pod
+Security level each namespace could enforce today, placement, admission webhooks
+and the control plane's static pods. Workloads are evaluated once per owner.
+Secrets are read as metadata only. The permissions it needs are in
+deploy/rbac/kubeward-reader.yaml.`,
+		Example: `  kubeward scan cluster
+  kubeward scan cluster --context prod -n payments -o sarif
+  kubeward scan cluster --etcd-endpoints https://10.0.0.10:2379 --etcd-cacert ca.crt --etcd-cert client.crt --etcd-key client.key`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runScanCluster(cmd.Context(), g, o) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.kube.Kubeconfig, "kubeconfig", "", "kubeconfig file (default: KUBECONFIG, ~/.kube/config, or in-cluster config)")
+	f.StringVar(&o.kube.Context, "context", "", "kubeconfig context")
+	f.StringVarP(&o.kube.Namespace, "namespace", "n", "", "audit one namespace (cluster-scoped objects are still read)")
+	f.BoolVarP(&o.allNamespaces, "all-namespaces", "A", true, "audit every namespace (the default)")
+	f.Float32Var(&o.kube.QPS, "qps", 50, "client-side request rate limit")
+	f.IntVar(&o.kube.Burst, "burst", 100, "client-side request burst")
+	f.Int64Var(&o.kube.PageSize, "page-size", 500, "objects per list page")
+	f.IntVar(&o.kube.Concurrency, "concurrency", 4, "lists running at once")
+	f.BoolVar(&o.showPassed, "show-passed", false, "list PASS results one by one (otherwise counted)")
+	addEtcdFlags(f, &o.etcd)
+	return cmd
+}
+
+func runScanCluster(ctx context.Context, g *globalOptions, o *clusterOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	failOn, err := g.validate()
+	if err != nil {
+		return err
+	}
+	cfg, err := g.loadConfig()
+	if err != nil {
+		return err
+	}
+	client, err := kube.Connect(o.kube)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	if err := client.Ping(ctx); err != nil {
+		return usageError("%v", err)
+	}
+	engine := check.New(check.Options{Config: cfg, KeepPasses: o.showPassed, Mode: "cluster"})
+	stats := client.Walk(ctx, engine.Observe)
+	for _, e := range stats.Errors {
+		engine.AddResults(result.Result{ID: ReadErrorID, Status: result.Error, Severity: catalog.SeverityMedium,
+			Subject: result.Subject{Kind: "Cluster", Name: client.Host}, Message: catalog.F("%s", "%s", e.Error()),
+			Evidence: fmt.Sprintf("verb=%s resource=%s", e.Verb, e.Resource)})
+	}
+	if o.etcd.endpoints != "" {
+		engine.AddResults(proveEncryption(ctx, client, &o.etcd)...)
+	}
+	rep := engine.Finish()
+	run := &report.Run{Target: "cluster", Inputs: []string{client.Host}, Results: rep.Results, Passed: rep.Passed,
+		Objects: rep.Objects, Skipped: nil, Version: Version, Lang: g.lang, FailOn: failOn, Color: g.color()}
+	for _, e := range stats.Errors {
+		run.Errors = append(run.Errors, e.Error())
+	}
+	if err := report.Write(g.stdout, g.output, run); err != nil {
+		return fmt.Errorf("writing report: %w", err)
+	}
+	fmt.Fprintf(g.stderr, "kubeward: read %d objects from %s in %s\n", stats.Objects, client.Host, stats.Duration.Round(time.Millisecond))
+	if run.AtOrAbove(failOn) > 0 {
+		return &exitError{code: ExitFindings}
+	}
+	return nil
+}
+
+// ReadErrorID is the check a resource that could not be read reports under.
+const ReadErrorID = "KW-CL-000"
+
+func init() {
+	catalog.Register(&catalog.Entry{ID: ReadErrorID, Item: "4.3", Severity: catalog.SeverityMedium, Scope: []string{"cluster"},
+		Title:       catalog.Text{EN: "A resource could not be read from the API server", ZH: "无法从 API Server 读取某类资源"},
+		Remediation: catalog.Text{EN: "Grant kubeward the read-only ClusterRole in deploy/rbac/kubeward-reader.yaml.", ZH: "为 kubeward 授予 deploy/rbac/kubeward-reader.yaml 中的只读 ClusterRole。"}})
+}
