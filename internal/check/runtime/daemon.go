@@ -1,0 +1,474 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kubeward/kubeward/internal/catalog"
+	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/check/node"
+	"github.com/kubeward/kubeward/internal/inventory"
+	"github.com/kubeward/kubeward/internal/result"
+	"github.com/kubeward/kubeward/internal/source/docker"
+	"github.com/kubeward/kubeward/internal/source/host"
+)
+
+func init() {
+	node.RegisterCheck(&node.Check{IDs: append(append([]string{}, DaemonIDs...), ContainerIDs...), Run: runDocker})
+	node.RegisterCheck(&node.Check{IDs: ContainerdIDs, Run: runContainerd})
+}
+
+// apiTimeout bounds the Engine API queries made for one daemon.
+const apiTimeout = 2 * time.Minute
+
+// outcome is one check's verdict on one subject.
+type outcome struct {
+	status   result.Status
+	msg      catalog.Text // what is wrong (empty on PASS)
+	evidence string
+	file     string
+	key      string
+}
+
+func emit(em *node.Emitter, id string, c *inventory.Component, o outcome) {
+	var loc *result.Location
+	if o.file != "" || o.key != "" {
+		loc = &result.Location{File: o.file, Path: o.key}
+	}
+	em.Add(id, o.status, c, loc, o.msg, o.evidence)
+}
+
+func pass(v value, name string) outcome {
+	return outcome{status: result.Pass, evidence: v.evidence(name), file: v.File, key: v.Key}
+}
+
+func fail(v value, name string, msg catalog.Text) outcome {
+	return outcome{status: result.Fail, msg: msg, evidence: v.evidence(name), file: v.File, key: v.Key}
+}
+
+// daemon is one dockerd under audit.
+type daemon struct {
+	c     *inventory.Component
+	f     *host.FS
+	n     *inventory.Node
+	state *docker.State // nil when the engine could not be read
+	err   error
+}
+
+func runDocker(env *check.Env, n *inventory.Node, f *host.FS, em *node.Emitter) {
+	ds := n.ComponentsOf(host.Dockerd)
+	if len(ds) == 0 {
+		for _, id := range append(append([]string{}, DaemonIDs...), ContainerIDs...) {
+			em.Absent(id, host.Dockerd)
+		}
+		return
+	}
+	sockets := runtimeSockets(f, n)
+	for _, c := range ds {
+		d := &daemon{c: c, f: f, n: n}
+		sock, _ := docker.SocketPath(f, c)
+		ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
+		d.state, d.err = docker.Load(ctx, f, f.ForProcess(c.PID, sock))
+		cancel()
+		emit(em, DaemonTCP, c, d.tcpHosts())
+		emit(em, DaemonSocketPerms, c, d.socketPerms())
+		emit(em, DaemonAufs, c, d.storageDriver())
+		emit(em, DaemonPartition, c, d.partition())
+		emit(em, DaemonICC, c, d.icc())
+		emit(em, DaemonUserns, c, d.userns())
+		emit(em, DaemonLiveRestore, c, d.liveRestore())
+		emit(em, DaemonNoNewPrivs, c, d.noNewPrivileges())
+		emit(em, DaemonLogLimits, c, d.logLimits())
+		emit(em, DaemonInsecureReg, c, d.insecureRegistries())
+		emit(em, DaemonContentTrust, c, d.contentTrust())
+		checkContainers(env, d, sockets, em)
+	}
+}
+
+// tcpHosts: every listener is a unix socket (or fd:// activation of one),
+// or TCP with TLS client verification against a CA.
+func (d *daemon) tcpHosts() outcome {
+	ls := docker.Listeners(d.f, d.c)
+	var all, bad []string
+	var first *docker.Listener
+	for i, l := range ls {
+		all = append(all, l.String())
+		if l.Proto == "tcp" && first == nil {
+			first = &ls[i]
+		}
+	}
+	ev := fmt.Sprintf("hosts=%s (%s)", strings.Join(all, ","), ls[0].From)
+	if first == nil {
+		return outcome{status: result.Pass, evidence: ev, file: ls[0].File, key: ls[0].Key}
+	}
+	verify, ca := get(d.c, "tlsverify"), get(d.c, "tlscacert")
+	if ca.Value == "" && d.c.Env["DOCKER_CERT_PATH"] != "" {
+		ca = value{Value: filepath.Join(d.c.Env["DOCKER_CERT_PATH"], "ca.pem"), Set: true, From: "env DOCKER_CERT_PATH", File: d.c.Origin(), Key: "DOCKER_CERT_PATH"}
+	}
+	ev += "; " + verify.evidence("tlsverify") + "; " + ca.evidence("tlscacert")
+	for _, l := range ls {
+		if l.Proto == "tcp" {
+			bad = append(bad, l.String())
+		}
+	}
+	if isTrue(verify.Value) && ca.Value != "" {
+		return outcome{status: result.Pass, evidence: ev, file: first.File, key: first.Key}
+	}
+	why := catalog.F("dockerd serves its API on %s without tlsverify and a tlscacert: anyone who reaches the port is root on the node",
+		"dockerd 在 %s 上提供 API 且未设置 tlsverify 与 tlscacert：任何能访问该端口的人都拥有节点的 root 权限", strings.Join(bad, ", "))
+	return outcome{status: result.Fail, msg: why, evidence: ev, file: first.File, key: first.Key}
+}
+
+// socketPerms: each unix socket is root:docker (or root:root) and 0660 or stricter.
+func (d *daemon) socketPerms() outcome {
+	var paths []docker.Listener
+	seen := map[string]bool{}
+	for _, l := range docker.Listeners(d.f, d.c) {
+		if l.Proto == "unix" && !strings.HasPrefix(l.Addr, "@") && !seen[l.Addr] {
+			seen[l.Addr] = true
+			paths = append(paths, l)
+		}
+	}
+	if len(paths) == 0 {
+		return outcome{status: result.NotApplicable, msg: catalog.F("dockerd serves no unix socket", "dockerd 未提供 unix 套接字")}
+	}
+	groups := readIDNames(d.f, "/etc/group")
+	users := readIDNames(d.f, "/etc/passwd")
+	var evidence []string
+	var msgs []catalog.Text
+	var badFile string
+	for _, l := range paths {
+		p := d.f.ForProcess(d.c.PID, l.Addr)
+		st, err := d.f.Stat(p)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && d.c.PID == 0 {
+				return outcome{status: result.NotApplicable, file: l.File, key: l.Key,
+					msg: catalog.F("dockerd is not running (found in %s) and its socket %s does not exist", "dockerd 未运行（发现于 %s），其套接字 %s 不存在", d.c.Origin(), l.Addr)}
+			}
+			return outcome{status: result.Error, file: l.Addr,
+				msg: catalog.F("cannot stat the Docker socket %s: %v", "无法获取 Docker 套接字 %s 的状态：%v", l.Addr, unwrapPath(err))}
+		}
+		uid, gid, ok := owner(st)
+		if !ok {
+			return outcome{status: result.Error, file: l.Addr,
+				msg: catalog.F("cannot read the owner of %s on this platform", "无法在此平台上读取 %s 的属主", l.Addr)}
+		}
+		perm := st.Mode().Perm()
+		uname, gname := nameOf(users, uid), nameOf(groups, gid)
+		evidence = append(evidence, fmt.Sprintf("%s %s:%s %04o (%s)", l.Addr, uname, gname, perm, l.From))
+		okOwner := uid == 0 && (gid == 0 || gname == "docker")
+		okMode := perm&^0o660 == 0
+		if !okOwner || !okMode || st.Mode()&fs.ModeSocket == 0 {
+			if badFile == "" {
+				badFile = l.Addr
+			}
+			switch {
+			case st.Mode()&fs.ModeSocket == 0:
+				msgs = append(msgs, catalog.F("%s is not a socket", "%s 不是套接字", l.Addr))
+			case !okOwner && !okMode:
+				msgs = append(msgs, catalog.F("%s is owned by %s:%s with mode %04o, want root:docker and 0660 or stricter", "%s 属主为 %s:%s，权限为 %04o，应为 root:docker 且不宽于 0660", l.Addr, uname, gname, perm))
+			case !okOwner:
+				msgs = append(msgs, catalog.F("%s is owned by %s:%s, want root:docker", "%s 属主为 %s:%s，应为 root:docker", l.Addr, uname, gname))
+			default:
+				msgs = append(msgs, catalog.F("%s has mode %04o, want 0660 or stricter", "%s 权限为 %04o，应不宽于 0660", l.Addr, perm))
+			}
+		}
+	}
+	ev := strings.Join(evidence, "; ")
+	if len(msgs) > 0 {
+		return outcome{status: result.Fail, msg: joinText(msgs), evidence: ev, file: badFile}
+	}
+	return outcome{status: result.Pass, evidence: ev, file: paths[0].Addr}
+}
+
+func (d *daemon) storageDriver() outcome {
+	v := get(d.c, "storage-driver")
+	if !v.Set && d.state != nil && d.state.Info != nil && d.state.Info.Driver != "" {
+		v.Value, v.From = d.state.Info.Driver, d.state.Source+" /info Driver"
+	}
+	if v.Value == "" {
+		v.From = "default: chosen by dockerd at start, not aufs unless configured; the engine could not be asked"
+	}
+	if strings.EqualFold(v.Value, "aufs") {
+		return fail(v, "storage-driver", catalog.F("the storage driver is aufs: deprecated, unmaintained and removed from Docker", "存储驱动为 aufs：已弃用、无人维护且已从 Docker 中移除"))
+	}
+	return pass(v, "storage-driver")
+}
+
+// partition: the data root is a mount point of its own filesystem.
+func (d *daemon) partition() outcome {
+	v := get(d.c, "data-root")
+	dir := filepath.Clean(v.Value)
+	if !filepath.IsAbs(dir) {
+		return fail(v, "data-root", catalog.F("data-root %q is not an absolute path", "data-root %q 不是绝对路径", v.Value))
+	}
+	base := v.evidence("data-root")
+	if d.f.Live() {
+		p := d.f.ForProcess(d.c.PID, dir)
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			p = r
+		}
+		st, err := d.f.Stat(p)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && d.c.PID == 0 {
+				return outcome{status: result.NotApplicable, evidence: base, file: v.File, key: v.Key,
+					msg: catalog.F("dockerd is not running (found in %s) and its data root %s does not exist yet", "dockerd 未运行（发现于 %s），其数据目录 %s 尚不存在", d.c.Origin(), dir)}
+			}
+			return outcome{status: result.Error, evidence: base, file: v.File, key: v.Key,
+				msg: catalog.F("cannot stat the Docker data root %s: %v", "无法获取 Docker 数据目录 %s 的状态：%v", dir, unwrapPath(err))}
+		}
+		parent := filepath.Dir(p)
+		pst, err := d.f.Stat(parent)
+		if err != nil {
+			return outcome{status: result.Error, evidence: base, file: v.File, key: v.Key,
+				msg: catalog.F("cannot stat %s: %v", "无法获取 %s 的状态：%v", parent, unwrapPath(err))}
+		}
+		dev, ok1 := device(st)
+		pdev, ok2 := device(pst)
+		if !ok1 || !ok2 {
+			return outcome{status: result.Error, evidence: base, file: v.File, key: v.Key,
+				msg: catalog.F("cannot read device numbers on this platform", "无法在此平台上读取设备号")}
+		}
+		mounts, _ := readMounts(d.f, "/proc/self/mountinfo")
+		ev := fmt.Sprintf("%s: %s on device %s, its parent %s on device %s", base, p, dev, parent, pdev)
+		if m := mountOf(mounts, p); m != nil {
+			ev += fmt.Sprintf(" (mounted at %s: %s %s)", m.point, m.fstype, m.source)
+		}
+		if dev != pdev {
+			return outcome{status: result.Pass, evidence: ev, file: v.File, key: v.Key}
+		}
+		return outcome{status: result.Fail, evidence: ev, file: v.File, key: v.Key,
+			msg: catalog.F("the Docker data root %s is on the same filesystem as %s (device %s)", "Docker 数据目录 %s 与 %s 位于同一文件系统（设备 %s）", dir, parent, dev)}
+	}
+	// A snapshot or mounted host: the host's own mount table says.
+	for _, mi := range []string{"/proc/1/mountinfo", "/proc/self/mountinfo"} {
+		mounts, err := readMounts(d.f, mi)
+		if err != nil || len(mounts) == 0 {
+			continue
+		}
+		m, pm := mountOf(mounts, dir), mountOf(mounts, filepath.Dir(dir))
+		if m == nil || pm == nil {
+			continue
+		}
+		ev := fmt.Sprintf("%s: %s on %s (%s %s, device %s), its parent on %s (device %s) [%s]", base, dir, m.point, m.fstype, m.source, m.dev, pm.point, pm.dev, mi)
+		if m.dev != pm.dev {
+			return outcome{status: result.Pass, evidence: ev, file: v.File, key: v.Key}
+		}
+		return outcome{status: result.Fail, evidence: ev, file: v.File, key: v.Key,
+			msg: catalog.F("the Docker data root %s is on the same filesystem as %s (device %s)", "Docker 数据目录 %s 与 %s 位于同一文件系统（设备 %s）", dir, filepath.Dir(dir), m.dev)}
+	}
+	return outcome{status: result.Error, evidence: base, file: v.File, key: v.Key,
+		msg: catalog.F("no mount table (/proc/1/mountinfo) under %s to tell whether %s is a separate partition", "%s 下没有挂载表（/proc/1/mountinfo），无法判断 %s 是否为独立分区", d.f.Root, dir)}
+}
+
+func (d *daemon) icc() outcome {
+	v := get(d.c, "icc")
+	if isFalse(v.Value) {
+		return pass(v, "icc")
+	}
+	return fail(v, "icc", catalog.F("icc is %s: containers on the default bridge reach each other on every port", "icc 为 %s：默认网桥上的容器可以访问彼此的所有端口", v.Value))
+}
+
+func (d *daemon) userns() outcome {
+	v := get(d.c, "userns-remap")
+	if v.Value != "" {
+		return pass(v, "userns-remap")
+	}
+	if d.state != nil && d.state.Info != nil {
+		for _, o := range d.state.Info.SecurityOptions {
+			if strings.Contains(o, "name=userns") {
+				v.Value, v.From = "on", d.state.Source+" /info SecurityOptions"
+				return pass(v, "userns-remap")
+			}
+		}
+	}
+	return fail(v, "userns-remap", catalog.F("userns-remap is not set: root in a container is root on the node", "未设置 userns-remap：容器中的 root 即节点上的 root"))
+}
+
+func (d *daemon) liveRestore() outcome {
+	v := get(d.c, "live-restore")
+	if isTrue(v.Value) {
+		return pass(v, "live-restore")
+	}
+	if !v.Set && d.state != nil && d.state.Info != nil && d.state.Info.LiveRestoreEnabled {
+		v.Value, v.From = "true", d.state.Source+" /info LiveRestoreEnabled"
+		return pass(v, "live-restore")
+	}
+	return fail(v, "live-restore", catalog.F("live-restore is %s: every container stops while dockerd restarts or upgrades", "live-restore 为 %s：dockerd 重启或升级时所有容器都会停止", v.Value))
+}
+
+func (d *daemon) noNewPrivileges() outcome {
+	v := get(d.c, "no-new-privileges")
+	if isTrue(v.Value) {
+		return pass(v, "no-new-privileges")
+	}
+	return fail(v, "no-new-privileges", catalog.F("no-new-privileges is %s: setuid binaries can raise privileges inside containers", "no-new-privileges 为 %s：容器内的 setuid 程序可以提升权限", v.Value))
+}
+
+func (d *daemon) logLimits() outcome {
+	drv := get(d.c, "log-driver")
+	ev := drv.evidence("log-driver")
+	if !strings.EqualFold(drv.Value, "json-file") {
+		return outcome{status: result.Pass, evidence: ev + ": not the json-file driver", file: drv.File, key: drv.Key}
+	}
+	opts := get(d.c, "log-opt")
+	name := "log-opts"
+	if strings.HasPrefix(opts.From, "flag") {
+		name = "log-opt"
+	}
+	// Only the rotation options: other log options may hold tokens
+	// (splunk-token, fluentd credentials) and never reach the report.
+	shown := value{From: opts.From, Map: map[string]string{}}
+	for _, k := range []string{"max-size", "max-file"} {
+		if v, ok := opts.Map[k]; ok {
+			shown.Map[k] = v
+		}
+	}
+	shown.Value = mapString(shown.Map)
+	if extra := len(opts.Map) - len(shown.Map); extra > 0 {
+		shown.Value += fmt.Sprintf(" (+%d other options)", extra)
+		shown.Value = strings.TrimPrefix(shown.Value, " ")
+	}
+	ev += "; " + shown.evidence(name)
+	if opts.Map["max-size"] == "" || opts.Map["max-size"] == "-1" {
+		return outcome{status: result.Fail, evidence: ev, file: opts.File, key: opts.Key,
+			msg: catalog.F("the json-file log driver has no max-size: container logs grow until the disk is full", "json-file 日志驱动未设置 max-size：容器日志会一直增长直到磁盘写满")}
+	}
+	if mf := opts.Map["max-file"]; mf != "" {
+		if n, err := strconv.Atoi(mf); err != nil || n < 1 {
+			return outcome{status: result.Fail, evidence: ev, file: opts.File, key: opts.Key,
+				msg: catalog.F("log-opts max-file is %q, want a positive number", "log-opts 的 max-file 为 %q，应为正整数", mf)}
+		}
+	}
+	return outcome{status: result.Pass, evidence: ev, file: opts.File, key: opts.Key}
+}
+
+func (d *daemon) insecureRegistries() outcome {
+	v := get(d.c, "insecure-registry")
+	name := "insecure-registries"
+	if strings.HasPrefix(v.From, "flag") {
+		name = "insecure-registry"
+	}
+	var regs []string
+	for _, r := range v.List {
+		if r = strings.TrimSpace(r); r != "" {
+			regs = append(regs, r)
+		}
+	}
+	if len(regs) > 0 {
+		return fail(v, name, catalog.F("dockerd pulls from %s without verified TLS", "dockerd 从 %s 拉取镜像时不校验 TLS", strings.Join(regs, ", ")))
+	}
+	// The engine's own view: registries marked insecure, beyond the
+	// loopback range dockerd always allows.
+	if d.state != nil && d.state.Info != nil {
+		rc := d.state.Info.RegistryConfig
+		for _, cidr := range rc.InsecureRegistryCIDRs {
+			if cidr != "127.0.0.0/8" && cidr != "::1/128" {
+				regs = append(regs, cidr)
+			}
+		}
+		for name, ic := range rc.IndexConfigs {
+			if !ic.Secure {
+				regs = append(regs, name)
+			}
+		}
+		sort.Strings(regs)
+		if len(regs) > 0 {
+			v.Value, v.From = strings.Join(regs, ","), d.state.Source+" /info RegistryConfig"
+			return fail(v, name, catalog.F("dockerd pulls from %s without verified TLS", "dockerd 从 %s 拉取镜像时不校验 TLS", strings.Join(regs, ", ")))
+		}
+	}
+	return pass(v, name)
+}
+
+// contentTrust looks for DOCKER_CONTENT_TRUST=1 where the node's docker
+// clients would inherit it. The daemon itself does not enforce content
+// trust, so a missing setting is a WARN for a person to confirm.
+func (d *daemon) contentTrust() outcome {
+	const name = "DOCKER_CONTENT_TRUST"
+	if v, ok := d.c.Env[name]; ok && v == "1" {
+		return outcome{status: result.Pass, evidence: name + "=1 (dockerd environment)", file: d.c.Origin(), key: name}
+	}
+	found, where := "", ""
+	if v, ok := d.c.Env[name]; ok {
+		found, where = v, "dockerd environment"
+	}
+	if data, err := d.f.ReadFile("/etc/environment"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "export "))
+			k, v, ok := strings.Cut(line, "=")
+			if !ok || strings.TrimSpace(k) != name {
+				continue
+			}
+			v = strings.Trim(strings.TrimSpace(v), `"'`)
+			if v == "1" {
+				return outcome{status: result.Pass, evidence: name + "=1 (/etc/environment)", file: "/etc/environment", key: name}
+			}
+			found, where = v, "/etc/environment"
+		}
+	}
+	ev := name + " is not set in dockerd's environment nor /etc/environment"
+	if where != "" {
+		ev = fmt.Sprintf("%s=%s (%s)", name, found, where)
+	}
+	return outcome{status: result.Warn, evidence: ev, file: "/etc/environment", key: name,
+		msg: catalog.F("%s=1 is not set for this node: content trust is a docker client setting (dockerd does not enforce it), so confirm every user, script and CI job that pulls or runs images sets it",
+			"此节点未设置 %s=1：内容信任是 docker 客户端的设置（dockerd 不强制执行），请确认所有拉取或运行镜像的用户、脚本和 CI 任务都已设置", name)}
+}
+
+// readIDNames maps numeric IDs to names from /etc/passwd or /etc/group.
+func readIDNames(f *host.FS, file string) map[uint32]string {
+	m := map[uint32]string{}
+	data, err := f.ReadFile(file)
+	if err != nil {
+		return m
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		parts := strings.Split(line, ":")
+		if len(parts) < 3 {
+			continue
+		}
+		id, err := strconv.ParseUint(parts[2], 10, 32)
+		if err != nil {
+			continue
+		}
+		if _, dup := m[uint32(id)]; !dup {
+			m[uint32(id)] = parts[0]
+		}
+	}
+	return m
+}
+
+func nameOf(names map[uint32]string, id uint32) string {
+	if n, ok := names[id]; ok {
+		return n
+	}
+	if id == 0 {
+		return "root"
+	}
+	return strconv.FormatUint(uint64(id), 10)
+}
+
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func joinText(ts []catalog.Text) catalog.Text {
+	var en, zh []string
+	for _, t := range ts {
+		en = append(en, t.EN)
+		zh = append(zh, t.ZH)
+	}
+	return catalog.Text{EN: strings.Join(en, "; "), ZH: strings.Join(zh, "；")}
+}

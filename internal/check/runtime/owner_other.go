@@ -1,0 +1,9 @@
+//go:build !linux
+
+package runtime
+
+import "io/fs"
+
+func owner(fs.FileInfo) (uid, gid uint32, ok bool) { return 0, 0, false }
+
+func device(fs.FileInfo) (string, bool) { return "", false }
