@@ -4,11 +4,17 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/kubeward/kubeward/internal/inventory"
+	dockersrc "github.com/kubeward/kubeward/internal/source/docker"
 	"github.com/kubeward/kubeward/internal/source/host"
+	"github.com/kubeward/kubeward/internal/source/sshd"
 )
 
 func newCollectCommand(g *globalOptions) *cobra.Command {
@@ -36,7 +42,8 @@ and encryption configurations are copied with their secrets masked.`,
 				return usageError("collect node: %v", err)
 			}
 			defer f.Close()
-			sum, err := host.Collect(context.Background(), &host.FS{Root: root}, f, capturers())
+			fs := &host.FS{Root: root}
+			sum, err := host.Collect(context.Background(), fs, f, capturers(fs))
 			if err != nil {
 				return fmt.Errorf("collect node: writing %s: %w", out, err)
 			}
@@ -54,14 +61,52 @@ and encryption configurations are copied with their secrets masked.`,
 	return collect
 }
 
-// capturers are the command outputs and API answers a snapshot holds.
-func capturers() map[string]host.Capturer {
+// capturers are the command outputs and API answers a snapshot holds: the
+// firewall's rules, sshd's effective configuration (asked with the
+// listener's own -f and -o options) and the Docker Engine's state.
+func capturers(fs *host.FS) map[string]host.Capturer {
 	c := host.DefaultCapturers()
-	for name, fn := range extraCapturers {
-		c[name] = fn
+	c[host.CaptureSSHD] = func(ctx context.Context, n *inventory.Node) ([]byte, error) {
+		if _, err := exec.LookPath("sshd"); err != nil {
+			return nil, nil
+		}
+		args := []string{"-T"}
+		for _, s := range n.ComponentsOf(host.SSHD) {
+			args = append(args, sshd.ParseArgs(s.Args).TArgs...)
+			break
+		}
+		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, "sshd", args...).Output()
+		if err != nil {
+			return nil, fmt.Errorf("sshd %s: %w (the scan falls back to sshd_config)", strings.Join(args, " "), err)
+		}
+		return out, nil
+	}
+	var once sync.Once
+	var engine map[string][]byte
+	var engineErr error
+	docker := func(name string) host.Capturer {
+		return func(ctx context.Context, n *inventory.Node) ([]byte, error) {
+			ds := n.ComponentsOf(host.Dockerd)
+			if len(ds) == 0 {
+				return nil, nil
+			}
+			once.Do(func() {
+				socket, _ := dockersrc.SocketPath(fs, ds[0])
+				engine, engineErr = dockersrc.Capture(ctx, socket)
+			})
+			if engineErr != nil {
+				if name != host.CaptureDockerInfo {
+					return nil, nil // reported once, under info
+				}
+				return nil, engineErr
+			}
+			return engine[name], nil
+		}
+	}
+	for _, name := range []string{host.CaptureDockerInfo, host.CaptureDockerVersion, host.CaptureDockerContainers} {
+		c[name] = docker(name)
 	}
 	return c
 }
-
-// extraCapturers are added by source packages (the Docker Engine API).
-var extraCapturers = map[string]host.Capturer{}

@@ -87,6 +87,10 @@ func Collect(ctx context.Context, f *FS, w io.Writer, capturers map[string]Captu
 		c.file(p, "")
 	}
 	c.dir("/etc/ssh/sshd_config.d", "")
+	c.dir("/etc/ssh", "")
+	if b, err := f.ReadFile("/proc/net/if_inet6"); err == nil {
+		c.write("/proc/net/if_inet6", b, 0o444, 0, 0, now) // which addresses make IPv6 rules matter
+	}
 	c.dir("/etc/cni/net.d", "")
 	c.dir("/etc/containerd/certs.d", "")
 
