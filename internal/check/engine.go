@@ -317,6 +317,18 @@ func (em *Emitter) Pass(f Finding) {
 	em.passes[f.ID]++
 }
 
+// AddResult records a result evaluated elsewhere (node rules run on a
+// static pod's command line), exceptions applied.
+func (em *Emitter) AddResult(r result.Result) {
+	if e := em.engine; e.only != nil && !e.only[r.ID] {
+		return
+	}
+	if r.Status == result.Fail || r.Status == result.Warn {
+		ApplyException(&em.engine.env, &r, nil)
+	}
+	em.out = append(em.out, r)
+}
+
 // Add records a finding.
 func (em *Emitter) Add(f Finding) {
 	e := em.engine

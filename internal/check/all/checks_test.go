@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	admissionv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -88,6 +89,14 @@ func hardenedNamespace(name string) []*inventory.Object {
 
 func withNamespace(ns string, objs ...*inventory.Object) []*inventory.Object {
 	return append(hardenedNamespace(ns), objs...)
+}
+
+func webhook(mutate func(*admissionv1.ValidatingWebhook)) *inventory.Object {
+	w := admissionv1.ValidatingWebhook{Name: "policy.bank.internal", FailurePolicy: ptr(admissionv1.Fail), TimeoutSeconds: ptr(int32(5)), SideEffects: ptr(admissionv1.SideEffectClassNone)}
+	if mutate != nil {
+		mutate(&w)
+	}
+	return object("admissionregistration.k8s.io", "ValidatingWebhookConfiguration", &admissionv1.ValidatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: "policy"}, Webhooks: []admissionv1.ValidatingWebhook{w}})
 }
 
 func role(rules ...rbacv1.PolicyRule) *inventory.Object {
@@ -228,6 +237,16 @@ func cases() []checkCase {
 		{id: "KW-RBAC-010", fail: []*inventory.Object{binding("cluster-admin", appSA)}, pass: []*inventory.Object{binding("view", appSA)}},
 		{id: "KW-RBAC-011", fail: []*inventory.Object{binding("view", rbacv1.Subject{Kind: "User", Name: "system:anonymous"}), binding("view", rbacv1.Subject{Kind: "Group", Name: "system:unauthenticated"})},
 			pass: []*inventory.Object{binding("view", rbacv1.Subject{Kind: "Group", Name: "auditors"})}},
+		{id: "KW-WH-001", fail: []*inventory.Object{webhook(func(w *admissionv1.ValidatingWebhook) { w.FailurePolicy = ptr(admissionv1.Ignore) })}, pass: []*inventory.Object{webhook(nil)}},
+		{id: "KW-WH-002", fail: []*inventory.Object{webhook(func(w *admissionv1.ValidatingWebhook) { w.TimeoutSeconds = ptr(int32(30)) })}, pass: []*inventory.Object{webhook(nil)}},
+		{id: "KW-WH-004", fail: []*inventory.Object{webhook(func(w *admissionv1.ValidatingWebhook) {
+			w.NamespaceSelector = &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "kubernetes.io/metadata.name", Operator: "NotIn", Values: []string{"kube-system"}}}}
+		})}, pass: []*inventory.Object{webhook(nil)}},
+		{id: "KW-WH-005", fail: []*inventory.Object{webhook(func(w *admissionv1.ValidatingWebhook) {
+			w.NamespaceSelector = &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "policy.bank/skip", Operator: "DoesNotExist"}}}
+		})}, pass: []*inventory.Object{webhook(func(w *admissionv1.ValidatingWebhook) {
+			w.NamespaceSelector = &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "kubernetes.io/metadata.name", Operator: "NotIn", Values: []string{"kubeward"}}}}
+		})}},
 		{id: "KW-RBAC-012", fail: []*inventory.Object{binding("view", rbacv1.Subject{Kind: "ServiceAccount", Name: "default", Namespace: "apps"})}, pass: []*inventory.Object{binding("view", appSA)}},
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -26,6 +27,10 @@ func readFor(c *inventory.Component, f *host.FS, path string) ([]byte, string, e
 }
 
 func fileErr(v Value, name string, err error) verdict {
+	if errors.Is(err, host.ErrNoFiles) {
+		return verdict{na: "file not readable", evidence: v.Evidence(name), file: v.File, key: v.Key,
+			msg: catalog.F("%s names %s, which cannot be read from here: audit the node itself", "%s 指向 %s，此处无法读取：请在节点上审计", name, v.Value)}
+	}
 	return verdict{evidence: v.Evidence(name), file: v.File, key: v.Key,
 		msg: catalog.F("cannot read %s %s: %v", "无法读取 %s %s：%v", name, v.Value, err)}
 }

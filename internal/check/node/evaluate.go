@@ -108,3 +108,30 @@ func init() {
 		Title:       catalog.Text{EN: "A file a component uses could not be read", ZH: "无法读取组件使用的文件"},
 		Remediation: catalog.Text{EN: "Make the file readable to the audit (run as root, or mount it into the audit pod).", ZH: "确保审计可以读取该文件（以 root 运行，或将其挂载到审计 Pod 中）。"}})
 }
+
+// EvaluateRules runs only the flag and config rules (not the file,
+// certificate or runtime checks) on the given components: the control
+// plane as the API server shows it, from its static pods' command lines.
+// Components absent from comps are not reported.
+func EvaluateRules(env *check.Env, n *inventory.Node, f *host.FS) []result.Result {
+	em := &Emitter{env: env, node: n}
+	for _, r := range rules {
+		for _, c := range n.ComponentsOf(r.Component) {
+			v := r.Test(c, f)
+			loc := &result.Location{File: c.SourceFile, Path: v.key, Origin: c.Source}
+			switch {
+			case v.na != "":
+				em.Add(r.ID, result.NotApplicable, c, loc, v.msg, v.evidence)
+			case v.ok:
+				em.Add(r.ID, result.Pass, c, loc, catalog.Text{}, v.evidence)
+			default:
+				msg := v.msg
+				if msg.EN == "" {
+					msg = r.Title
+				}
+				em.Add(r.ID, result.Fail, c, loc, msg, v.evidence)
+			}
+		}
+	}
+	return em.results
+}

@@ -36,6 +36,9 @@ const (
 var Kinds = []string{Etcd, APIServer, ControllerManager, Scheduler, Kubelet, KubeProxy, Calico, Dockerd, Containerd, CRIO, SSHD}
 
 // kindOf maps an executable's base name to a component kind.
+// KindOf maps an executable (and its arguments) to a component kind, or "".
+func KindOf(exe string, args []string) string { return kindOf(exe, args) }
+
 func kindOf(exe string, args []string) string {
 	exe = strings.TrimSuffix(filepath.Base(exe), " (deleted)")
 	switch exe {

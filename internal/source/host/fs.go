@@ -5,6 +5,7 @@
 package host
 
 import (
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -14,7 +15,13 @@ import (
 // FS reads files of the audited host.
 type FS struct {
 	Root string
+	// NoFiles is set when only command lines are known (static pods seen
+	// through the API): every file read fails with ErrNoFiles.
+	NoFiles bool
 }
+
+// ErrNoFiles is returned by an FS that cannot read the host's files.
+var ErrNoFiles = errors.New("the node's files are not readable from here")
 
 // Path maps a host path to where it can be read.
 func (f *FS) Path(p string) string {
@@ -26,11 +33,17 @@ func (f *FS) Path(p string) string {
 
 // ReadFile reads a host file.
 func (f *FS) ReadFile(p string) ([]byte, error) {
+	if f.NoFiles {
+		return nil, ErrNoFiles
+	}
 	return os.ReadFile(f.Path(p))
 }
 
 // Stat returns a host file's metadata, following symlinks.
 func (f *FS) Stat(p string) (fs.FileInfo, error) {
+	if f.NoFiles {
+		return nil, ErrNoFiles
+	}
 	return os.Stat(f.Path(p))
 }
 

@@ -46,6 +46,9 @@ func (f *FS) snapshotMeta() map[string]FileMeta {
 // when the root is a snapshot (its files may have been unpacked by another
 // user), otherwise from the file itself.
 func (f *FS) Meta(p string) (FileMeta, error) {
+	if f.NoFiles {
+		return FileMeta{}, ErrNoFiles
+	}
 	if m, ok := f.snapshotMeta()[p]; ok {
 		return m, nil
 	}

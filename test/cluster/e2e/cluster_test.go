@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	admissionv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -195,6 +196,22 @@ func TestClusterAuditInsecureFails(t *testing.T) {
 	k.must(cs.RbacV1().RoleBindings(ns).Create(ctx, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "debug-shared"},
 		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: "debug"},
 		Subjects: []rbacv1.Subject{{Kind: "ServiceAccount", Name: "shared", Namespace: ns}}}, metav1.CreateOptions{}))
+	// The control plane as the API shows it: a static (mirror) pod of an
+	// insecure kube-apiserver in kube-system.
+	k.must(cs.CoreV1().Pods("kube-system").Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "kube-apiserver-cp1",
+		Annotations: map[string]string{"kubernetes.io/config.mirror": "0123456789abcdef", "kubernetes.io/config.source": "file"}},
+		Spec: corev1.PodSpec{NodeName: "cp1", Containers: []corev1.Container{{Name: "kube-apiserver", Image: "registry.k8s.io/kube-apiserver:v1.37.2",
+			Command: []string{"kube-apiserver", "--anonymous-auth=true", "--authorization-mode=AlwaysAllow", "--profiling=true", "--etcd-servers=http://127.0.0.1:2379"}}}}}, metav1.CreateOptions{}))
+	// A webhook that fails open, is slow, has side effects and lets tenants opt out.
+	ignore, none, slow := admissionv1.Ignore, admissionv1.SideEffectClassNone, int32(30)
+	k.must(cs.AdmissionregistrationV1().ValidatingWebhookConfigurations().Create(ctx, &admissionv1.ValidatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: "lax-policy"},
+		Webhooks: []admissionv1.ValidatingWebhook{{Name: "lax.policy.example", FailurePolicy: &ignore, SideEffects: &none, TimeoutSeconds: &slow, AdmissionReviewVersions: []string{"v1"},
+			ClientConfig: admissionv1.WebhookClientConfig{URL: ptr("https://127.0.0.1:1/validate")},
+			Rules: []admissionv1.RuleWithOperations{{Operations: []admissionv1.OperationType{admissionv1.Delete},
+				Rule: admissionv1.Rule{APIGroups: []string{""}, APIVersions: []string{"v1"}, Resources: []string{"configmaps"}}}},
+			NamespaceSelector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
+				{Key: "kubernetes.io/metadata.name", Operator: metav1.LabelSelectorOpNotIn, Values: []string{"kube-system"}},
+				{Key: "policy.example/skip", Operator: metav1.LabelSelectorOpDoesNotExist}}}}}}, metav1.CreateOptions{}))
 	if c.Process("kubelet") != nil {
 		waitScheduled(t, cs, ns, 2)
 	}
@@ -216,6 +233,7 @@ func TestClusterAuditInsecureFails(t *testing.T) {
 		"KW-POD-001", "KW-POD-002", "KW-POD-005", "KW-HOST-001", "KW-HOST-003", "KW-HOST-004", "KW-IMG-001", "KW-IMG-003",
 		"KW-SEC-001", "KW-SEC-002", "KW-RBAC-002", "KW-RBAC-003", "KW-RBAC-010", "KW-RBAC-012", "KW-NS-003", "KW-NS-004", "KW-NS-006",
 		"KW-CL-001", "KW-CL-002", "KW-CL-008", "KW-CL-010", "KW-CL-011", "KW-CL-012", "KW-CL-020", "KW-CL-021", "KW-CL-030", "KW-CL-040", "KW-CL-051", "KW-CL-090",
+		"KW-WH-001", "KW-WH-002", "KW-WH-004", "KW-WH-005", "KW-API-005", "KW-API-007", "KW-API-015",
 	}
 	if c.Process("kubelet") != nil {
 		want = append(want, "KW-CL-050")
@@ -235,8 +253,12 @@ func TestClusterAuditInsecureFails(t *testing.T) {
 			}
 		}
 	}
-	// Workloads are reported once, against their Deployment.
+	// Workloads are reported once, against their Deployment; the static pod's
+	// flags are judged on its command line as the API server shows it.
 	for _, r := range results {
+		if r.ID == "KW-API-005" && !strings.Contains(r.Subject.Name, "kube-system/kube-apiserver-cp1") {
+			t.Errorf("KW-API-005 subject %q, want the static pod", r.Subject.Name)
+		}
 		if r.ID == "KW-POD-002" && r.Subject.Kind != "Deployment" {
 			t.Errorf("KW-POD-002 reported against %s/%s, want the Deployment", r.Subject.Kind, r.Subject.Name)
 		}
