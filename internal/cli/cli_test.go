@@ -264,3 +264,10 @@ spec:
 		}
 	}
 }
+
+// TestDeployManifestsPassOwnAudit: what we ship passes our own audit.
+func TestDeployManifestsPassOwnAudit(t *testing.T) {
+	if code, out, _ := run(t, "", "scan", "manifests", "../../deploy"); code != ExitOK {
+		t.Errorf("deploy/ fails kubeward's own audit:\n%s", out)
+	}
+}
