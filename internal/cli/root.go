@@ -107,6 +107,9 @@ and reports evidence an auditor accepts, in English or Chinese.`,
 	pf.StringVar(&g.failOn, "fail-on", "low", "exit 1 when a FAIL at or above this severity is found: critical, high, medium or low")
 	pf.StringVar(&g.lang, "lang", defaultLang(), "report language: en or zh")
 	root.AddCommand(newScanCommand(g), newCollectCommand(g), newChecksCommand(g), newVersionCommand(g))
+	for _, c := range extraCommands {
+		root.AddCommand(c(g))
+	}
 	return root
 }
 
@@ -122,6 +125,10 @@ func defaultLang() string {
 	}
 	return "en"
 }
+
+// extraCommands are added by the files of other jobs (webhook, export)
+// from their init functions, so each job's command lives in its own file.
+var extraCommands []func(*globalOptions) *cobra.Command
 
 // Main runs kubeward with args and returns the exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
