@@ -75,9 +75,7 @@ func capturers(fs *host.FS) map[string]host.Capturer {
 			args = append(args, sshd.ParseArgs(s.Args).TArgs...)
 			break
 		}
-		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		out, err := exec.CommandContext(ctx, "sshd", args...).Output()
+		out, err := host.Run(20*time.Second, "sshd", args...)
 		if err != nil {
 			return nil, fmt.Errorf("sshd %s: %w (the scan falls back to sshd_config)", strings.Join(args, " "), err)
 		}

@@ -9,7 +9,6 @@ package node
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/kubeward/kubeward/internal/inventory"
@@ -97,7 +96,7 @@ func Get(c *inventory.Component, name string) Value {
 	}
 	if key != "" {
 		if v, ok := c.ConfigValue(key); ok && v != nil {
-			return Value{Value: format(v), Set: true, From: "config " + c.ConfigFile + " key " + key, File: c.ConfigFile, Key: key}
+			return Value{Value: inventory.FormatValue(v), Set: true, From: "config " + c.ConfigFile + " key " + key, File: c.ConfigFile, Key: key}
 		}
 	}
 	env := d.env
@@ -118,27 +117,6 @@ func Get(c *inventory.Component, name string) Value {
 		}
 	}
 	return Value{Value: dv, From: "default", File: file, Key: k}
-}
-
-// format renders a config value as its flag would read.
-func format(v any) string {
-	switch t := v.(type) {
-	case string:
-		return t
-	case float64:
-		return strconv.FormatFloat(t, 'f', -1, 64)
-	case int64:
-		return strconv.FormatInt(t, 10)
-	case bool:
-		return strconv.FormatBool(t)
-	case []any:
-		parts := make([]string, len(t))
-		for i, e := range t {
-			parts[i] = format(e)
-		}
-		return strings.Join(parts, ",")
-	}
-	return fmt.Sprint(v)
 }
 
 // Evidence renders a value for a report: name=value (origin).

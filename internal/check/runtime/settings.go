@@ -78,17 +78,17 @@ func get(c *inventory.Component, name string) value {
 		switch t := raw.(type) {
 		case []any:
 			for _, e := range t {
-				v.List = append(v.List, format(e))
+				v.List = append(v.List, inventory.FormatValue(e))
 			}
 			v.Value = strings.Join(v.List, ",")
 		case map[string]any:
 			v.Map = map[string]string{}
 			for mk, mv := range t {
-				v.Map[mk] = format(mv)
+				v.Map[mk] = inventory.FormatValue(mv)
 			}
 			v.Value = mapString(v.Map)
 		default:
-			v.Value = format(raw)
+			v.Value = inventory.FormatValue(raw)
 			v.List = []string{v.Value}
 		}
 		return v
@@ -136,20 +136,6 @@ func mapString(m map[string]string) string {
 		parts[i] = k + "=" + m[k]
 	}
 	return strings.Join(parts, ",")
-}
-
-func format(v any) string {
-	switch t := v.(type) {
-	case string:
-		return t
-	case float64:
-		return strconv.FormatFloat(t, 'f', -1, 64)
-	case int64:
-		return strconv.FormatInt(t, 10)
-	case bool:
-		return strconv.FormatBool(t)
-	}
-	return fmt.Sprint(v)
 }
 
 // evidence renders name=value (origin).

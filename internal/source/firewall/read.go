@@ -1,8 +1,6 @@
 package firewall
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -59,7 +57,7 @@ func Read(f *host.FS) *Filter {
 			}
 			fl.Installed = true
 			cmdline := strings.Join(append([]string{c.bin}, c.args...), " ")
-			out, err := run(bin, c.args)
+			out, err := host.Run(Timeout, bin, c.args...)
 			if err != nil {
 				if c.bin == "ip6tables-save" && unsupported(err) {
 					continue // IPv6 disabled in the kernel
@@ -163,23 +161,4 @@ func lookPath(name string) (string, error) {
 		}
 	}
 	return "", exec.ErrNotFound
-}
-
-func run(bin string, args []string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		if i := strings.IndexByte(msg, '\n'); i >= 0 {
-			msg = msg[:i]
-		}
-		if msg == "" {
-			msg = err.Error()
-		}
-		return nil, fmt.Errorf("%s", msg)
-	}
-	return stdout.Bytes(), nil
 }

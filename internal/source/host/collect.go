@@ -126,9 +126,7 @@ func DefaultCapturers() map[string]Capturer {
 			if _, err := exec.LookPath(name); err != nil {
 				return nil, nil // not installed: nothing to capture
 			}
-			ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-			defer cancel()
-			out, err := exec.CommandContext(ctx, name, args...).Output()
+			out, err := Run(20*time.Second, name, args...)
 			if err != nil {
 				return nil, fmt.Errorf("%s %s: %w", name, strings.Join(args, " "), err)
 			}

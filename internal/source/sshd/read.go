@@ -2,7 +2,6 @@ package sshd
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -199,23 +198,12 @@ func LookPath(name string) (string, error) {
 
 // RunT runs sshd with args (starting with -T) and returns its output.
 func RunT(bin string, args []string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), TimeoutT)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		if i := strings.IndexByte(msg, '\n'); i >= 0 {
-			msg = msg[:i]
-		}
-		if msg == "" {
-			msg = err.Error()
-		}
-		return nil, fmt.Errorf("%s %s: %s", bin, strings.Join(args, " "), msg)
+	out, err := host.Run(TimeoutT, bin, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %v", bin, strings.Join(args, " "), err)
 	}
-	if !bytes.Contains(stdout.Bytes(), []byte("passwordauthentication")) {
+	if !bytes.Contains(out, []byte("passwordauthentication")) {
 		return nil, fmt.Errorf("%s %s: output lacks passwordauthentication", bin, strings.Join(args, " "))
 	}
-	return stdout.Bytes(), nil
+	return out, nil
 }
