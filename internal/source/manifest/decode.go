@@ -50,7 +50,7 @@ var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): `)
 // decodeDocument parses one YAML or JSON document into objects.
 func decodeDocument(file, origin string, doc document, defaultNamespace string) (*decoded, error) {
 	var root yaml.Node
-	if err := yaml.Unmarshal(doc.data, &root); err != nil {
+	if err := unmarshalYAML(doc.data, &root); err != nil {
 		msg := err.Error()
 		line := doc.line
 		if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
