@@ -271,3 +271,34 @@ func TestDeployManifestsPassOwnAudit(t *testing.T) {
 		t.Errorf("deploy/ fails kubeward's own audit:\n%s", out)
 	}
 }
+
+func TestScanClusterBadTargets(t *testing.T) {
+	dir := t.TempDir()
+	unreachable := dir + "/unreachable.conf"
+	if err := os.WriteFile(unreachable, []byte(`apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]
+users: [{name: u, user: {token: t}}]
+contexts: [{name: x, context: {cluster: c, user: u}}]
+current-context: x
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"missing kubeconfig", []string{"--kubeconfig", dir + "/nope.conf"}, "nope.conf"},
+		{"unreachable server", []string{"--kubeconfig", unreachable}, "cannot reach https://127.0.0.1:1"},
+		{"unknown context", []string{"--kubeconfig", unreachable, "--context", "prod"}, "prod"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errs := run(t, "", append([]string{"scan", "cluster"}, tc.args...)...)
+			if code != ExitUsage || !strings.Contains(errs, tc.want) || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+				t.Errorf("exit %d, stderr %q: want exit 2 and one line naming %q", code, errs, tc.want)
+			}
+		})
+	}
+}
