@@ -1,0 +1,246 @@
+package cli
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/spf13/cobra"
+
+	"github.com/kubeward/kubeward/internal/admit"
+)
+
+func init() {
+	extraCommands = append(extraCommands, newWebhookCommand)
+}
+
+type webhookOptions struct {
+	listen         string
+	certFile       string
+	keyFile        string
+	selfSigned     bool
+	selfSignedDir  string
+	printCABundle  bool
+	caBundleFile   string
+	serviceName    string
+	namespace      string
+	policyFile     string
+	reloadInterval time.Duration
+	shutdownGrace  time.Duration
+	shutdownDelay  time.Duration
+	requestTimeout time.Duration
+}
+
+func newWebhookCommand(g *globalOptions) *cobra.Command {
+	o := &webhookOptions{}
+	cmd := &cobra.Command{
+		Use:   "webhook",
+		Short: "Serve an admission webhook that enforces the check catalogue",
+		Long: `Serve admission.k8s.io/v1 AdmissionReviews on /validate and /mutate over HTTPS.
+The same checks as 'kubeward scan' decide: per check and per namespace a failing
+check denies (enforce), warns (warn) or annotates the audit event (audit), as the
+policy file says (--config, hot reloaded). /healthz, /readyz and /metrics are served
+on the same listener. See docs/admission.md.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runWebhook(cmd.Context(), g, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.listen, "listen", "127.0.0.1:8443", "address to serve HTTPS on")
+	f.StringVar(&o.certFile, "tls-cert-file", "", "serving certificate (PEM; reloaded when the file changes)")
+	f.StringVar(&o.keyFile, "tls-private-key-file", "", "serving private key (PEM; reloaded when the file changes)")
+	f.BoolVar(&o.selfSigned, "self-signed", false, "bootstrap a CA and a serving certificate for --service-name.--namespace.svc and 127.0.0.1")
+	f.StringVar(&o.selfSignedDir, "self-signed-dir", "", "with --self-signed: write ca.crt, tls.crt and tls.key there (otherwise kept in memory)")
+	f.BoolVar(&o.printCABundle, "print-ca-bundle", false, "with --self-signed: print the CA (PEM) for the webhook configuration's caBundle to stdout")
+	f.StringVar(&o.caBundleFile, "ca-bundle-file", "", "with --self-signed: write the CA (PEM) to this file")
+	f.StringVar(&o.serviceName, "service-name", "kubeward-webhook", "Service name the certificate is issued for")
+	f.StringVar(&o.namespace, "namespace", "kubeward-system", "namespace the certificate is issued for")
+	f.StringVar(&o.policyFile, "config", "", "admission policy file (YAML; modes, languages, namespaces, exemptions); reloaded when it changes")
+	f.DurationVar(&o.reloadInterval, "reload-interval", 2*time.Second, "how often to check the policy file for changes")
+	f.DurationVar(&o.shutdownGrace, "shutdown-grace-period", 25*time.Second, "on SIGTERM, how long to drain in-flight reviews")
+	f.DurationVar(&o.shutdownDelay, "shutdown-delay", 5*time.Second, "on SIGTERM, keep serving this long with /readyz failing and keep-alives off, so endpoints and clients move away before connections close")
+	f.DurationVar(&o.requestTimeout, "request-timeout", admit.DefaultTimeout, "bound on the evaluation of one review")
+	cmd.AddCommand(newWebhookManifestsCommand())
+	return cmd
+}
+
+func runWebhook(ctx context.Context, g *globalOptions, o *webhookOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	logger := slog.New(slog.NewTextHandler(g.stderr, nil))
+	switch {
+	case o.selfSigned && (o.certFile != "" || o.keyFile != ""):
+		return usageError("--self-signed and --tls-cert-file/--tls-private-key-file are exclusive")
+	case !o.selfSigned && (o.certFile == "" || o.keyFile == ""):
+		return usageError("serving needs --tls-cert-file and --tls-private-key-file, or --self-signed")
+	}
+	policy := admit.DefaultPolicy()
+	if o.policyFile != "" {
+		p, err := admit.LoadPolicy(o.policyFile)
+		if err != nil {
+			return usageError("%v", err)
+		}
+		policy = p
+	}
+	metrics := admit.NewMetrics()
+	h := admit.NewHandler(policy)
+	h.Metrics = metrics
+	h.Timeout = o.requestTimeout
+
+	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if o.selfSigned {
+		ss, err := admit.NewSelfSigned(admit.ServiceDNSNames(o.serviceName, o.namespace), time.Now())
+		if err != nil {
+			return err
+		}
+		if o.selfSignedDir != "" {
+			if err := ss.WriteFiles(o.selfSignedDir); err != nil {
+				return err
+			}
+		}
+		if o.caBundleFile != "" {
+			if err := os.WriteFile(o.caBundleFile, ss.CAPEM, 0o644); err != nil {
+				return err
+			}
+		}
+		if o.printCABundle {
+			_, _ = g.stdout.Write(ss.CAPEM)
+		}
+		cert := ss.Cert
+		tlsCfg.Certificates = []tls.Certificate{cert}
+	} else {
+		rl, err := admit.NewCertReloader(o.certFile, o.keyFile)
+		if err != nil {
+			return usageError("%v", err)
+		}
+		rl.OnReload = func(err error) {
+			metrics.Reloaded("tls", err)
+			if err != nil {
+				logger.Error("TLS pair reload failed; serving the previous one", "err", err)
+			} else {
+				logger.Info("TLS pair reloaded", "cert", o.certFile)
+			}
+		}
+		tlsCfg.GetCertificate = rl.GetCertificate
+	}
+
+	var ready atomic.Bool
+	mux := http.NewServeMux()
+	mux.Handle("/validate", h)
+	mux.Handle("/mutate", h)
+	mux.Handle("/metrics", promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if !ready.Load() {
+			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte("ok"))
+	})
+	srv := &http.Server{
+		Handler:           mux,
+		TLSConfig:         tlsCfg,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      o.requestTimeout + 5*time.Second,
+		IdleTimeout:       90 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
+	}
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return usageError("--listen: %v", err)
+	}
+
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	if o.policyFile != "" {
+		go admit.WatchPolicy(ctx, o.policyFile, o.reloadInterval, func(p *admit.Policy) {
+			h.SetPolicy(p)
+			metrics.Reloaded("policy", nil)
+			logger.Info("policy reloaded", "file", o.policyFile)
+		}, func(err error) {
+			metrics.Reloaded("policy", err)
+			logger.Error("policy reload failed; keeping the previous policy", "err", err)
+		})
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ServeTLS(ln, "", "") }()
+	ready.Store(true)
+	logger.Info("kubeward webhook serving", "addr", ln.Addr().String(), "policy", o.policyFile, "version", Version)
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// Drain: fail readiness so the Service stops sending, finish in-flight reviews.
+	ready.Store(false)
+	srv.SetKeepAlivesEnabled(false)
+	logger.Info("shutting down: readiness off, draining in-flight reviews", "delay", o.shutdownDelay, "grace", o.shutdownGrace)
+	if o.shutdownDelay > 0 {
+		time.Sleep(o.shutdownDelay)
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), o.shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+func newWebhookManifestsCommand() *cobra.Command {
+	o := admit.DefaultManifestOptions()
+	var caFile string
+	var noMutating bool
+	cmd := &cobra.Command{
+		Use:   "manifests",
+		Short: "Print the webhook's Deployment, Service, PDB, policy objects and webhook configurations",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if caFile != "" {
+				ca, err := os.ReadFile(filepath.Clean(caFile))
+				if err != nil {
+					return usageError("--ca-bundle-file: %v", err)
+				}
+				o.CABundle = ca
+			}
+			o.Mutating = !noMutating
+			out, err := admit.Manifests(o)
+			if err != nil {
+				return usageError("%v", err)
+			}
+			_, err = cmd.OutOrStdout().Write(out)
+			return err
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Namespace, "namespace", o.Namespace, "namespace to deploy into")
+	f.StringVar(&o.ServiceName, "service-name", o.ServiceName, "name of the Service, Deployment and webhook configurations")
+	f.StringVar(&o.Image, "image", o.Image, "kubeward image, pinned by digest")
+	f.Int32Var(&o.Replicas, "replicas", o.Replicas, "replicas (2 or more)")
+	f.StringVar(&o.TLSSecret, "tls-secret", o.TLSSecret, "Secret (type kubernetes.io/tls) holding the serving pair")
+	f.StringVar(&caFile, "ca-bundle-file", "", "PEM of the CA that signed the serving certificate (caBundle)")
+	f.StringVar(&o.APIServerCIDR, "apiserver-cidr", o.APIServerCIDR, "CIDR the API server calls the webhook from (NetworkPolicy)")
+	f.StringVar(&o.FailurePolicy, "failure-policy", o.FailurePolicy, "validating webhook failurePolicy: Fail or Ignore")
+	f.Int32Var(&o.TimeoutSeconds, "timeout-seconds", o.TimeoutSeconds, "webhook timeoutSeconds (1-30)")
+	f.BoolVar(&noMutating, "no-mutating", false, "leave out the MutatingWebhookConfiguration")
+	return cmd
+}
