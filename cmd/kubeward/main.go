@@ -4,6 +4,7 @@ package main
 import (
 	"os"
 	"runtime/debug"
+	"runtime/pprof"
 
 	"github.com/kubeward/kubeward/internal/cli"
 )
@@ -17,6 +18,17 @@ func main() {
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(768 << 20)
+	}
+	// KUBEWARD_CPUPROFILE=FILE writes a CPU profile, for performance work.
+	if path := os.Getenv("KUBEWARD_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			if err := pprof.StartCPUProfile(f); err == nil {
+				code := cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+				pprof.StopCPUProfile()
+				f.Close()
+				os.Exit(code)
+			}
+		}
 	}
 	os.Exit(cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }

@@ -41,16 +41,29 @@ func SecretName(name string) bool {
 var knownFormats = []struct {
 	name string
 	re   *regexp.Regexp
+	// hints are literals every match contains: the expression runs only
+	// when one is present, which keeps large ConfigMaps cheap.
+	hints []string
 }{
-	{"private key (PEM)", regexp.MustCompile(`-----BEGIN (RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY( BLOCK)?-----`)},
-	{"AWS access key ID", regexp.MustCompile(`\b(AKIA|ASIA)[0-9A-Z]{16}\b`)},
-	{"GitHub token", regexp.MustCompile(`\b(gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b`)},
-	{"GitLab token", regexp.MustCompile(`\bglpat-[A-Za-z0-9_-]{20,}\b`)},
-	{"Slack token", regexp.MustCompile(`\bxox[abposr]-[A-Za-z0-9-]{10,}\b`)},
-	{"Google API key", regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{35}\b`)},
-	{"Stripe secret key", regexp.MustCompile(`\b[sr]k_live_[0-9A-Za-z]{20,}\b`)},
-	{"JSON Web Token", regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}`)},
-	{"URL with a password", urlWithPassword},
+	{"private key (PEM)", regexp.MustCompile(`-----BEGIN (RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY( BLOCK)?-----`), []string{"PRIVATE KEY"}},
+	{"AWS access key ID", regexp.MustCompile(`\b(AKIA|ASIA)[0-9A-Z]{16}\b`), []string{"AKIA", "ASIA"}},
+	{"GitHub token", regexp.MustCompile(`\b(gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b`), []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"}},
+	{"GitLab token", regexp.MustCompile(`\bglpat-[A-Za-z0-9_-]{20,}\b`), []string{"glpat-"}},
+	{"Slack token", regexp.MustCompile(`\bxox[abposr]-[A-Za-z0-9-]{10,}\b`), []string{"xox"}},
+	{"Google API key", regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{35}\b`), []string{"AIza"}},
+	{"Stripe secret key", regexp.MustCompile(`\b[sr]k_live_[0-9A-Za-z]{20,}\b`), []string{"k_live_"}},
+	{"JSON Web Token", regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}`), []string{"eyJ"}},
+	{"URL with a password", urlWithPassword, []string{"@"}},
+}
+
+// hinted reports whether text contains one of the hints.
+func hinted(text string, hints []string) bool {
+	for _, h := range hints {
+		if strings.Contains(text, h) {
+			return true
+		}
+	}
+	return false
 }
 
 // urlWithPassword captures the password of scheme://user:password@host.
@@ -72,7 +85,7 @@ func Classify(name, value string) Verdict {
 		return Verdict{}
 	}
 	for _, f := range knownFormats {
-		if f.re.MatchString(v) {
+		if hinted(v, f.hints) && f.re.MatchString(v) {
 			if f.name == "URL with a password" && urlPasswordIsPlaceholder(v) {
 				continue
 			}
@@ -180,6 +193,9 @@ var assignment = regexp.MustCompile(`^\s*["']?([A-Za-z0-9_.\-]+)["']?\s*[:=]\s*[
 // a ConfigMap) and returns the 1-based line of the first one.
 func ScanText(text string) (line int, why string, certain bool) {
 	for _, f := range knownFormats {
+		if !hinted(text, f.hints) {
+			continue
+		}
 		if loc := f.re.FindStringIndex(text); loc != nil {
 			if f.name == "URL with a password" && urlPasswordIsPlaceholder(text[loc[0]:]) {
 				continue
@@ -188,6 +204,9 @@ func ScanText(text string) (line int, why string, certain bool) {
 		}
 	}
 	for i, l := range strings.Split(text, "\n") {
+		if !strings.ContainsAny(l, ":=") || !hinted(strings.ToLower(l), secretHints) {
+			continue
+		}
 		m := assignment.FindStringSubmatch(l)
 		if m == nil {
 			continue

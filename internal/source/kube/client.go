@@ -84,7 +84,12 @@ func Connect(opts Options) (*Client, error) {
 	cfg.QPS, cfg.Burst = opts.QPS, opts.Burst
 	cfg.Timeout = opts.Timeout
 	cfg.UserAgent = "kubeward"
-	typed, err := kubernetes.NewForConfig(cfg)
+	// Typed lists travel as protobuf: several times cheaper to encode on the
+	// server and to decode here than JSON, which matters at 100,000 objects.
+	pcfg := rest.CopyConfig(cfg)
+	pcfg.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
+	pcfg.ContentType = "application/vnd.kubernetes.protobuf"
+	typed, err := kubernetes.NewForConfig(pcfg)
 	if err != nil {
 		return nil, fmt.Errorf("client for %s: %w", cfg.Host, err)
 	}
