@@ -46,8 +46,8 @@ deploy/rbac/kubeward-reader.yaml.`,
 	f.BoolVarP(&o.allNamespaces, "all-namespaces", "A", true, "audit every namespace (the default)")
 	f.Float32Var(&o.kube.QPS, "qps", 50, "client-side request rate limit")
 	f.IntVar(&o.kube.Burst, "burst", 100, "client-side request burst")
-	f.Int64Var(&o.kube.PageSize, "page-size", 500, "objects per list page")
-	f.IntVar(&o.kube.Concurrency, "concurrency", 4, "lists running at once")
+	f.Int64Var(&o.kube.PageSize, "page-size", 1000, "objects per list page")
+	f.IntVar(&o.kube.Concurrency, "concurrency", 6, "lists running at once")
 	f.BoolVar(&o.showPassed, "show-passed", false, "list PASS results one by one (otherwise counted)")
 	addEtcdFlags(f, &o.etcd)
 	return cmd
