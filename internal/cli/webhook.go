@@ -33,6 +33,8 @@ type webhookOptions struct {
 	selfSignedDir  string
 	printCABundle  bool
 	caBundleFile   string
+	injectInto     string
+	kubeconfig     string
 	serviceName    string
 	namespace      string
 	policyFile     string
@@ -65,6 +67,8 @@ on the same listener. See docs/admission.md.`,
 	f.StringVar(&o.selfSignedDir, "self-signed-dir", "", "with --self-signed: write ca.crt, tls.crt and tls.key there (otherwise kept in memory)")
 	f.BoolVar(&o.printCABundle, "print-ca-bundle", false, "with --self-signed: print the CA (PEM) for the webhook configuration's caBundle to stdout")
 	f.StringVar(&o.caBundleFile, "ca-bundle-file", "", "with --self-signed: write the CA (PEM) to this file")
+	f.StringVar(&o.injectInto, "inject-ca-bundle", "", "with --self-signed: write the CA into the caBundle of every webhook of the Validating- and MutatingWebhookConfiguration with this name (in-cluster config or --kubeconfig)")
+	f.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig for --inject-ca-bundle (default: in-cluster config)")
 	f.StringVar(&o.serviceName, "service-name", "kubeward-webhook", "Service name the certificate is issued for")
 	f.StringVar(&o.namespace, "namespace", "kubeward-system", "namespace the certificate is issued for")
 	f.StringVar(&o.policyFile, "config", "", "admission policy file (YAML; modes, languages, namespaces, exemptions); reloaded when it changes")
@@ -118,6 +122,13 @@ func runWebhook(ctx context.Context, g *globalOptions, o *webhookOptions) error 
 		}
 		if o.printCABundle {
 			_, _ = g.stdout.Write(ss.CAPEM)
+		}
+		if o.injectInto != "" {
+			n, err := injectCABundle(ctx, o.kubeconfig, o.injectInto, ss.CAPEM)
+			if err != nil {
+				return fmt.Errorf("--inject-ca-bundle %s: %w", o.injectInto, err)
+			}
+			fmt.Fprintf(g.stderr, "kubeward: wrote the CA bundle into %d webhook(s) of %s\n", n, o.injectInto)
 		}
 		cert := ss.Cert
 		tlsCfg.Certificates = []tls.Certificate{cert}

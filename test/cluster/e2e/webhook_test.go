@@ -55,7 +55,7 @@ func freePort(t *testing.T) int {
 
 // startWebhook runs `kubeward webhook --self-signed` on loopback and returns
 // its CA bundle and a stop function.
-func startWebhook(t *testing.T, port int, policy string) ([]byte, func()) {
+func startWebhook(t *testing.T, port int, policy string, extra ...string) ([]byte, func()) {
 	t.Helper()
 	dir := t.TempDir()
 	pol := filepath.Join(dir, "policy.yaml")
@@ -63,8 +63,9 @@ func startWebhook(t *testing.T, port int, policy string) ([]byte, func()) {
 		t.Fatal(err)
 	}
 	ca := filepath.Join(dir, "ca.crt")
-	cmd := exec.Command(kubewardBin(t), "webhook", "--self-signed", "--listen", fmt.Sprintf("127.0.0.1:%d", port),
-		"--ca-bundle-file", ca, "--config", pol, "--shutdown-delay", "0s", "--shutdown-grace-period", "2s")
+	args := append([]string{"webhook", "--self-signed", "--listen", fmt.Sprintf("127.0.0.1:%d", port),
+		"--ca-bundle-file", ca, "--config", pol, "--shutdown-delay", "0s", "--shutdown-grace-period", "2s"}, extra...)
+	cmd := exec.Command(kubewardBin(t), args...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -123,26 +124,16 @@ func TestWebhookEnforcesAtTheAPIServer(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The configuration exists first, without a caBundle: the webhook
+	// bootstraps its CA and writes it in (--inject-ca-bundle).
 	port := freePort(t)
-	caBundle, stop := startWebhook(t, port, `defaultMode: enforce
-config:
-  trustedRegistries: [registry.bank.internal]
-namespaces:
-  sandbox:
-    mode: warn
-`)
-	defer func() {
-		if stop != nil {
-			stop()
-		}
-	}()
 	fail := admissionv1.Fail
 	none := admissionv1.SideEffectClassNone
 	url := fmt.Sprintf("https://127.0.0.1:%d/validate", port)
 	whc := &admissionv1.ValidatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: "kubeward"},
 		Webhooks: []admissionv1.ValidatingWebhook{{Name: "validate.kubeward.io", FailurePolicy: &fail, SideEffects: &none,
 			TimeoutSeconds: ptr(int32(5)), AdmissionReviewVersions: []string{"v1"},
-			ClientConfig: admissionv1.WebhookClientConfig{URL: &url, CABundle: caBundle},
+			ClientConfig: admissionv1.WebhookClientConfig{URL: &url},
 			NamespaceSelector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
 				{Key: "kubernetes.io/metadata.name", Operator: metav1.LabelSelectorOpNotIn, Values: []string{"kube-system"}}}},
 			Rules: []admissionv1.RuleWithOperations{
@@ -153,6 +144,21 @@ namespaces:
 			}}}}
 	if _, err := cs.AdmissionregistrationV1().ValidatingWebhookConfigurations().Create(ctx, whc, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
+	}
+	caBundle, stop := startWebhook(t, port, `defaultMode: enforce
+config:
+  trustedRegistries: [registry.bank.internal]
+namespaces:
+  sandbox:
+    mode: warn
+`, "--inject-ca-bundle", "kubeward", "--kubeconfig", c.AdminKubeconfig())
+	defer func() {
+		if stop != nil {
+			stop()
+		}
+	}()
+	if got, err := cs.AdmissionregistrationV1().ValidatingWebhookConfigurations().Get(ctx, "kubeward", metav1.GetOptions{}); err != nil || string(got.Webhooks[0].ClientConfig.CABundle) != string(caBundle) {
+		t.Fatalf("caBundle not written into the webhook configuration: %v", err)
 	}
 	dry := metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}
 	createPod := func(ns string, p *corev1.Pod) error {
