@@ -102,7 +102,7 @@ func startWebhook(t *testing.T, port int, policy string, extra ...string) ([]byt
 }
 
 func privilegedPod(name, image string) *corev1.Pod {
-	return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: image,
+	return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: corev1.PodSpec{ServiceAccountName: "app", Containers: []corev1.Container{{Name: "app", Image: image,
 		SecurityContext: &corev1.SecurityContext{Privileged: ptr(true)}}}}}
 }
 
