@@ -5,10 +5,7 @@
 package admit
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"strings"
@@ -127,9 +124,7 @@ func LoadPolicy(file string) (*Policy, error) {
 // ParsePolicy reads a policy from YAML; unknown fields are errors.
 func ParsePolicy(data []byte) (*Policy, error) {
 	p := &Policy{}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(p); err != nil && !errors.Is(err, io.EOF) {
+	if err := config.DecodeStrict(data, p); err != nil {
 		return nil, err
 	}
 	if p.DefaultMode == "" {

@@ -99,13 +99,23 @@ func Load(file string) (*Config, error) {
 	return c, nil
 }
 
+// DecodeStrict decodes YAML into out, refusing unknown fields so a typo in
+// a configuration or policy file never silently disables a setting. An
+// empty document leaves out unchanged.
+func DecodeStrict(data []byte, out any) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(out); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	return nil
+}
+
 // Parse reads a configuration from YAML; unknown fields are errors so a typo
 // never silently disables an exception or a registry list.
 func Parse(data []byte) (*Config, error) {
 	c := &Config{}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+	if err := DecodeStrict(data, c); err != nil {
 		return nil, err
 	}
 	for i := range c.Ignore {
