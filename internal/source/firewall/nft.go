@@ -69,20 +69,28 @@ func lexNFT(data string) []ntok {
 
 // statements splits tokens at newlines and semicolons outside braces.
 func statements(toks []ntok) [][]ntok {
+	return splitTop(toks, func(t ntok) bool { return t.is(nl) || t.is(";") }, false)
+}
+
+// splitTop splits tokens at separators outside braces, dropping empty
+// parts; dropNewlines also removes newlines everywhere.
+func splitTop(toks []ntok, sep func(ntok) bool, dropNewlines bool) [][]ntok {
 	var out [][]ntok
 	var cur []ntok
 	depth := 0
 	for _, t := range toks {
 		switch {
+		case dropNewlines && t.is(nl):
+			continue
 		case t.is("{"):
 			depth++
 		case t.is("}"):
 			depth--
-		case depth == 0 && (t.is(nl) || t.is(";")):
+		case depth == 0 && sep(t):
 			if len(cur) > 0 {
 				out = append(out, cur)
-				cur = nil
 			}
+			cur = nil
 			continue
 		}
 		cur = append(cur, t)
@@ -314,30 +322,7 @@ func (t *nftTable) readSet(st []ntok) {
 
 // items splits the tokens inside braces at top-level commas, dropping newlines.
 func items(toks []ntok) [][]ntok {
-	var out [][]ntok
-	var cur []ntok
-	depth := 0
-	for _, t := range toks {
-		switch {
-		case t.is(nl):
-			continue
-		case t.is("{"):
-			depth++
-		case t.is("}"):
-			depth--
-		case t.is(",") && depth == 0:
-			if len(cur) > 0 {
-				out = append(out, cur)
-			}
-			cur = nil
-			continue
-		}
-		cur = append(cur, t)
-	}
-	if len(cur) > 0 {
-		out = append(out, cur)
-	}
-	return out
+	return splitTop(toks, func(t ntok) bool { return t.is(",") }, true)
 }
 
 // mapItem reads "key : verdict [chain]".
