@@ -182,12 +182,19 @@ func (s *SelfSigned) WriteFiles(dir string) error {
 
 // WatchPolicy polls file every interval and calls apply with each new,
 // valid policy; invalid files keep the current policy and are reported to
-// onErr. It returns when ctx is done.
+// onErr. A change is loaded only once the file's size and modification time
+// have held still for one interval, so a policy caught half-written (an
+// editor truncating before it writes) is never applied; an empty file is
+// refused for the same reason. It returns when ctx is done.
 func WatchPolicy(ctx context.Context, file string, interval time.Duration, apply func(*Policy), onErr func(error)) {
-	var mod time.Time
-	var size int64
+	type stamp struct {
+		mod  int64
+		size int64
+	}
+	var loaded, seen stamp
 	if st, err := os.Stat(file); err == nil {
-		mod, size = st.ModTime(), st.Size()
+		loaded = stamp{st.ModTime().UnixNano(), st.Size()}
+		seen = loaded
 	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -202,10 +209,20 @@ func WatchPolicy(ctx context.Context, file string, interval time.Duration, apply
 			onErr(err)
 			continue
 		}
-		if st.ModTime().Equal(mod) && st.Size() == size {
+		now := stamp{st.ModTime().UnixNano(), st.Size()}
+		if now == loaded {
+			seen = now
 			continue
 		}
-		mod, size = st.ModTime(), st.Size()
+		if now != seen { // still changing: wait for it to settle
+			seen = now
+			continue
+		}
+		loaded = now
+		if now.size == 0 {
+			onErr(fmt.Errorf("policy %s is empty; keeping the current policy", file))
+			continue
+		}
 		p, err := LoadPolicy(file)
 		if err != nil {
 			onErr(err)
