@@ -89,17 +89,14 @@ func isControlPlane(id string) bool {
 	return false
 }
 
-// notFailableHere are checks the insecure profile cannot fail in this
-// sandbox; each is proven failing by a fixture test in the main module.
-var notFailableHere = map[string]string{
-	"KW-KCM-002":   "only loopback listeners are allowed here (fixture: internal/check/node TestRules)",
-	"KW-SCH-002":   "only loopback listeners are allowed here (fixture: internal/check/node TestRules)",
-	"KW-PROXY-002": "only loopback listeners are allowed here (fixture: internal/check/node TestRules)",
-	"KW-FILE-001":  "the harness runs components as processes, not static pods (fixture: internal/source/host TestDiscover)",
-	"KW-FILE-006":  "the harness writes every file as root (fixture: internal/check/node TestFiles)",
-}
+// isolatedListeners and staticPod give the node tests the parts of an
+// insecure node a plain harness run leaves out: controller-manager, scheduler
+// and kube-proxy metrics bound to every interface (inside a network namespace
+// that has only loopback), and a static pod manifest with loose modes.
+func isolatedListeners(o *harness.Options) { o.IsolateListeners = true }
+func staticPod(o *harness.Options)         { o.StaticPod = true }
 
-func up(t *testing.T, p harness.Profile) *harness.Cluster {
+func up(t *testing.T, p harness.Profile, with ...func(*harness.Options)) *harness.Cluster {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("starts a real control plane")
@@ -110,7 +107,11 @@ func up(t *testing.T, p harness.Profile) *harness.Cluster {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	c, err := harness.Up(ctx, harness.Options{Profile: p, Dir: t.TempDir(), Kubelet: kubeletWanted()})
+	opts := harness.Options{Profile: p, Dir: t.TempDir(), Kubelet: kubeletWanted()}
+	for _, w := range with {
+		w(&opts)
+	}
+	c, err := harness.Up(ctx, opts)
 	if err != nil {
 		t.Fatalf("harness up: %v", err)
 	}
@@ -123,7 +124,7 @@ func up(t *testing.T, p harness.Profile) *harness.Cluster {
 }
 
 func TestNodeAuditInsecureControlPlaneFails(t *testing.T) {
-	c := up(t, harness.Insecure)
+	c := up(t, harness.Insecure, isolatedListeners, staticPod)
 	results, elapsed := scanNode(t)
 	t.Logf("scan node took %v", elapsed)
 	failed, seen := map[string]bool{}, map[string]bool{}
@@ -139,16 +140,22 @@ func TestNodeAuditInsecureControlPlaneFails(t *testing.T) {
 			}
 		}
 	}
+	// The listeners are real: each process named in the evidence binds every
+	// interface of its (loopback-only) network namespace.
+	for _, r := range results {
+		switch r.ID {
+		case "KW-KCM-002", "KW-SCH-002", "KW-PROXY-002":
+			if r.Status == "FAIL" && !strings.Contains(r.Evidence, "0.0.0.0") {
+				t.Errorf("%s evidence does not show the 0.0.0.0 binding: %s", r.ID, r.Evidence)
+			}
+		}
+	}
 	kubelet := c.Process("kubelet") != nil
 	for id := range seen {
 		if failed[id] {
 			continue
 		}
-		if why, ok := notFailableHere[id]; ok {
-			t.Logf("%s not failed here: %s", id, why)
-			continue
-		}
-		if (strings.HasPrefix(id, "KW-KLT-") || id == "KW-FILE-005") && !kubelet {
+		if (strings.HasPrefix(id, "KW-KLT-") || id == "KW-FILE-005" || id == "KW-FILE-001") && !kubelet {
 			continue
 		}
 		t.Errorf("%s did not FAIL on the insecure control plane", id)
@@ -159,7 +166,7 @@ func TestNodeAuditInsecureControlPlaneFails(t *testing.T) {
 }
 
 func TestNodeAuditHardenedControlPlanePasses(t *testing.T) {
-	c := up(t, harness.Hardened)
+	c := up(t, harness.Hardened, staticPod)
 	results, elapsed := scanNode(t)
 	t.Logf("scan node took %v", elapsed)
 	passed := 0

@@ -38,6 +38,11 @@ type Cluster struct {
 
 	mu    sync.Mutex
 	procs []*Process
+
+	// With Options.IsolateListeners: the namespace of the isolated components
+	// and the forwarder that carries their traffic to the apiserver.
+	ns  *netns
+	fwd *forwarder
 }
 
 // State is what Up records in <Dir>/state.json (read by Down and by tests).
@@ -105,6 +110,11 @@ func Up(ctx context.Context, opts Options) (*Cluster, error) {
 		return nil, fmt.Errorf("harness: writing configuration: %w", err)
 	}
 	c := &Cluster{Options: opts, Files: files}
+	if opts.IsolateListeners {
+		if err := c.isolate(); err != nil {
+			return nil, err
+		}
+	}
 	// etcd and kube-apiserver one after the other; the rest depend only on the
 	// apiserver, so start them together and then wait for each (kube-proxy waits up to
 	// 30 s for its Node object, which only a kubelet creates).
@@ -194,7 +204,11 @@ func (c *Cluster) start(comp component) (*Process, error) {
 	bin := filepath.Join(o.BinDir, comp.Name)
 	logPath := filepath.Join(c.Files.LogDir, comp.Name+".log")
 	o.Logf("starting %s", comp.Name)
-	p, err := startProcess(comp.Name, bin, comp.Args, logPath, o.Detach)
+	var ns *netns
+	if comp.Isolated {
+		ns = c.ns
+	}
+	p, err := startProcess(comp.Name, bin, comp.Args, logPath, o.Detach, ns)
 	if err != nil {
 		return nil, err
 	}
@@ -213,6 +227,9 @@ func (c *Cluster) waitHealthy(ctx context.Context, comp component, p *Process) e
 	client, err := c.healthClient(comp.HealthTLS)
 	if err != nil {
 		return err
+	}
+	if comp.Isolated {
+		client.Transport.(*http.Transport).DialContext = c.ns.DialContext
 	}
 	start := time.Now()
 	if err := waitHealthy(ctx, client, comp.Health, p, timeout); err != nil {
@@ -484,7 +501,39 @@ func ReadState(dir string) (*State, error) {
 func (c *Cluster) Stop() error {
 	err := stopAll(c.Processes(), c.Options.Logf)
 	_ = c.writeState()
+	if c.fwd != nil {
+		err = errors.Join(err, c.fwd.Close())
+		c.fwd = nil
+	}
+	if c.ns != nil {
+		err = errors.Join(err, c.ns.delete())
+		c.ns = nil
+	}
 	return err
+}
+
+// isolate creates the network namespace for Options.IsolateListeners and a
+// forwarder inside it to the apiserver's loopback address, so the isolated
+// components' kubeconfigs (https://127.0.0.1:<port>) work unchanged.
+func (c *Cluster) isolate() error {
+	o := c.Options
+	if o.Detach {
+		return fmt.Errorf("harness: IsolateListeners needs the harness process to stay (its forwarder); it cannot be combined with Detach")
+	}
+	if o.Profile != Insecure {
+		return fmt.Errorf("harness: IsolateListeners is for the insecure profile (the hardened one binds 127.0.0.1 anyway)")
+	}
+	ns, err := newNetns(fmt.Sprintf("kw-%s-%d", o.Profile, os.Getpid()))
+	if err != nil {
+		return err
+	}
+	fwd, err := ns.forward(loopback(o.Ports.APIServer))
+	if err != nil {
+		_ = ns.delete()
+		return err
+	}
+	c.ns, c.fwd = ns, fwd
+	return nil
 }
 
 // Down stops the control plane recorded in <dir>/state.json (e.g. one started by
@@ -524,7 +573,7 @@ func stopAll(procs []*Process, logf func(string, ...any)) error {
 			errs = append(errs, err)
 		}
 	}
-	if proxy != nil {
+	if proxy != nil && proxy.Netns == "" {
 		// Remove the KUBE-* iptables/nftables chains kube-proxy installed, unless another
 		// kube-proxy (e.g. of a second harness control plane) still uses them.
 		if pids := running("kube-proxy"); len(pids) > 0 {

@@ -12,6 +12,9 @@ type component struct {
 	// health is the URL polled until it answers 200; tlsClient selects the credentials.
 	Health    string
 	HealthTLS healthTLS
+	// Isolated components run in the cluster's private network namespace
+	// (Options.IsolateListeners).
+	Isolated bool
 }
 
 type healthTLS int
@@ -209,6 +212,14 @@ func (c *Cluster) components() []component {
 				"--client-ca-file="+p.CA.CertFile,
 			)
 		}
+		if o.IsolateListeners {
+			// Bound the way an insecure cluster binds them, inside a namespace
+			// where every interface is a loopback one: kube-controller-manager
+			// by its default (0.0.0.0), kube-scheduler explicitly.
+			cm.Args = withoutFlag(cm.Args, "--bind-address")
+			sched.Args = replaceFlag(sched.Args, "--bind-address", "0.0.0.0")
+			cm.Isolated, sched.Isolated = true, true
+		}
 		comps = append(comps, cm, sched)
 	}
 
@@ -249,10 +260,30 @@ func (c *Cluster) components() []component {
 		} else {
 			proxy.Args = append(proxy.Args, "--profiling=true")
 		}
+		if o.IsolateListeners {
+			proxy.Args = replaceFlag(proxy.Args, "--metrics-bind-address", fmt.Sprintf("0.0.0.0:%d", o.Ports.ProxyMetrics))
+			proxy.Isolated = true
+		}
 		comps = append(comps, proxy)
 	}
 
 	return comps
+}
+
+// withoutFlag drops --name=... from args.
+func withoutFlag(args []string, name string) []string {
+	out := args[:0:0]
+	for _, a := range args {
+		if !strings.HasPrefix(a, name+"=") {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// replaceFlag sets --name=value in args, replacing an earlier value.
+func replaceFlag(args []string, name, value string) []string {
+	return append(withoutFlag(args, name), name+"="+value)
 }
 
 // commandLine renders a component's command for logs and the state file.

@@ -21,6 +21,7 @@ type Files struct {
 	KubeletKubeconfig           string
 
 	KubeletConfig    string
+	StaticPodDir     string // the kubelet's staticPodPath; holds a manifest with Options.StaticPod
 	EncryptionConfig string // hardened: aescbc first; insecure: identity first
 	AuditPolicy      string // hardened: secrets at Metadata; insecure: everything at RequestResponse
 	AuditLog         string // both; only hardened sets retention
@@ -64,6 +65,7 @@ func writeAll(o *Options) (*Files, error) {
 		KubeProxyKubeconfig:         d("kubeconfig", "kube-proxy.conf"),
 		KubeletKubeconfig:           d("kubeconfig", "kubelet.conf"),
 		KubeletConfig:               d("config", "kubelet-config.yaml"),
+		StaticPodDir:                d("manifests"),
 		EtcdDataDir:                 d("etcd-data"),
 		KubeletRootDir:              d("kubelet"),
 		KubeletCertDir:              d("kubelet", "pki"),
@@ -72,7 +74,7 @@ func writeAll(o *Options) (*Files, error) {
 		SchedulerCerts:              d("run", "scheduler"),
 		LogDir:                      d("logs"),
 	}
-	for _, dir := range []string{d("kubeconfig"), d("config"), f.APIServerCerts, f.ControllerCerts, f.SchedulerCerts, f.LogDir} {
+	for _, dir := range []string{d("kubeconfig"), d("config"), f.StaticPodDir, f.APIServerCerts, f.ControllerCerts, f.SchedulerCerts, f.LogDir} {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
 		}
@@ -156,6 +158,18 @@ func writeAll(o *Options) (*Files, error) {
 	if err := writeFile(f.KubeletConfig, []byte(kubeletConfig(o, f)), config); err != nil {
 		return nil, err
 	}
+	if o.StaticPod {
+		if err := writeFile(filepath.Join(f.StaticPodDir, "kubeward-static.yaml"), []byte(staticPod), config); err != nil {
+			return nil, err
+		}
+	}
+	if o.Profile == Insecure {
+		// One control-plane file owned by an ordinary user, as after a careless
+		// copy: root still reads it, and the ownership check has it to find.
+		if err := os.Chown(f.SchedulerKubeconfig, 1000, 1000); err != nil {
+			return nil, err
+		}
+	}
 
 	f.EncryptionConfig = d("config", "encryption-config.yaml")
 	f.AuditPolicy = d("config", "audit-policy.yaml")
@@ -224,6 +238,7 @@ func kubeletConfig(o *Options, f *Files) string {
 	w("cgroupDriver: cgroupfs")
 	w("failSwapOn: false")
 	w("containerRuntimeEndpoint: %s", o.ContainerRuntimeEndpoint)
+	w("staticPodPath: %s", f.StaticPodDir)
 	w("address: 127.0.0.1")
 	w("port: %d", o.Ports.Kubelet)
 	w("healthzBindAddress: 127.0.0.1")
@@ -265,6 +280,20 @@ func kubeletConfig(o *Options, f *Files) string {
 	}
 	return b.String()
 }
+
+// staticPod is the manifest Options.StaticPod puts into the kubelet's
+// staticPodPath. Its image is the sandbox image containerd.sh configures; where
+// that was not imported the kubelet only reports a failed pull.
+const staticPod = `apiVersion: v1
+kind: Pod
+metadata:
+  name: kubeward-static
+  namespace: kube-system
+spec:
+  containers:
+  - name: pause
+    image: kubeward.local/pause:1
+`
 
 // kernelDefaults are the sysctls the kubelet checks when protectKernelDefaults is true.
 var kernelDefaults = map[string]string{

@@ -109,6 +109,19 @@ type Options struct {
 	// SkipControllers does not start kube-controller-manager and kube-scheduler.
 	SkipControllers bool
 
+	// StaticPod writes one static pod manifest into the kubelet's staticPodPath
+	// (mode 0644 in the insecure profile, 0600 in the hardened one).
+	StaticPod bool
+
+	// IsolateListeners (insecure profile only, needs root, not with Detach) runs
+	// kube-controller-manager, kube-scheduler and kube-proxy in a private network
+	// namespace that holds only a loopback interface, and binds them the way an
+	// insecure cluster does: every interface (0.0.0.0). Nothing outside the
+	// namespace can reach them, so the sandbox's loopback-only rule holds while
+	// the audit sees real processes listening beyond localhost. A forwarder in
+	// the namespace carries their traffic to the apiserver on the host's loopback.
+	IsolateListeners bool
+
 	// Detach starts the components in their own session so they outlive this
 	// process (used by the CLI). Stop them later with Down(dir).
 	Detach bool

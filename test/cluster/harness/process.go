@@ -20,19 +20,24 @@ type Process struct {
 	Log       string   `json:"log"`
 	Binary    string   `json:"binary"`
 	Args      []string `json:"args"`
+	Netns     string   `json:"netns,omitempty"` // network namespace it runs in; "" for the host's
 
 	cmd  *exec.Cmd
 	done chan struct{} // closed when cmd.Wait returns (only for processes started here)
 }
 
-func startProcess(name, bin string, args []string, logPath string, detach bool) (*Process, error) {
+func startProcess(name, bin string, args []string, logPath string, detach bool, ns *netns) (*Process, error) {
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
 	}
 	defer logf.Close()
 	fmt.Fprintf(logf, "=== %s %s\n", time.Now().Format(time.RFC3339), commandLine(bin, args))
-	cmd := exec.Command(bin, args...)
+	path, argv := bin, args
+	if ns != nil {
+		path, argv = ns.command(bin, args)
+	}
+	cmd := exec.Command(path, argv...)
 	cmd.Stdout = logf
 	cmd.Stderr = logf
 	cmd.Dir = "/"
@@ -46,6 +51,9 @@ func startProcess(name, bin string, args []string, logPath string, detach bool) 
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
 	p := &Process{Name: name, Pid: cmd.Process.Pid, Log: logPath, Binary: bin, Args: args, cmd: cmd, done: make(chan struct{})}
+	if ns != nil {
+		p.Netns = ns.name
+	}
 	p.StartTime, _ = procStartTime(p.Pid)
 	go func() {
 		_ = cmd.Wait()
