@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/kubeward/kubeward/internal/check/rbac"
+	"github.com/kubeward/kubeward/internal/check/workload"
 )
 
 // target is the kind of object a policy admits.
@@ -218,6 +219,12 @@ func rules() []rule {
 			"has(c.resources) && has(c.resources.requests) && 'cpu' in c.resources.requests && 'memory' in c.resources.requests")},
 		{id: "KW-RES-002", target: targetPod, list: "regularContainers", ok: constant(
 			"has(c.resources) && has(c.resources.limits) && 'cpu' in c.resources.limits && 'memory' in c.resources.limits")},
+		{id: workload.ReplicasNotSpread, target: targetPod, ok: constant(
+			"!(request.kind.kind in ['Deployment', 'StatefulSet', 'ReplicaSet', 'ReplicationController'] && has(dyn(object).spec.replicas) && dyn(object).spec.replicas > 1) || " +
+				"(has(variables.podSpec.topologySpreadConstraints) && size(variables.podSpec.topologySpreadConstraints) > 0) || " +
+				"(has(variables.podSpec.affinity) && has(variables.podSpec.affinity.podAntiAffinity) && (" +
+				"(has(variables.podSpec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution) && size(variables.podSpec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution) > 0) || " +
+				"(has(variables.podSpec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution) && size(variables.podSpec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution) > 0)))")},
 
 		{id: rbac.Wildcard, target: targetRole, ok: constant(noRule(
 			"(has(r.verbs) && r.verbs.exists(v, v == '*')) || (has(r.resources) && r.resources.exists(x, x == '*')) || (has(r.apiGroups) && r.apiGroups.exists(g, g == '*'))"))},

@@ -18,7 +18,7 @@ import (
 // required are the checks the brief asks for.
 var required = []string{"KW-POD-001", "KW-POD-002", "KW-POD-003", "KW-POD-004", "KW-POD-005", "KW-POD-006", "KW-POD-007", "KW-POD-009",
 	"KW-HOST-001", "KW-HOST-003", "KW-HOST-004", "KW-HOST-005", "KW-HOST-006", "KW-IMG-001", "KW-IMG-003", "KW-SA-001",
-	"KW-RES-001", "KW-RES-002", "KW-RBAC-001", "KW-RBAC-010", "KW-RBAC-011", "KW-RBAC-012", "KW-NS-006"}
+	"KW-RES-001", "KW-RES-002", "KW-HA-001", "KW-RBAC-001", "KW-RBAC-010", "KW-RBAC-011", "KW-RBAC-012", "KW-NS-006"}
 
 func build(t *testing.T, o *vap.Options) []vap.Policy {
 	t.Helper()

@@ -320,6 +320,23 @@ func TestVAPEnforcedByAPIServer(t *testing.T) {
 		return err
 	}, "KW-POD-002")
 
+	replicated := func(s corev1.PodSpec) *appsv1.Deployment {
+		d := deploy(s)
+		d.Spec.Replicas = ptr(int32(3))
+		return d
+	}
+	denied("three replicas with no spread", func() error {
+		_, err := cs.AppsV1().Deployments(vapNamespace).Create(ctx, replicated(hardened), dryRun)
+		return err
+	}, "KW-HA-001")
+	spread := hardenedPodSpec()
+	spread.TopologySpreadConstraints = []corev1.TopologySpreadConstraint{{MaxSkew: 1, TopologyKey: "kubernetes.io/hostname",
+		WhenUnsatisfiable: corev1.ScheduleAnyway, LabelSelector: &metav1.LabelSelector{MatchLabels: labels}}}
+	admitted("three replicas spread over nodes", func() error {
+		_, err := cs.AppsV1().Deployments(vapNamespace).Create(ctx, replicated(spread), dryRun)
+		return err
+	})
+
 	admitted("hardened pod", pod(podWith("hardened", func(*corev1.PodSpec) {})))
 	admitted("hardened Deployment", func() error {
 		_, err := cs.AppsV1().Deployments(vapNamespace).Create(ctx, deploy(hardened), dryRun)
