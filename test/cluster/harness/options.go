@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 )
 
 // Profile selects how securely the components are configured.
@@ -170,11 +171,17 @@ func MissingBinaries(binDir string, names ...string) []string {
 	return missing
 }
 
-// ContainerRuntimeAvailable reports whether a unix socket exists at endpoint.
+// ContainerRuntimeAvailable reports whether something accepts connections on
+// the unix socket at endpoint (a socket file left by a runtime that is gone
+// does not count).
 func ContainerRuntimeAvailable(endpoint string) bool {
 	path := strings.TrimPrefix(endpoint, "unix://")
-	st, err := os.Stat(path)
-	return err == nil && st.Mode()&os.ModeSocket != 0
+	conn, err := net.DialTimeout("unix", path, 2*time.Second)
+	if err != nil {
+		return false
+	}
+	conn.Close()
+	return true
 }
 
 func (o *Options) setDefaults() error {
