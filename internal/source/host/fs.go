@@ -10,6 +10,9 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+
+	securejoin "github.com/cyphar/filepath-securejoin"
 )
 
 // FS reads files of the audited host.
@@ -23,10 +26,20 @@ type FS struct {
 // ErrNoFiles is returned by an FS that cannot read the host's files.
 var ErrNoFiles = errors.New("the node's files are not readable from here")
 
-// Path maps a host path to where it can be read.
+// Path maps a host path to where it can be read. Under a Root, symbolic
+// links are resolved as the host resolves them: an absolute target (Debian's
+// /var/run -> /run) points into Root, not into the auditing container's own
+// filesystem, and no link leads out of Root. /proc is joined as is: its
+// magic links (/proc/PID/root, /proc/PID/cwd) must reach the kernel.
 func (f *FS) Path(p string) string {
 	if f.Root == "" || f.Root == "/" {
 		return p
+	}
+	if !filepath.IsAbs(p) || p == "/proc" || strings.HasPrefix(p, "/proc/") {
+		return filepath.Join(f.Root, p)
+	}
+	if j, err := securejoin.SecureJoin(f.Root, p); err == nil {
+		return j
 	}
 	return filepath.Join(f.Root, p)
 }
@@ -45,11 +58,6 @@ func (f *FS) Stat(p string) (fs.FileInfo, error) {
 		return nil, ErrNoFiles
 	}
 	return os.Stat(f.Path(p))
-}
-
-// Lstat returns a host file's metadata without following symlinks.
-func (f *FS) Lstat(p string) (fs.FileInfo, error) {
-	return os.Lstat(f.Path(p))
 }
 
 // ForProcess maps a path as process pid sees it: through /proc/PID/root
