@@ -1,0 +1,87 @@
+package workload_test
+
+import (
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubeward/kubeward/internal/check/workload"
+	"github.com/kubeward/kubeward/internal/inventory"
+	"github.com/kubeward/kubeward/internal/result"
+)
+
+func TestDefaultServiceAccount(t *testing.T) {
+	runCases(t, workload.DefaultServiceAccount, []ruleCase{
+		{name: "own account", obj: spec(func(*corev1.PodSpec) {}), want: "PASS"},
+		{name: "unset", obj: spec(func(s *corev1.PodSpec) { s.ServiceAccountName = "" }), want: "FAIL",
+			path: "spec.template.spec.serviceAccountName", evidence: "serviceAccountName=default"},
+		{name: "default by name", obj: spec(func(s *corev1.PodSpec) { s.ServiceAccountName = "default" }), want: "FAIL"},
+		{name: "deprecated serviceAccount field", obj: spec(func(s *corev1.PodSpec) { s.ServiceAccountName, s.DeprecatedServiceAccount = "", "app" }), want: "PASS"},
+	})
+}
+
+func serviceAccount(ns, name string, automount *bool) *inventory.Object {
+	return object("", "ServiceAccount", &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}, AutomountServiceAccountToken: automount})
+}
+
+func roleBinding(ns string, subjects ...rbacv1.Subject) *inventory.Object {
+	return object("rbac.authorization.k8s.io", "RoleBinding", &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "rb", Namespace: ns},
+		RoleRef: rbacv1.RoleRef{Kind: "Role", Name: "reader"}, Subjects: subjects})
+}
+
+func automount(v *bool) *inventory.Object {
+	return spec(func(s *corev1.PodSpec) { s.AutomountServiceAccountToken = v })
+}
+
+func TestTokenAutomounted(t *testing.T) {
+	tests := []struct {
+		name     string
+		objs     []*inventory.Object
+		want     string
+		evidence string
+	}{
+		{"pod leaves it to an account the scan does not have", []*inventory.Object{automount(nil)}, "FAIL", "automountServiceAccountToken unset on pod and ServiceAccount"},
+		{"pod sets true", []*inventory.Object{automount(ptr(true))}, "FAIL", "automountServiceAccountToken=true on the pod"},
+		{"account disables it", []*inventory.Object{automount(nil), serviceAccount("apps", "app", ptr(false))}, "PASS", ""},
+		{"account enables it", []*inventory.Object{automount(nil), serviceAccount("apps", "app", ptr(true))}, "FAIL", ""},
+		{"account leaves it unset", []*inventory.Object{automount(nil), serviceAccount("apps", "app", nil)}, "FAIL", ""},
+		{"pod true overrides account false", []*inventory.Object{automount(ptr(true)), serviceAccount("apps", "app", ptr(false))}, "FAIL", "automountServiceAccountToken=true on the pod"},
+		{"account of the same name in another namespace", []*inventory.Object{automount(nil), serviceAccount("other", "app", ptr(false))}, "FAIL", ""},
+		{"bound account needs its token", []*inventory.Object{automount(ptr(true)),
+			roleBinding("apps", rbacv1.Subject{Kind: "ServiceAccount", Name: "app"})}, "PASS", ""},
+		{"bound from another namespace's binding", []*inventory.Object{automount(nil),
+			roleBinding("other", rbacv1.Subject{Kind: "ServiceAccount", Name: "app", Namespace: "apps"})}, "PASS", ""},
+		{"binding of a same-named account elsewhere", []*inventory.Object{automount(nil),
+			roleBinding("other", rbacv1.Subject{Kind: "ServiceAccount", Name: "app"})}, "FAIL", ""},
+		{"binding of a user of the same name", []*inventory.Object{automount(nil),
+			roleBinding("apps", rbacv1.Subject{Kind: "User", Name: "app"})}, "FAIL", ""},
+		{"pod disables it: nothing to decide", []*inventory.Object{automount(ptr(false))}, "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := run(nil, tc.objs...)
+			if got := verdicts(rep, workload.TokenAutomounted); got != tc.want {
+				t.Fatalf("verdicts = %q, want %q", got, tc.want)
+			}
+			if tc.want != "FAIL" {
+				return
+			}
+			r := find(rep, workload.TokenAutomounted, result.Fail)
+			if r.Subject != (result.Subject{Kind: "Deployment", Namespace: "apps", Name: "web"}) {
+				t.Errorf("subject = %+v, want the workload", r.Subject)
+			}
+			if tc.evidence != "" && r.Evidence != tc.evidence {
+				t.Errorf("evidence = %q, want %q", r.Evidence, tc.evidence)
+			}
+			wantPath := "spec.template.spec"
+			if tc.evidence == "automountServiceAccountToken=true on the pod" {
+				wantPath += ".automountServiceAccountToken"
+			}
+			if r.Location == nil || r.Location.Path != wantPath || r.Location.File != "test.yaml" {
+				t.Errorf("location = %+v, want %s in test.yaml", r.Location, wantPath)
+			}
+		})
+	}
+}

@@ -1,0 +1,75 @@
+package workload_test
+
+import (
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubeward/kubeward/internal/check/workload"
+	"github.com/kubeward/kubeward/internal/config"
+)
+
+func TestReplicasNotSpread(t *testing.T) {
+	noSpread := func(d *appsv1.Deployment) { d.Spec.Template.Spec.TopologySpreadConstraints = nil }
+	replicas := func(n int32) func(*appsv1.Deployment) {
+		return func(d *appsv1.Deployment) { noSpread(d); d.Spec.Replicas = &n }
+	}
+	ds := &appsv1.DaemonSet{ObjectMeta: metav1.ObjectMeta{Name: "agent", Namespace: "apps"}}
+	ds.Spec.Template.Spec = hardened()
+	ds.Spec.Template.Spec.TopologySpreadConstraints = nil
+	sts := &appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Name: "db", Namespace: "apps"}}
+	sts.Spec.Replicas = ptr(int32(3))
+	sts.Spec.Template.Spec = hardened()
+	sts.Spec.Template.Spec.TopologySpreadConstraints = nil
+	job := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "j", Namespace: "apps"}}
+	job.Spec.Parallelism = ptr(int32(5))
+	job.Spec.Template.Spec = hardened()
+	job.Spec.Template.Spec.TopologySpreadConstraints = nil
+	runCases(t, workload.ReplicasNotSpread, []ruleCase{
+		{name: "topology spread", obj: deployment("apps", nil), want: "PASS"},
+		{name: "3 replicas, no spread", obj: deployment("apps", replicas(3)), want: "FAIL", path: "spec.template.spec", evidence: "replicas=3"},
+		{name: "2 replicas", obj: deployment("apps", replicas(2)), want: "FAIL", evidence: "replicas=2"},
+		{name: "1 replica: nothing to spread", obj: deployment("apps", replicas(1)), want: ""},
+		{name: "0 replicas", obj: deployment("apps", replicas(0)), want: ""},
+		{name: "replicas unset means 1", obj: deployment("apps", func(d *appsv1.Deployment) { noSpread(d); d.Spec.Replicas = nil }), want: ""},
+		{name: "required anti-affinity", obj: deployment("apps", func(d *appsv1.Deployment) {
+			noSpread(d)
+			d.Spec.Template.Spec.Affinity = &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
+				RequiredDuringSchedulingIgnoredDuringExecution: []corev1.PodAffinityTerm{{TopologyKey: "kubernetes.io/hostname"}}}}
+		}), want: "PASS"},
+		{name: "preferred anti-affinity", obj: deployment("apps", func(d *appsv1.Deployment) {
+			noSpread(d)
+			d.Spec.Template.Spec.Affinity = &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
+				PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{Weight: 100}}}}
+		}), want: "PASS"},
+		{name: "pod affinity is not anti-affinity", obj: deployment("apps", func(d *appsv1.Deployment) {
+			noSpread(d)
+			d.Spec.Template.Spec.Affinity = &corev1.Affinity{PodAffinity: &corev1.PodAffinity{
+				RequiredDuringSchedulingIgnoredDuringExecution: []corev1.PodAffinityTerm{{TopologyKey: "kubernetes.io/hostname"}}}}
+		}), want: "FAIL"},
+		{name: "empty anti-affinity", obj: deployment("apps", func(d *appsv1.Deployment) {
+			noSpread(d)
+			d.Spec.Template.Spec.Affinity = &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{}}
+		}), want: "FAIL"},
+		{name: "StatefulSet", obj: object("apps", "StatefulSet", sts), want: "FAIL", evidence: "replicas=3"},
+		{name: "DaemonSet has one pod per node", obj: object("apps", "DaemonSet", ds), want: ""},
+		{name: "Job parallelism is not replicas", obj: object("batch", "Job", job), want: ""},
+	})
+}
+
+func TestSystemWithoutPriority(t *testing.T) {
+	noPriority := func(d *appsv1.Deployment) { d.Spec.Template.Spec.PriorityClassName = "" }
+	platform := config.Default()
+	platform.TrustedRegistries = []string{"registry.bank.internal"}
+	platform.SystemNamespaces = []string{"platform"}
+	runCases(t, workload.SystemWithoutPriority, []ruleCase{
+		{name: "kube-system with a priority class", obj: deployment("kube-system", nil), want: "PASS"},
+		{name: "kube-system without", obj: deployment("kube-system", noPriority), want: "FAIL",
+			path: "spec.template.spec.priorityClassName", evidence: "priorityClassName unset"},
+		{name: "application namespace", obj: deployment("apps", noPriority), want: ""},
+		{name: "kube-system even when not configured as a system namespace", obj: deployment("kube-system", noPriority), cfg: platform, want: "FAIL"},
+	})
+}
