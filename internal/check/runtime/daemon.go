@@ -202,6 +202,13 @@ func (d *daemon) storageDriver() outcome {
 	return pass(v, "storage-driver")
 }
 
+// dataRootAbsent: a dockerd that is installed but not running has not made
+// its data root yet; there is no partition to judge.
+func (d *daemon) dataRootAbsent(v value, base, dir string) outcome {
+	return outcome{status: result.NotApplicable, evidence: base, file: v.File, key: v.Key,
+		msg: catalog.F("dockerd is not running (found in %s) and its data root %s does not exist yet", "dockerd 未运行（发现于 %s），其数据目录 %s 尚不存在", d.c.Origin(), dir)}
+}
+
 // partition: the data root is a mount point of its own filesystem.
 func (d *daemon) partition() outcome {
 	v := get(d.c, "data-root")
@@ -218,8 +225,7 @@ func (d *daemon) partition() outcome {
 		st, err := d.f.Stat(p)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) && d.c.PID == 0 {
-				return outcome{status: result.NotApplicable, evidence: base, file: v.File, key: v.Key,
-					msg: catalog.F("dockerd is not running (found in %s) and its data root %s does not exist yet", "dockerd 未运行（发现于 %s），其数据目录 %s 尚不存在", d.c.Origin(), dir)}
+				return d.dataRootAbsent(v, base, dir)
 			}
 			return outcome{status: result.Error, evidence: base, file: v.File, key: v.Key,
 				msg: catalog.F("cannot stat the Docker data root %s: %v", "无法获取 Docker 数据目录 %s 的状态：%v", dir, unwrapPath(err))}
@@ -247,7 +253,11 @@ func (d *daemon) partition() outcome {
 		return outcome{status: result.Fail, evidence: ev, file: v.File, key: v.Key,
 			msg: catalog.F("the Docker data root %s is on the same filesystem as %s (device %s)", "Docker 数据目录 %s 与 %s 位于同一文件系统（设备 %s）", dir, parent, dev)}
 	}
-	// A snapshot or mounted host: the host's own mount table says.
+	// A snapshot or mounted host: the host's own mount table says, once the
+	// data root is known to be there.
+	if _, err := d.f.Stat(dir); errors.Is(err, fs.ErrNotExist) && d.c.PID == 0 {
+		return d.dataRootAbsent(v, base, dir)
+	}
 	for _, mi := range []string{"/proc/1/mountinfo", "/proc/self/mountinfo"} {
 		mounts, err := readMounts(d.f, mi)
 		if err != nil || len(mounts) == 0 {

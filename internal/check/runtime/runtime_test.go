@@ -276,6 +276,10 @@ func TestDaemonSettings(t *testing.T) {
 			f.files["/proc/1/mountinfo"] = mountsShared + "50 22 8:1 / /data/docker rw - ext4 /dev/sdb1 rw\n"
 		}, DaemonPartition, result.Pass, "data-root=/data/docker (flag --data-root)"},
 		{"no mount table", func(f *fixture) { delete(f.files, "/proc/1/mountinfo") }, DaemonPartition, result.Error, "data-root=/var/lib/docker (default)"},
+		{"installed, not running, no data root yet", func(f *fixture) {
+			f.dockerd, f.daemonJSON = nil, ""
+			f.files["/lib/systemd/system/docker.service"] = "[Service]\nExecStart=/usr/bin/dockerd -H fd://\n"
+		}, DaemonPartition, result.NotApplicable, "data-root=/var/lib/docker (default)"},
 		{"userns from the engine", func(f *fixture) {
 			f.daemonJSON = ""
 			f.files["/kubeward/docker/info.json"] = `{"SecurityOptions":["name=seccomp,profile=default","name=userns"]}`
