@@ -202,6 +202,57 @@ func TestNodeAuditHardenedControlPlanePasses(t *testing.T) {
 	if got, want := verdicts(offline), verdicts(results); got != want {
 		t.Errorf("snapshot scan differs from live scan:\nlive:     %s\nsnapshot: %s", want, got)
 	}
+
+	// The in-cluster DaemonSet case: kubeward in a container of its own
+	// (a chroot with the host's PID namespace) reads the host at /host.
+	if got, want := verdicts(scanFromMountedHost(t)), verdicts(results); got != want {
+		t.Errorf("scan of the host mounted at /host differs from the scan on the host:\nhost:    %s\nmounted: %s", want, got)
+	}
+}
+
+// scanFromMountedHost runs `kubeward scan node --root /host` the way the
+// node DaemonSet (deploy/node) runs it: a static kubeward alone in its own
+// root filesystem, in a private mount namespace where the host's / is bound
+// recursively at /host, and /proc shows the host's processes (hostPID).
+func scanFromMountedHost(t *testing.T) []nodeResult {
+	t.Helper()
+	for _, tool := range []string{"unshare", "chroot", "mount"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed", tool)
+		}
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("mount namespaces need root")
+	}
+	root := filepath.Join(t.TempDir(), "rootfs")
+	for _, d := range []string{"host", "proc", "tmp"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	build := exec.Command("go", "build", "-o", filepath.Join(root, "kubeward"), "./cmd/kubeward")
+	build.Dir = "../../.."
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("static build: %v: %s", err, out)
+	}
+	script := `set -e
+mount --make-rprivate /
+mount --rbind / "$1/host"
+mount -t proc proc "$1/proc"
+exec chroot "$1" /kubeward scan node --root /host -o json`
+	cmd := exec.Command("unshare", "--mount", "--", "sh", "-c", script, "sh", root)
+	out, err := cmd.Output()
+	if ee, ok := err.(*exec.ExitError); ok && ee.ExitCode() != 1 {
+		t.Fatalf("scan from the mounted host: exit %d: %s", ee.ExitCode(), ee.Stderr)
+	}
+	var rep struct {
+		Results []nodeResult `json:"results"`
+	}
+	if err := json.Unmarshal(out, &rep); err != nil {
+		t.Fatalf("report is not JSON: %v\n%s", err, out)
+	}
+	return rep.Results
 }
 
 // verdicts summarises control-plane results as sorted "ID STATUS" lines
