@@ -1,9 +1,13 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -15,6 +19,7 @@ import (
 
 func newScanNodeCommand(g *globalOptions) *cobra.Command {
 	var root string
+	var interval time.Duration
 	cmd := &cobra.Command{
 		Use:   "node",
 		Short: "Audit this node: etcd, control plane, kubelet, kube-proxy, Calico, container runtime, sshd, firewall",
@@ -24,9 +29,11 @@ from the kubelet's static pod manifests, then from systemd units. A component
 that is not on the node is reported NOT_APPLICABLE, never FAIL.
 
 --root audits a host filesystem mounted elsewhere (a DaemonSet mounting / at
-/host) or an unpacked snapshot from "kubeward collect node".`,
+/host) or an unpacked snapshot from "kubeward collect node". --interval keeps
+scanning, one report per interval, as the node DaemonSet in deploy/node does.`,
 		Example: `  sudo kubeward scan node
   kubeward scan node --root /host -o json
+  kubeward scan node --root /host -o json --interval 6h
   kubeward scan node --lang zh --fail-on high`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -50,13 +57,22 @@ that is not on the node is reported NOT_APPLICABLE, never FAIL.
 			if _, err := fs.Stat("/proc"); err != nil {
 				return usageError("--root %s: no proc directory to read processes from: %v", root, err)
 			}
-			n := host.Discover(fs)
-			env := &check.Env{Config: cfg, Now: nowFunc()}
-			results := node.Evaluate(env, n, fs)
-			run := &report.Run{Target: "node", Inputs: []string{root}, Results: results, Objects: len(n.Components),
-				Version: Version, Lang: g.lang, FailOn: failOn, Color: g.color()}
-			if err := report.Write(g.stdout, g.output, run); err != nil {
-				return fmt.Errorf("writing report: %w", err)
+			scan := func() (*report.Run, error) {
+				n := host.Discover(fs)
+				env := &check.Env{Config: cfg, Now: nowFunc()}
+				run := &report.Run{Target: "node", Inputs: []string{root}, Results: node.Evaluate(env, n, fs), Objects: len(n.Components),
+					Version: Version, Lang: g.lang, FailOn: failOn, Color: g.color()}
+				if err := report.Write(g.stdout, g.output, run); err != nil {
+					return nil, fmt.Errorf("writing report: %w", err)
+				}
+				return run, nil
+			}
+			if interval > 0 {
+				return repeat(cmd.Context(), interval, g, scan)
+			}
+			run, err := scan()
+			if err != nil {
+				return err
 			}
 			if run.AtOrAbove(failOn) > 0 {
 				return &exitError{code: ExitFindings}
@@ -65,7 +81,31 @@ that is not on the node is reported NOT_APPLICABLE, never FAIL.
 		},
 	}
 	cmd.Flags().StringVar(&root, "root", "/", "host filesystem to audit: a mounted host, an unpacked snapshot, or a snapshot .tar.gz")
+	cmd.Flags().DurationVar(&interval, "interval", 0, "scan again every interval until SIGTERM, one report each (the DaemonSet in deploy/node); 0 scans once")
 	return cmd
+}
+
+// repeat runs scan now and then every interval until ctx ends or SIGINT or
+// SIGTERM arrives; it returns nil then. Each report goes to stdout as it is
+// made; a failed scan is reported on stderr and retried at the next tick.
+func repeat(ctx context.Context, interval time.Duration, g *globalOptions, scan func() (*report.Run, error)) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if _, err := scan(); err != nil {
+			fmt.Fprintln(g.stderr, "kubeward:", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
 }
 
 // unpackSnapshot extracts a `kubeward collect node` snapshot to a temporary directory.
