@@ -61,7 +61,7 @@ scanning, one report per interval, as the node DaemonSet in deploy/node does.`,
 				n := host.Discover(fs)
 				env := &check.Env{Config: cfg, Now: nowFunc()}
 				run := &report.Run{Target: "node", Inputs: []string{root}, Results: node.Evaluate(env, n, fs), Objects: len(n.Components),
-					Version: Version, Lang: g.lang, FailOn: failOn, Color: g.color()}
+					Version: Version, Lang: g.lang, FailOn: failOn, Color: g.color(), Time: env.Now, Host: nodeName(fs), Compact: interval > 0}
 				if err := report.Write(g.stdout, g.output, run); err != nil {
 					return nil, fmt.Errorf("writing report: %w", err)
 				}
@@ -83,6 +83,15 @@ scanning, one report per interval, as the node DaemonSet in deploy/node does.`,
 	cmd.Flags().StringVar(&root, "root", "/", "host filesystem to audit: a mounted host, an unpacked snapshot, or a snapshot .tar.gz")
 	cmd.Flags().DurationVar(&interval, "interval", 0, "scan again every interval until SIGTERM, one report each (the DaemonSet in deploy/node); 0 scans once")
 	return cmd
+}
+
+// nodeName is $NODE_NAME (the DaemonSet sets it from spec.nodeName), else
+// the audited host's own hostname.
+func nodeName(fs *host.FS) string {
+	if n := os.Getenv("NODE_NAME"); n != "" {
+		return n
+	}
+	return fs.Hostname()
 }
 
 // repeat runs scan now and then every interval until ctx ends or SIGINT or

@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/json"
 	"io"
+	"time"
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/result"
@@ -30,6 +31,8 @@ type jsonReport struct {
 	Schema  string       `json:"schema"`
 	Version string       `json:"kubewardVersion"`
 	Target  string       `json:"target"`
+	Host    string       `json:"host,omitempty"`
+	Time    string       `json:"generatedAt,omitempty"`
 	Inputs  []string     `json:"inputs,omitempty"`
 	Lang    string       `json:"lang"`
 	Summary jsonSummary  `json:"summary"`
@@ -60,8 +63,14 @@ func writeJSON(w io.Writer, run *Run) error {
 		}
 		out.Results = append(out.Results, jr)
 	}
+	out.Host = run.Host
+	if !run.Time.IsZero() {
+		out.Time = run.Time.UTC().Format(time.RFC3339)
+	}
 	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
+	if !run.Compact {
+		enc.SetIndent("", "  ")
+	}
 	return enc.Encode(out)
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"time"
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/result"
@@ -28,6 +29,13 @@ type Run struct {
 	// BaseDir makes SARIF paths relative (GitHub code scanning wants paths
 	// relative to the repository root).
 	BaseDir string
+	// Time the audit ran and the Host it audited (node name or API server),
+	// for live audits: evidence says when and where. Manifest reports leave
+	// them unset so the same input gives the same report.
+	Time time.Time
+	Host string
+	// Compact writes JSON on one line (one report per log line).
+	Compact bool
 }
 
 // Counts tallies results by status; PASS includes counted passes.
@@ -81,6 +89,7 @@ func (r *Run) tr(key string) string {
 
 var words = map[string]catalog.Text{
 	"summary":        {EN: "Summary", ZH: "汇总"},
+	"audited":        {EN: "Audited", ZH: "审计对象"},
 	"objects":        {EN: "objects evaluated", ZH: "个对象已评估"},
 	"skipped":        {EN: "skipped (no checks for these kinds)", ZH: "已跳过（这些类型没有检查项）"},
 	"errors":         {EN: "Input errors", ZH: "输入错误"},

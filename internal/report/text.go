@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/result"
@@ -124,6 +125,16 @@ func writeText(w io.Writer, run *Run) error {
 	}
 	if run.FailOn > 0 {
 		fmt.Fprintf(bw, "%s %s: %d\n", run.tr("failOn"), run.FailOn, run.AtOrAbove(run.FailOn))
+	}
+	if run.Host != "" || !run.Time.IsZero() {
+		var at []string
+		if run.Host != "" {
+			at = append(at, run.Host)
+		}
+		if !run.Time.IsZero() {
+			at = append(at, run.Time.UTC().Format(time.RFC3339))
+		}
+		fmt.Fprintf(bw, "%s: %s\n", run.tr("audited"), strings.Join(at, ", "))
 	}
 	return bw.Flush()
 }

@@ -75,3 +75,19 @@ func (f *FS) ForProcess(pid int, p string) string {
 	}
 	return p
 }
+
+// Hostname names the audited host: its /etc/hostname (a mounted host or a
+// snapshot has its own), else, on the node itself, the kernel's hostname.
+func (f *FS) Hostname() string {
+	if b, err := f.ReadFile("/etc/hostname"); err == nil {
+		if name := strings.TrimSpace(string(b)); name != "" {
+			return name
+		}
+	}
+	if f.Live() {
+		if name, err := os.Hostname(); err == nil {
+			return name
+		}
+	}
+	return ""
+}
