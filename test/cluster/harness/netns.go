@@ -48,24 +48,39 @@ func (n *netns) command(bin string, args []string) (string, []string) {
 	return "nsenter", append([]string{"--net=" + n.path, "--", bin}, args...)
 }
 
-// do runs fn on an OS thread that has joined the namespace. Sockets fn opens
-// stay in the namespace whichever thread later uses them. The thread is never
-// unlocked, so Go discards it afterwards instead of reusing it elsewhere.
+// do runs fn on an OS thread that has joined the namespace; sockets fn opens
+// stay in the namespace whichever thread later uses them. The thread returns
+// to its own namespace afterwards. It must not simply be left to die: a
+// component started from it (exec on that thread, Pdeathsig) would be killed
+// with it. Only if it cannot return is it kept locked, so Go discards it.
 func (n *netns) do(fn func() error) error {
 	errc := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
-		f, err := os.Open(n.path)
+		home, err := os.Open("/proc/thread-self/ns/net")
 		if err != nil {
+			runtime.UnlockOSThread()
 			errc <- err
 			return
 		}
-		defer f.Close()
-		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
+		defer home.Close()
+		target, err := os.Open(n.path)
+		if err != nil {
+			runtime.UnlockOSThread()
+			errc <- err
+			return
+		}
+		defer target.Close()
+		if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
+			runtime.UnlockOSThread()
 			errc <- fmt.Errorf("setns %s: %w", n.path, err)
 			return
 		}
-		errc <- fn()
+		err = fn()
+		if unix.Setns(int(home.Fd()), unix.CLONE_NEWNET) == nil {
+			runtime.UnlockOSThread()
+		}
+		errc <- err
 	}()
 	return <-errc
 }

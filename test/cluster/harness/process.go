@@ -56,10 +56,21 @@ func startProcess(name, bin string, args []string, logPath string, detach bool, 
 	}
 	p.StartTime, _ = procStartTime(p.Pid)
 	go func() {
-		_ = cmd.Wait()
+		err := cmd.Wait()
+		if f, ferr := os.OpenFile(logPath, os.O_WRONLY|os.O_APPEND, 0); ferr == nil {
+			fmt.Fprintf(f, "=== %s %s exited: %v\n", time.Now().Format(time.RFC3339), name, errOrZero(err))
+			f.Close()
+		}
 		close(p.done)
 	}()
 	return p, nil
+}
+
+func errOrZero(err error) string {
+	if err == nil {
+		return "exit status 0"
+	}
+	return err.Error()
 }
 
 // Exited reports whether the process has ended.
