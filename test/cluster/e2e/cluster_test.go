@@ -197,10 +197,15 @@ func TestClusterAuditInsecureFails(t *testing.T) {
 		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: "debug"},
 		Subjects: []rbacv1.Subject{{Kind: "ServiceAccount", Name: "shared", Namespace: ns}}}, metav1.CreateOptions{}))
 	// The control plane as the API shows it: a static (mirror) pod of an
-	// insecure kube-apiserver in kube-system.
+	// insecure kube-apiserver in kube-system, on a control-plane Node cp1.
+	// Like kubeadm's static pods it tolerates every NoExecute taint, and cp1
+	// exists: otherwise pod garbage collection or taint eviction removes the
+	// pod (cp1 has no kubelet) before a slow run gets to scan it.
+	k.must(cs.CoreV1().Nodes().Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "cp1", Labels: map[string]string{"node-role.kubernetes.io/control-plane": ""}},
+		Spec: corev1.NodeSpec{Taints: []corev1.Taint{{Key: "node-role.kubernetes.io/control-plane", Effect: corev1.TaintEffectNoSchedule}}}}, metav1.CreateOptions{}))
 	k.must(cs.CoreV1().Pods("kube-system").Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "kube-apiserver-cp1",
 		Annotations: map[string]string{"kubernetes.io/config.mirror": "0123456789abcdef", "kubernetes.io/config.source": "file"}},
-		Spec: corev1.PodSpec{NodeName: "cp1", Containers: []corev1.Container{{Name: "kube-apiserver", Image: "registry.k8s.io/kube-apiserver:v1.37.2",
+		Spec: corev1.PodSpec{NodeName: "cp1", Tolerations: []corev1.Toleration{{Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute}}, Containers: []corev1.Container{{Name: "kube-apiserver", Image: "registry.k8s.io/kube-apiserver:v1.37.2",
 			Command: []string{"kube-apiserver", "--anonymous-auth=true", "--authorization-mode=AlwaysAllow", "--profiling=true", "--etcd-servers=http://127.0.0.1:2379"}}}}}, metav1.CreateOptions{}))
 	// A webhook that fails open, is slow, has side effects and lets tenants opt out.
 	ignore, none, slow := admissionv1.Ignore, admissionv1.SideEffectClassNone, int32(30)
