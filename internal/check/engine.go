@@ -148,11 +148,17 @@ func mode(m string) string {
 // Env returns the engine's environment (for rules run outside it).
 func (e *Engine) Env() *Env { return &e.env }
 
-// AddResults records results produced outside the engine's rules.
+// AddResults records results produced outside the engine's rules, as they
+// are (a PASS is listed, with its evidence, and counted in Report.Passed).
 func (e *Engine) AddResults(rs ...result.Result) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.results = append(e.results, rs...)
+	for i := range rs {
+		if rs[i].Status == result.Pass {
+			e.passes[rs[i].ID]++
+		}
+	}
 }
 
 // Observe evaluates one object with every object rule and records what the
@@ -191,6 +197,9 @@ func (e *Engine) Observe(o *inventory.Object) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.results = append(e.results, em.out...)
+	for id, n := range em.passes {
+		e.passes[id] += n
+	}
 	for _, id := range passed {
 		e.passes[id]++
 		if e.keepPasses {
@@ -206,24 +215,19 @@ func (e *Engine) Observe(o *inventory.Object) {
 // Report is the outcome of an evaluation.
 type Report struct {
 	Results []result.Result
-	// Passed counts PASS verdicts by check ID (listed in Results only with KeepPasses).
+	// Passed counts every PASS verdict by check ID, whether or not it is
+	// listed: it is the one source of PASS counts. Results lists the PASS
+	// verdicts of rules only with KeepPasses, and always lists those of
+	// results evaluated elsewhere (Emitter.AddResult, Engine.AddResults).
 	Passed map[string]int
 	// Objects is the number of objects evaluated.
 	Objects int
 }
 
-// Counts tallies results by status, PASS verdicts included.
+// Counts tallies results by status, PASS verdicts included (result.Tally:
+// the same whether or not passes are listed).
 func (r *Report) Counts() map[result.Status]int {
-	c := map[result.Status]int{}
-	for i := range r.Results {
-		if r.Results[i].Status != result.Pass {
-			c[r.Results[i].Status]++
-		}
-	}
-	for _, n := range r.Passed {
-		c[result.Pass] += n
-	}
-	return c
+	return result.Tally(r.Results, r.Passed)
 }
 
 // Finish runs the cross-object rules and returns the sorted results.
@@ -304,27 +308,39 @@ func (em *Emitter) NotApplicable(id string, why catalog.Text) {
 // (no PASS is counted).
 func (em *Emitter) Skip(id string) { em.flagged = append(em.flagged, id) }
 
-// Pass counts a PASS from a policy rule (object rules pass implicitly).
+// Pass counts a PASS from a policy rule (object rules pass implicitly), and
+// lists it too with KeepPasses.
 func (em *Emitter) Pass(f Finding) {
-	f.Status = result.Pass
-	if em.engine.keepPasses {
-		em.Add(f)
+	e := em.engine
+	if e.only != nil && !e.only[f.ID] {
 		return
 	}
+	em.countPass(f.ID)
+	if e.keepPasses {
+		f.Status = result.Pass
+		em.Add(f)
+	}
+}
+
+func (em *Emitter) countPass(id string) {
 	if em.passes == nil {
 		em.passes = map[string]int{}
 	}
-	em.passes[f.ID]++
+	em.passes[id]++
 }
 
 // AddResult records a result evaluated elsewhere (node rules run on a
-// static pod's command line), exceptions applied.
+// static pod's command line), exceptions applied. It is listed as it is,
+// a PASS included (with its evidence), and a PASS is counted as well.
 func (em *Emitter) AddResult(r result.Result) {
 	if e := em.engine; e.only != nil && !e.only[r.ID] {
 		return
 	}
 	if r.Status == result.Fail || r.Status == result.Warn {
 		ApplyException(&em.engine.env, &r, nil)
+	}
+	if r.Status == result.Pass {
+		em.countPass(r.ID)
 	}
 	em.out = append(em.out, r)
 }

@@ -411,7 +411,6 @@ func TestPolicyRulesAndCounts(t *testing.T) {
 // TestCountsIndependentOfKeepPasses: listing passes one by one must not
 // change how many there are.
 func TestCountsIndependentOfKeepPasses(t *testing.T) {
-	t.Skip("known bug: with KeepPasses, Emitter.Pass lists a policy rule's PASS in Results but does not count it in Report.Passed, and Report.Counts reads PASS only from Passed")
 	policy := &PolicyRule{IDs: []string{"KW-T-002"}, Run: func(_ *Env, _ *Index, em *Emitter) {
 		em.Pass(Finding{ID: "KW-T-002", Subject: &result.Subject{Kind: "Namespace", Name: "apps"}})
 	}}
@@ -424,6 +423,50 @@ func TestCountsIndependentOfKeepPasses(t *testing.T) {
 	}
 	if !reflect.DeepEqual(counts[false], counts[true]) {
 		t.Errorf("Counts() without KeepPasses %v, with %v", counts[false], counts[true])
+	}
+}
+
+// TestPassesFromEverywhereCounted: a PASS counts in Report.Passed whether a
+// policy rule passes it, a result evaluated elsewhere brings it (listed as
+// is, with its evidence) or the engine is handed it (recorded as is, Only
+// not applied: see TestAddResults).
+func TestPassesFromEverywhereCounted(t *testing.T) {
+	node := result.Subject{Kind: "Node", Name: "n"}
+	tests := []struct {
+		name       string
+		keepPasses bool
+		only       map[string]bool
+		results    string
+		passed     map[string]int
+	}{
+		{"counted", false, nil, "KW-T-002:PASS:n KW-T-003:PASS:n", map[string]int{"KW-T-001": 1, "KW-T-002": 1, "KW-T-003": 1}},
+		{"counted and listed", true, nil, "KW-T-001:PASS:apps KW-T-002:PASS:n KW-T-003:PASS:n", map[string]int{"KW-T-001": 1, "KW-T-002": 1, "KW-T-003": 1}},
+		{"only", false, map[string]bool{"KW-T-002": true}, "KW-T-002:PASS:n KW-T-003:PASS:n", map[string]int{"KW-T-002": 1, "KW-T-003": 1}},
+		{"only, listed", true, map[string]bool{"KW-T-003": true}, "KW-T-003:PASS:n", map[string]int{"KW-T-003": 1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			withRegistry(t, nil, []*PolicyRule{{IDs: []string{"KW-T-001", "KW-T-002"}, Run: func(_ *Env, _ *Index, em *Emitter) {
+				em.Pass(Finding{ID: "KW-T-001", Subject: &result.Subject{Kind: "Namespace", Name: "apps"}})
+				em.AddResult(result.Result{ID: "KW-T-002", Status: result.Pass, Subject: node, Evidence: "ok"})
+			}}}, nil)
+			e := New(Options{KeepPasses: tc.keepPasses, Only: tc.only})
+			e.AddResults(result.Result{ID: "KW-T-003", Status: result.Pass, Subject: node})
+			rep := e.Finish()
+			if got := statusOf(rep); got != tc.results {
+				t.Errorf("results = %q, want %q", got, tc.results)
+			}
+			if !reflect.DeepEqual(rep.Passed, tc.passed) {
+				t.Errorf("passed = %v, want %v", rep.Passed, tc.passed)
+			}
+			n := 0
+			for _, k := range tc.passed {
+				n += k
+			}
+			if c := rep.Counts(); c[result.Pass] != n {
+				t.Errorf("Counts() = %v, want PASS %d", c, n)
+			}
+		})
 	}
 }
 

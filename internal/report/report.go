@@ -18,6 +18,9 @@ type Run struct {
 	Target  string
 	Inputs  []string
 	Results []result.Result
+	// Passed counts PASS verdicts by check ID; for a check it has an entry
+	// for, the PASS results in Results (--show-passed) are a listing of
+	// those, not more of them (result.Tally).
 	Passed  map[string]int
 	Objects int
 	Skipped map[string]int
@@ -38,16 +41,10 @@ type Run struct {
 	Compact bool
 }
 
-// Counts tallies results by status; PASS includes counted passes.
+// Counts tallies results by status, each PASS verdict once whether it is
+// listed, counted or both (result.Tally).
 func (r *Run) Counts() map[result.Status]int {
-	c := map[result.Status]int{}
-	for i := range r.Results {
-		c[r.Results[i].Status]++
-	}
-	for _, n := range r.Passed {
-		c[result.Pass] += n
-	}
-	return c
+	return result.Tally(r.Results, r.Passed)
 }
 
 // AtOrAbove counts FAIL results at or above sev.

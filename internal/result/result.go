@@ -97,6 +97,41 @@ func (r *Result) Entry() *catalog.Entry { return catalog.Get(r.ID) }
 // Counts tallies results by status.
 type Counts map[Status]int
 
+// Tally counts results by status, PASS verdicts included, with one rule for
+// PASS: passed[id], when the map has an entry for id, is the number of PASS
+// verdicts of check id, and its PASS results in rs (listed one by one with
+// --show-passed) are a listing of those, not more of them. PASS results of
+// checks passed has no entry for (a node audit lists every verdict and
+// counts none) are counted as listed.
+func Tally(rs []Result, passed map[string]int) Counts {
+	c := Counts{}
+	for i := range rs {
+		if rs[i].Status == Pass {
+			if _, counted := passed[rs[i].ID]; counted {
+				continue
+			}
+		}
+		c[rs[i].Status]++
+	}
+	for _, n := range passed {
+		if n > 0 {
+			c[Pass] += n
+		}
+	}
+	return c
+}
+
+// ListedPasses counts the PASS results in rs by check ID.
+func ListedPasses(rs []Result) map[string]int {
+	m := map[string]int{}
+	for i := range rs {
+		if rs[i].Status == Pass {
+			m[rs[i].ID]++
+		}
+	}
+	return m
+}
+
 // Sort orders results by plan item, check ID, subject and location so every
 // report is deterministic whatever order the checks ran in.
 func Sort(rs []Result) {

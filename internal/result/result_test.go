@@ -184,3 +184,38 @@ func permute(rs []Result, k int, f func([]Result)) {
 		rs[k], rs[i] = rs[i], rs[k]
 	}
 }
+
+// TestTally: each PASS verdict is counted once, whether it is counted in
+// passed, listed in the results, or both.
+func TestTally(t *testing.T) {
+	pass := func(id string) Result { return Result{ID: id, Status: Pass} }
+	fail := Result{ID: "KW-T-A", Status: Fail}
+	tests := []struct {
+		name   string
+		rs     []Result
+		passed map[string]int
+		want   Counts
+	}{
+		{"nothing", nil, nil, Counts{}},
+		{"counted only", []Result{fail}, map[string]int{"KW-T-A": 2}, Counts{Fail: 1, Pass: 2}},
+		{"counted and listed: the listing adds nothing", []Result{fail, pass("KW-T-A"), pass("KW-T-A")}, map[string]int{"KW-T-A": 2}, Counts{Fail: 1, Pass: 2}},
+		{"some listed: the count still holds", []Result{pass("KW-T-A")}, map[string]int{"KW-T-A": 3}, Counts{Pass: 3}},
+		{"listed only (a node audit)", []Result{fail, pass("KW-T-B"), pass("KW-T-B")}, nil, Counts{Fail: 1, Pass: 2}},
+		{"mixed: a check not in passed counts as listed", []Result{pass("KW-T-A"), pass("KW-T-B")}, map[string]int{"KW-T-A": 1}, Counts{Pass: 2}},
+		{"other statuses always count", []Result{{Status: Warn}, {Status: Error}, {Status: Ignored}, {Status: NotApplicable}}, map[string]int{"": 0},
+			Counts{Warn: 1, Error: 1, Ignored: 1, NotApplicable: 1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Tally(tc.rs, tc.passed)
+			if len(got) != len(tc.want) {
+				t.Fatalf("Tally = %v, want %v", got, tc.want)
+			}
+			for s, n := range tc.want {
+				if got[s] != n {
+					t.Errorf("Tally = %v, want %v", got, tc.want)
+				}
+			}
+		})
+	}
+}
