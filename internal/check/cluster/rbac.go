@@ -20,31 +20,35 @@ var abilityChecks = []struct {
 	sev     catalog.Severity
 	title   T
 	fix     T
+	// namedOK: a grant limited to named objects (resourceNames) is not
+	// this risk but what its remediation asks for (as KW-RBAC-002 judges a
+	// role); other grants on named objects still fail, their names listed.
+	namedOK bool
 }{
 	{"KW-CL-001", []effective.Ability{effective.ReadSecrets}, catalog.SeverityHigh,
 		T{EN: "Non-admin subject can read Secrets", ZH: "非管理员主体可以读取 Secret"},
-		T{EN: "Grant get on named Secrets only, to the workload that needs them.", ZH: "仅向需要的工作负载授予对指定 Secret 的 get 权限。"}},
+		T{EN: "Grant get on named Secrets only, to the workload that needs them.", ZH: "仅向需要的工作负载授予对指定 Secret 的 get 权限。"}, true},
 	{"KW-CL-002", []effective.Ability{effective.ExecPods}, catalog.SeverityHigh,
 		T{EN: "Non-admin subject can exec or attach into pods", ZH: "非管理员主体可以 exec 或 attach 进入 Pod"},
-		T{EN: "Remove pods/exec and pods/attach from everyday roles.", ZH: "从日常角色中删除 pods/exec 与 pods/attach。"}},
+		T{EN: "Remove pods/exec and pods/attach from everyday roles.", ZH: "从日常角色中删除 pods/exec 与 pods/attach。"}, false},
 	{"KW-CL-003", []effective.Ability{effective.CreatePodsKubeSystem}, catalog.SeverityCritical,
 		T{EN: "Non-admin subject can create pods in kube-system", ZH: "非管理员主体可以在 kube-system 中创建 Pod"},
-		T{EN: "Nobody but the platform's deployment pipeline should create workloads in kube-system.", ZH: "除平台部署流水线外，任何主体都不应在 kube-system 中创建工作负载。"}},
+		T{EN: "Nobody but the platform's deployment pipeline should create workloads in kube-system.", ZH: "除平台部署流水线外，任何主体都不应在 kube-system 中创建工作负载。"}, false},
 	{"KW-CL-004", []effective.Ability{effective.Escalate, effective.Bind, effective.Impersonate}, catalog.SeverityCritical,
 		T{EN: "Non-admin subject can escalate, bind or impersonate", ZH: "非管理员主体可以 escalate、bind 或 impersonate"},
-		T{EN: "Remove escalate, bind and impersonate from the subject's roles.", ZH: "从该主体的角色中删除 escalate、bind 和 impersonate。"}},
+		T{EN: "Remove escalate, bind and impersonate from the subject's roles.", ZH: "从该主体的角色中删除 escalate、bind 和 impersonate。"}, false},
 	{"KW-CL-005", []effective.Ability{effective.ApproveCSR}, catalog.SeverityHigh,
 		T{EN: "Non-admin subject can approve certificate signing requests", ZH: "非管理员主体可以批准证书签名请求"},
-		T{EN: "Remove update on certificatesigningrequests/approval.", ZH: "删除对 certificatesigningrequests/approval 的 update 权限。"}},
+		T{EN: "Remove update on certificatesigningrequests/approval.", ZH: "删除对 certificatesigningrequests/approval 的 update 权限。"}, false},
 	{"KW-CL-006", []effective.Ability{effective.WriteWebhooks}, catalog.SeverityHigh,
 		T{EN: "Non-admin subject can change admission webhooks", ZH: "非管理员主体可以修改准入 Webhook"},
-		T{EN: "Remove write verbs on webhook configurations.", ZH: "删除对 Webhook 配置的写权限。"}},
+		T{EN: "Remove write verbs on webhook configurations.", ZH: "删除对 Webhook 配置的写权限。"}, false},
 	{"KW-CL-007", []effective.Ability{effective.NodesProxy, effective.TokenRequest}, catalog.SeverityHigh,
 		T{EN: "Non-admin subject can reach the kubelet API or mint tokens", ZH: "非管理员主体可以访问 kubelet API 或签发令牌"},
-		T{EN: "Remove nodes/proxy and serviceaccounts/token create.", ZH: "删除 nodes/proxy 与 serviceaccounts/token 的 create 权限。"}},
+		T{EN: "Remove nodes/proxy and serviceaccounts/token create.", ZH: "删除 nodes/proxy 与 serviceaccounts/token 的 create 权限。"}, false},
 	{"KW-CL-008", []effective.Ability{effective.ClusterAdmin}, catalog.SeverityCritical,
 		T{EN: "Non-admin subject holds every permission", ZH: "非管理员主体拥有全部权限"},
-		T{EN: "Replace the binding with a role limited to what the subject needs.", ZH: "将该绑定替换为仅包含所需权限的角色。"}},
+		T{EN: "Replace the binding with a role limited to what the subject needs.", ZH: "将该绑定替换为仅包含所需权限的角色。"}, false},
 }
 
 // MountedPowerfulSA reports pods running with a service account that holds a dangerous ability.
@@ -108,7 +112,7 @@ func effectiveRBAC(env *check.Env, ix *check.Index, em *check.Emitter) {
 		}
 		for _, a := range abilityChecks {
 			for _, ab := range a.ability {
-				if g.Ability != ab {
+				if g.Ability != ab || (a.namedOK && g.Names != nil) {
 					continue
 				}
 				k := key{g.Subject, a.id}

@@ -57,6 +57,17 @@ func TestEffectiveRBAC(t *testing.T) {
 		{"system:masters is an admin", []*inventory.Object{clusterRole("all", allow("*", "*", "*")), clusterRoleBinding("b", "all", rbacv1.Subject{Kind: "Group", Name: "system:masters"})}, "KW-CL-008", "", ""},
 		{"read configmaps is harmless", []*inventory.Object{clusterRole("r", allow("", "configmaps", "get", "list")), clusterRoleBinding("b", "r", alice, appSA)}, "KW-CL-001", "", ""},
 		{"a service account", []*inventory.Object{clusterRole("reader", allow("", "secrets", "list")), clusterRoleBinding("b", "reader", appSA)}, "KW-CL-001", "FAIL ServiceAccount/apps/app", ""},
+		// resourceNames: reading named Secrets is KW-CL-001's remediation;
+		// other abilities on named objects still fail, the names listed.
+		{"read named secrets", []*inventory.Object{clusterRole("reader", named(allow("", "secrets", "get"), "db-credentials")), roleBinding("apps", "b", "reader", appSA)},
+			"KW-CL-001", "", ""},
+		{"read named secrets here, all secrets there", []*inventory.Object{clusterRole("named", named(allow("", "secrets", "get"), "db-credentials")), roleBinding("apps", "b", "named", alice),
+			clusterRole("reader", allow("", "secrets", "get")), roleBinding("ops", "c", "reader", alice)},
+			"KW-CL-001", "FAIL User/alice", "User alice can read-secrets namespace ops"},
+		{"list secrets with the empty name lists them all", []*inventory.Object{clusterRole("reader", named(allow("", "secrets", "list"), "")), roleBinding("apps", "b", "reader", alice)},
+			"KW-CL-001", "FAIL User/alice", "User alice can read-secrets namespace apps"},
+		{"exec into a named pod", []*inventory.Object{clusterRole("r", named(allow("", "pods/exec", "create"), "db-0")), roleBinding("apps", "b", "r", alice)},
+			"KW-CL-002", "FAIL User/alice", "User alice can exec-pods namespace apps (only db-0)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -82,6 +93,35 @@ func TestEffectiveRBAC(t *testing.T) {
 		if strings.HasPrefix(r.ID, "KW-CL-") {
 			t.Errorf("manifest mode: %s %s", r.ID, r.Status)
 		}
+	}
+}
+
+func named(r rbacv1.PolicyRule, names ...string) rbacv1.PolicyRule {
+	r.ResourceNames = names
+	return r
+}
+
+// TestNamedSecretsDoNotMakeAnAccountPowerful: an account reading only the
+// Secrets named for it is what KW-CL-001 asks for, not a dangerous account
+// for KW-CL-010; exec into a named pod still is.
+func TestNamedSecretsDoNotMakeAnAccountPowerful(t *testing.T) {
+	app := rbacv1.Subject{Kind: "ServiceAccount", Name: "app", Namespace: "apps"}
+	tests := []struct {
+		name string
+		rule rbacv1.PolicyRule
+		want string
+	}{
+		{"named secrets", named(allow("", "secrets", "get"), "db-credentials"), ""},
+		{"all secrets", allow("", "secrets", "get"), "FAIL Deployment/apps/web"},
+		{"exec into a named pod", named(allow("", "pods/exec", "create"), "db-0"), "FAIL Deployment/apps/web"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			objs := append([]*inventory.Object{clusterRole("r", tc.rule), roleBinding("apps", "b", "r", app)}, deploymentPods("apps", "web", podOpts{sa: "app"}, "n1")...)
+			if got := verdicts(scan(objs...), cluster.MountedPowerfulSA); got != tc.want {
+				t.Errorf("KW-CL-010 = %q, want %q", got, tc.want)
+			}
+		})
 	}
 }
 

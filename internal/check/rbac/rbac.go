@@ -11,6 +11,7 @@ import (
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/check/rbac/effective"
 )
 
 const (
@@ -39,6 +40,12 @@ type Permission struct {
 	Severity  catalog.Severity
 	Refs      []string
 	What      catalog.Text // used in messages
+	// NamedOK: a rule limited by resourceNames to named objects is not this
+	// risk (reading the named Secrets is what KW-RBAC-002's remediation
+	// asks for). Otherwise a named grant still fails, its names reported:
+	// exec into one pod, the kubelet API of one node, or changing one
+	// webhook is the risk itself, only smaller.
+	NamedOK bool
 }
 
 var workloadResources = []struct{ group, resource string }{
@@ -51,7 +58,7 @@ var Permissions = []Permission{
 	{ID: ReadSecrets, Group: "", Resources: []string{"secrets"}, Verbs: []string{"get", "list", "watch"}, Severity: catalog.SeverityHigh,
 		Title: catalog.Text{EN: "Role can read Secrets", ZH: "角色可以读取 Secret"},
 		Fix:   catalog.Text{EN: "Grant get on named Secrets only (resourceNames), never list or watch on all Secrets.", ZH: "仅对指定名称的 Secret 授予 get（resourceNames），不要对全部 Secret 授予 list 或 watch。"},
-		Refs:  []string{"CIS Kubernetes 5.1.2"}, What: catalog.Text{EN: "read Secrets", ZH: "读取 Secret"}},
+		Refs:  []string{"CIS Kubernetes 5.1.2"}, What: catalog.Text{EN: "read Secrets", ZH: "读取 Secret"}, NamedOK: true},
 	{ID: ExecAttach, Group: "", Resources: []string{"pods/exec", "pods/attach"}, Verbs: []string{"create", "get"}, Severity: catalog.SeverityHigh,
 		Title: catalog.Text{EN: "Role can exec or attach into pods", ZH: "角色可以 exec 或 attach 进入 Pod"},
 		Fix:   catalog.Text{EN: "Remove pods/exec and pods/attach; grant them only to break-glass administrators.", ZH: "删除 pods/exec 与 pods/attach；仅授予紧急管理员。"},
@@ -63,7 +70,7 @@ var Permissions = []Permission{
 	{ID: TokenRequest, Group: "", Resources: []string{"serviceaccounts/token"}, Verbs: []string{"create"}, Severity: catalog.SeverityHigh,
 		Title: catalog.Text{EN: "Role can mint service account tokens", ZH: "角色可以签发服务账号令牌"},
 		Fix:   catalog.Text{EN: "Remove create on serviceaccounts/token.", ZH: "删除对 serviceaccounts/token 的 create 权限。"},
-		Refs:  []string{"CIS Kubernetes 5.1.12 (related)"}, What: catalog.Text{EN: "create tokens for any service account", ZH: "为任意服务账号创建令牌"}},
+		Refs:  []string{"CIS Kubernetes 5.1.12 (related)"}, What: catalog.Text{EN: "create service account tokens", ZH: "创建服务账号令牌"}},
 	{ID: ApproveCSR, Group: "certificates.k8s.io", Resources: []string{"certificatesigningrequests/approval"}, Verbs: []string{"update", "patch"}, Severity: catalog.SeverityHigh,
 		Title: catalog.Text{EN: "Role can approve certificate signing requests", ZH: "角色可以批准证书签名请求"},
 		Fix:   catalog.Text{EN: "Remove update on certificatesigningrequests/approval.", ZH: "删除对 certificatesigningrequests/approval 的 update 权限。"},
@@ -127,34 +134,26 @@ func isBinding(t *check.Target) bool {
 	return false
 }
 
-func has(list []string, v string) bool {
-	return slices.Contains(list, v) || slices.Contains(list, rbacv1.VerbAll)
-}
-
 // Allows reports whether a policy rule grants verb on group/resource (a
-// resource may carry a subresource: pods/exec), following the RBAC
-// authorizer's matching of "*" and "*/subresource".
+// resource may carry a subresource: pods/exec) on every object, following
+// the RBAC authorizer's matching of "*", "*/subresource" and resourceNames
+// (effective.RuleGrants): a rule limited to named objects does not allow
+// the broad right, and one whose names can never match the request (create
+// on a top-level resource, deletecollection) allows nothing.
 func Allows(r rbacv1.PolicyRule, group, resource, verb string) bool {
-	if len(r.NonResourceURLs) > 0 && len(r.Resources) == 0 {
-		return false
-	}
-	if !has(r.APIGroups, group) || !has(r.Verbs, verb) {
-		return false
-	}
-	for _, res := range r.Resources {
-		if res == rbacv1.ResourceAll || res == resource {
-			return true
-		}
-		if sub, ok := strings.CutPrefix(res, "*/"); ok {
-			if _, s, found := strings.Cut(resource, "/"); found && s == sub {
-				return true
-			}
-		}
-	}
-	return false
+	names, ok := effective.RuleGrants(&r, group, resource, verb)
+	return ok && names == nil
 }
 
-// AllowsAny reports the first of verbs allowed on any of resources.
+// Grants reports whether a policy rule grants verb on group/resource at
+// all: names is nil when on every object, else the resourceNames it is
+// limited to.
+func Grants(r rbacv1.PolicyRule, group, resource, verb string) (names []string, ok bool) {
+	return effective.RuleGrants(&r, group, resource, verb)
+}
+
+// AllowsAny reports the first of verbs allowed on every object of any of
+// resources.
 func AllowsAny(r rbacv1.PolicyRule, group string, resources, verbs []string) (string, bool) {
 	for _, res := range resources {
 		for _, v := range verbs {
@@ -164,6 +163,23 @@ func AllowsAny(r rbacv1.PolicyRule, group string, resources, verbs []string) (st
 		}
 	}
 	return "", false
+}
+
+// GrantsAny is AllowsAny counting grants limited to named objects too: it
+// prefers a grant on every object (names nil) and otherwise reports the
+// first named grant, with its names.
+func GrantsAny(r rbacv1.PolicyRule, group string, resources, verbs []string) (what string, names []string, ok bool) {
+	if what, ok := AllowsAny(r, group, resources, verbs); ok {
+		return what, nil, true
+	}
+	for _, res := range resources {
+		for _, v := range verbs {
+			if names, ok := Grants(r, group, res, v); ok {
+				return v + " " + res, names, true
+			}
+		}
+	}
+	return "", nil, false
 }
 
 func rulesOf(t *check.Target) []rbacv1.PolicyRule {
@@ -197,41 +213,95 @@ func checkRole(_ *check.Env, t *check.Target, em *check.Emitter) {
 		return
 	}
 	rules := rulesOf(t)
-	seen := map[string]bool{}
-	flag := func(id string, i int, msg catalog.Text, evidence string) {
-		if seen[id] {
-			return
-		}
-		seen[id] = true
-		em.Fail(id, "", fmt.Sprintf("rules[%d]", i), msg, evidence)
-	}
 	for i, r := range rules {
 		if slices.Contains(r.Verbs, "*") || slices.Contains(r.Resources, "*") || slices.Contains(r.APIGroups, "*") {
-			flag(Wildcard, i, catalog.F("rule %d grants %s on %s in API groups %s", "规则 %d 在 API 组 %[4]s 中对 %[3]s 授予 %[2]s", i, strings.Join(r.Verbs, ","), strings.Join(r.Resources, ","), quoteGroups(r.APIGroups)),
+			em.Fail(Wildcard, "", fmt.Sprintf("rules[%d]", i),
+				catalog.F("rule %d grants %s on %s in API groups %s", "规则 %d 在 API 组 %[4]s 中对 %[3]s 授予 %[2]s", i, strings.Join(r.Verbs, ","), strings.Join(r.Resources, ","), quoteGroups(r.APIGroups)),
 				fmt.Sprintf("apiGroups=%v resources=%v verbs=%v", r.APIGroups, r.Resources, r.Verbs))
+			break
 		}
-		for _, p := range Permissions {
-			if what, ok := AllowsAny(r, p.Group, p.Resources, p.Verbs); ok {
-				flag(p.ID, i, catalog.Text{
-					EN: fmt.Sprintf("rule %d lets subjects %s (%s)", i, p.What.EN, what),
-					ZH: fmt.Sprintf("规则 %d 允许主体%s（%s）", i, p.What.ZH, what),
-				}, what)
+	}
+	for _, p := range Permissions {
+		flagFirst(em, p.ID, rules, !p.NamedOK, func(i int, r rbacv1.PolicyRule) (string, []string, catalog.Text, bool) {
+			what, names, ok := GrantsAny(r, p.Group, p.Resources, p.Verbs)
+			return what, names, catalog.Text{
+				EN: fmt.Sprintf("rule %d lets subjects %s (%s)", i, p.What.EN, what),
+				ZH: fmt.Sprintf("规则 %d 允许主体%s（%s）", i, p.What.ZH, what),
+			}, ok
+		})
+	}
+	flagFirst(em, EscalateBind, rules, true, func(i int, r rbacv1.PolicyRule) (string, []string, catalog.Text, bool) {
+		var found bool
+		var what string
+		var names []string
+		var msg catalog.Text
+		// Of the three ways to escalate, the first granted on every object,
+		// else the first granted on named objects.
+		for _, alt := range []struct {
+			group     string
+			resources []string
+			verbs     []string
+			en, zh    string
+		}{
+			{"rbac.authorization.k8s.io", []string{"roles", "clusterroles"}, []string{"escalate", "bind"},
+				"rule %d allows %s: granting permissions the subject does not hold", "规则 %d 允许 %s：可以授予自身不具备的权限"},
+			{"", []string{"users", "groups", "serviceaccounts", "uids"}, []string{"impersonate"},
+				"rule %d allows %s: acting as another identity", "规则 %d 允许 %s：可以冒充其他身份"},
+			{"authentication.k8s.io", []string{"userextras/scopes", "uids"}, []string{"impersonate"}, "rule %d allows %s", "规则 %d 允许 %s"},
+		} {
+			w, n, ok := GrantsAny(r, alt.group, alt.resources, alt.verbs)
+			if !ok || (found && n != nil) {
+				continue
 			}
-		}
-		if what, ok := AllowsAny(r, "rbac.authorization.k8s.io", []string{"roles", "clusterroles"}, []string{"escalate", "bind"}); ok {
-			flag(EscalateBind, i, catalog.F("rule %d allows %s: granting permissions the subject does not hold", "规则 %d 允许 %s：可以授予自身不具备的权限", i, what), what)
-		} else if what, ok := AllowsAny(r, "", []string{"users", "groups", "serviceaccounts", "uids"}, []string{"impersonate"}); ok {
-			flag(EscalateBind, i, catalog.F("rule %d allows %s: acting as another identity", "规则 %d 允许 %s：可以冒充其他身份", i, what), what)
-		} else if what, ok := AllowsAny(r, "authentication.k8s.io", []string{"userextras/scopes", "uids"}, []string{"impersonate"}); ok {
-			flag(EscalateBind, i, catalog.F("rule %d allows %s", "规则 %d 允许 %s", i, what), what)
-		}
-		for _, w := range workloadResources {
-			if Allows(r, w.group, w.resource, "create") {
-				flag(CreateWorkloads, i, catalog.F("rule %d allows create %s", "规则 %d 允许创建 %s", i, w.resource), "create "+w.resource)
+			found, what, names, msg = true, w, n, catalog.F(alt.en, alt.zh, i, w)
+			if n == nil {
 				break
 			}
 		}
+		return what, names, msg, found
+	})
+	flagFirst(em, CreateWorkloads, rules, true, func(i int, r rbacv1.PolicyRule) (string, []string, catalog.Text, bool) {
+		for _, w := range workloadResources {
+			// create carries no object name: resourceNames never narrow it.
+			if names, ok := Grants(r, w.group, w.resource, "create"); ok {
+				return "create " + w.resource, names, catalog.F("rule %d allows create %s", "规则 %d 允许创建 %s", i, w.resource), true
+			}
+		}
+		return "", nil, catalog.Text{}, false
+	})
+}
+
+// flagFirst fails id at the first rule that grants it on every object or,
+// when namedFails and no rule does, at the first that grants it on named
+// objects only (resourceNames), naming them. grantOf says what rule i
+// grants: the verb and resource, the names (nil: every object) and the
+// message.
+func flagFirst(em *check.Emitter, id string, rules []rbacv1.PolicyRule, namedFails bool,
+	grantOf func(i int, r rbacv1.PolicyRule) (what string, names []string, msg catalog.Text, ok bool)) {
+	at := -1
+	var what string
+	var names []string
+	var msg catalog.Text
+	for i, r := range rules {
+		w, n, m, ok := grantOf(i, r)
+		if !ok || (n != nil && (!namedFails || at >= 0)) {
+			continue
+		}
+		at, what, names, msg = i, w, n, m
+		if n == nil {
+			break
+		}
 	}
+	if at < 0 {
+		return
+	}
+	evidence := what
+	if names != nil {
+		list := strings.Join(names, ",")
+		evidence += " resourceNames=" + list
+		msg = catalog.Text{EN: msg.EN + ", only on resourceNames " + list, ZH: msg.ZH + "，仅限 resourceNames " + list}
+	}
+	em.Fail(id, "", fmt.Sprintf("rules[%d]", at), msg, evidence)
 }
 
 func quoteGroups(groups []string) string {

@@ -85,11 +85,42 @@ func TestAllows(t *testing.T) {
 		{"non-resource rule", rbacv1.PolicyRule{NonResourceURLs: []string{"*"}, Verbs: []string{"*"}}, "", "secrets", "get", false},
 		{"no verbs", rule("core", "secrets", "-"), "", "secrets", "get", false},
 		{"no groups", rule("-", "secrets", "get"), "", "secrets", "get", false},
+		{"named objects only: not every object", named(rule("core", "secrets", "get"), "db"), "", "secrets", "get", false},
+		{"a list with the empty name lists every object", named(rule("core", "secrets", "list"), "", "db"), "", "secrets", "list", true},
+		{"create with names can never match", named(rule("core", "pods", "create"), "p"), "", "pods", "create", false},
+		{"create with the empty name creates any", named(rule("core", "pods", "create"), ""), "", "pods", "create", true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := rbac.Allows(tc.rule, tc.group, tc.resource, tc.verb); got != tc.want {
 				t.Errorf("Allows(%+v, %q, %q, %q) = %v, want %v", tc.rule, tc.group, tc.resource, tc.verb, got, tc.want)
+			}
+		})
+	}
+}
+
+func named(r rbacv1.PolicyRule, names ...string) rbacv1.PolicyRule {
+	r.ResourceNames = names
+	return r
+}
+
+func TestGrantsAny(t *testing.T) {
+	tests := []struct {
+		name  string
+		rule  rbacv1.PolicyRule
+		what  string
+		names string
+		ok    bool
+	}{
+		{"every object", rule("core", "pods/exec", "create"), "create pods/exec", "", true},
+		{"named", named(rule("core", "pods/exec,pods/attach", "create,get"), "db-1", "db-0"), "create pods/exec", "db-0,db-1", true},
+		{"nothing", rule("core", "pods/log", "get"), "", "", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			what, names, ok := rbac.GrantsAny(tc.rule, "", []string{"pods/exec", "pods/attach"}, []string{"create", "get"})
+			if what != tc.what || strings.Join(names, ",") != tc.names || ok != tc.ok || (tc.ok && tc.names == "") != (names == nil && ok) {
+				t.Errorf("GrantsAny = %q, %q, %v; want %q, %q, %v", what, names, ok, tc.what, tc.names, tc.ok)
 			}
 		})
 	}
@@ -204,11 +235,70 @@ func TestBootstrapRolesAreNotPasses(t *testing.T) {
 // grant get on named Secrets only (resourceNames); a role that does so
 // must pass.
 func TestNamedSecretsFollowTheRemediation(t *testing.T) {
-	t.Skip("known bug: rbac.Allows ignores resourceNames, so a rule that follows KW-RBAC-002's remediation still fails it")
 	r := rule("core", "secrets", "get")
 	r.ResourceNames = []string{"db-credentials"}
 	if got := failing(evaluate(role(r))); got != "" {
 		t.Errorf("failing = %q, want nothing", got)
+	}
+}
+
+// TestResourceNames: a rule limited to named objects is not KW-RBAC-002's
+// broad read (its remediation); for the other risks it still fails, the
+// names reported; create and deletecollection cannot be limited by name,
+// so such a rule grants them to nobody (unless it names "").
+func TestResourceNames(t *testing.T) {
+	tests := []struct {
+		name     string
+		obj      *inventory.Object
+		want     string // failing IDs@path
+		evidence string // of the single failure
+		message  string
+	}{
+		{"get named secrets", role(named(rule("core", "secrets", "get"), "db-credentials")), "", "", ""},
+		{"list and watch named secrets", role(named(rule("core", "secrets", "get,list,watch"), "a", "b")), "", "", ""},
+		{"list with the empty name reads every secret", role(named(rule("core", "secrets", "list"), "")), "KW-RBAC-002@rules[0]", "list secrets", ""},
+		{"named and unrestricted rules: the unrestricted one is reported", role(named(rule("core", "secrets", "get"), "a"), rule("core", "secrets", "watch")),
+			"KW-RBAC-002@rules[1]", "watch secrets", ""},
+		{"exec into a named pod", role(named(rule("core", "pods/exec", "create"), "db-0")), "KW-RBAC-003@rules[0]", "create pods/exec resourceNames=db-0",
+			"rule 0 lets subjects run commands in pods (create pods/exec), only on resourceNames db-0"},
+		{"exec: an unrestricted rule after a named one is reported", role(named(rule("core", "pods/exec", "create"), "db-0"), rule("core", "pods/attach", "get")),
+			"KW-RBAC-003@rules[1]", "get pods/attach", ""},
+		{"kubelet API of a named node", clusterRole(nil, named(rule("core", "nodes/proxy", "get"), "n1")), "KW-RBAC-006@rules[0]", "get nodes/proxy resourceNames=n1", ""},
+		{"token for a named service account", role(named(rule("core", "serviceaccounts/token", "create"), "builder")), "KW-RBAC-007@rules[0]",
+			"create serviceaccounts/token resourceNames=builder", "rule 0 lets subjects create service account tokens (create serviceaccounts/token), only on resourceNames builder"},
+		{"patch a named webhook", clusterRole(nil, named(rule("admissionregistration.k8s.io", "mutatingwebhookconfigurations", "get,patch"), "inject")),
+			"KW-RBAC-009@rules[0]", "patch mutatingwebhookconfigurations resourceNames=inject", ""},
+		{"create and deletecollection webhooks by name grant nothing", clusterRole(nil, named(rule("admissionregistration.k8s.io", "validatingwebhookconfigurations", "create,deletecollection"), "w")), "", "", ""},
+		{"bind a named role", role(named(rule("rbac.authorization.k8s.io", "roles", "bind"), "viewer")), "KW-RBAC-004@rules[0]", "bind roles resourceNames=viewer",
+			"rule 0 allows bind roles: granting permissions the subject does not hold, only on resourceNames viewer"},
+		{"impersonate a named user over binding named roles", role(named(rule("rbac.authorization.k8s.io", "roles", "bind"), "viewer"), rule("core", "users", "impersonate")),
+			"KW-RBAC-004@rules[1]", "impersonate users", ""},
+		{"create pods by name grants nothing", role(named(rule("core", "pods", "create"), "p")), "", "", ""},
+		{"create pods with the empty name creates any pod", role(named(rule("core", "pods", "create"), "")), "KW-RBAC-005@rules[0]", "create pods", ""},
+		{"named wildcard rule: still a wildcard, named grants reported", role(named(rule("core", "*", "*"), "x")),
+			"KW-RBAC-001@rules[0] KW-RBAC-003@rules[0] KW-RBAC-004@rules[0] KW-RBAC-006@rules[0] KW-RBAC-007@rules[0]", "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := evaluate(tc.obj)
+			if got := failing(rep); got != tc.want {
+				t.Fatalf("failing = %q, want %q", got, tc.want)
+			}
+			for _, r := range rep.Results {
+				if r.Status != result.Fail {
+					continue
+				}
+				if tc.evidence != "" && r.Evidence != tc.evidence {
+					t.Errorf("%s evidence = %q, want %q", r.ID, r.Evidence, tc.evidence)
+				}
+				if tc.message != "" && r.Message.EN != tc.message {
+					t.Errorf("%s message = %q, want %q", r.ID, r.Message.EN, tc.message)
+				}
+				if strings.Contains(r.Evidence, "resourceNames=") != strings.Contains(r.Message.ZH, "仅限 resourceNames") {
+					t.Errorf("%s: Chinese message %q does not say what the evidence %q does", r.ID, r.Message.ZH, r.Evidence)
+				}
+			}
+		})
 	}
 }
 

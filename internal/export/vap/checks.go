@@ -135,21 +135,41 @@ var sensitiveHostPaths = []string{
 
 var allowedSELinuxTypes = []string{"", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"}
 
-// allows is the CEL form of rbac.Allows for a rule r: any of verbs on any
-// of resources in group.
-func allows(group string, resources, verbs []string) string {
-	var subs []string
+// allows is the CEL form of rbac.GrantsAny for a rule r: any of verbs on
+// any of resources in group, on every object — or, when named, also on
+// named objects only — with resourceNames matched as the authorizer does
+// (effective.RuleGrants): a rule with resourceNames grants a request that
+// carries no name (create on a top-level resource, deletecollection, an
+// unfiltered list or watch) only if it lists "", and one that carries a
+// name (every other request) only for the non-empty names it lists.
+func allows(group string, resources, verbs []string, named bool) string {
+	var perResource []string
 	for _, res := range resources {
-		if _, sub, ok := strings.Cut(res, "/"); ok {
-			subs = append(subs, "*/"+sub)
+		match := "x == '*' || x == " + celString(res)
+		_, sub, isSub := strings.Cut(res, "/")
+		if isSub {
+			match += " || x == " + celString("*/"+sub)
 		}
+		var nameless, withName []string
+		for _, v := range verbs {
+			if v == "list" || v == "watch" || v == "deletecollection" || (v == "create" && !isSub) {
+				nameless = append(nameless, v)
+			}
+			if v != "deletecollection" && (v != "create" || isSub) {
+				withName = append(withName, v)
+			}
+		}
+		names := []string{"!has(r.resourceNames) || size(r.resourceNames) == 0"}
+		if len(nameless) > 0 {
+			names = append(names, fmt.Sprintf("(r.resourceNames.exists(n, n == '') && r.verbs.exists(v, v == '*' || v in %s))", celList(nameless)))
+		}
+		if named && len(withName) > 0 {
+			names = append(names, fmt.Sprintf("(r.resourceNames.exists(n, n != '') && r.verbs.exists(v, v == '*' || v in %s))", celList(withName)))
+		}
+		perResource = append(perResource, fmt.Sprintf("(r.resources.exists(x, %s) && (%s))", match, strings.Join(names, " || ")))
 	}
-	res := "x == '*' || x in " + celList(resources)
-	if len(subs) > 0 {
-		res += " || x in " + celList(subs)
-	}
-	return fmt.Sprintf("(has(r.apiGroups) && r.apiGroups.exists(g, g == '*' || g == %s) && has(r.verbs) && r.verbs.exists(v, v == '*' || v in %s) && has(r.resources) && r.resources.exists(x, %s))",
-		celString(group), celList(verbs), res)
+	return fmt.Sprintf("(has(r.apiGroups) && r.apiGroups.exists(g, g == '*' || g == %s) && has(r.verbs) && r.verbs.exists(v, v == '*' || v in %s) && has(r.resources) && (%s))",
+		celString(group), celList(verbs), strings.Join(perResource, " || "))
 }
 
 func noRule(pred string) string { return "!variables.rules.exists(r, " + pred + ")" }
@@ -229,13 +249,13 @@ func rules() []rule {
 		{id: rbac.Wildcard, target: targetRole, ok: constant(noRule(
 			"(has(r.verbs) && r.verbs.exists(v, v == '*')) || (has(r.resources) && r.resources.exists(x, x == '*')) || (has(r.apiGroups) && r.apiGroups.exists(g, g == '*'))"))},
 		{id: rbac.EscalateBind, target: targetRole, ok: constant(noRule(
-			allows("rbac.authorization.k8s.io", []string{"roles", "clusterroles"}, []string{"escalate", "bind"}) + " || " +
-				allows("", []string{"users", "groups", "serviceaccounts", "uids"}, []string{"impersonate"}) + " || " +
-				allows("authentication.k8s.io", []string{"userextras/scopes", "uids"}, []string{"impersonate"})))},
+			allows("rbac.authorization.k8s.io", []string{"roles", "clusterroles"}, []string{"escalate", "bind"}, true) + " || " +
+				allows("", []string{"users", "groups", "serviceaccounts", "uids"}, []string{"impersonate"}, true) + " || " +
+				allows("authentication.k8s.io", []string{"userextras/scopes", "uids"}, []string{"impersonate"}, true)))},
 		{id: rbac.CreateWorkloads, target: targetRole, ok: constant(noRule(
-			allows("", []string{"pods", "replicationcontrollers"}, []string{"create"}) + " || " +
-				allows("apps", []string{"deployments", "statefulsets", "daemonsets", "replicasets"}, []string{"create"}) + " || " +
-				allows("batch", []string{"jobs", "cronjobs"}, []string{"create"})))},
+			allows("", []string{"pods", "replicationcontrollers"}, []string{"create"}, true) + " || " +
+				allows("apps", []string{"deployments", "statefulsets", "daemonsets", "replicasets"}, []string{"create"}, true) + " || " +
+				allows("batch", []string{"jobs", "cronjobs"}, []string{"create"}, true)))},
 		{id: rbac.ClusterAdmin, target: targetBinding, ok: constant(
 			"!(object.roleRef.kind == 'ClusterRole' && object.roleRef.name == 'cluster-admin')")},
 		{id: rbac.AnonymousBinding, target: targetBinding, ok: constant(
@@ -248,7 +268,7 @@ func rules() []rule {
 		}},
 	}
 	for _, p := range rbac.Permissions {
-		rs = append(rs, rule{id: p.ID, target: targetRole, ok: constant(noRule(allows(p.Group, p.Resources, p.Verbs)))})
+		rs = append(rs, rule{id: p.ID, target: targetRole, ok: constant(noRule(allows(p.Group, p.Resources, p.Verbs, !p.NamedOK)))})
 	}
 	return rs
 }

@@ -233,3 +233,40 @@ func TestDocCoversCatalogue(t *testing.T) {
 		}
 	}
 }
+
+// TestRBACResourceNames: the RBAC policies match resourceNames as the scan
+// does — KW-RBAC-002 denies only rules reading every Secret, the other
+// permission checks also deny grants on named objects, and create (which
+// carries no name) is denied only with an explicit "" among the names.
+// (cel-go is not a dependency of this module: test/cluster/e2e compiles
+// the expressions.)
+func TestRBACResourceNames(t *testing.T) {
+	got := map[string]string{}
+	for _, p := range build(t, nil) {
+		got[p.ID] = p.Policy.Spec.Validations[0].Expression
+	}
+	tests := []struct {
+		id            string
+		named, absent []string
+	}{
+		{"KW-RBAC-002", []string{"!has(r.resourceNames) || size(r.resourceNames) == 0", "n == '') && r.verbs.exists(v, v == '*' || v in ['list', 'watch'])"}, []string{"n != ''"}},
+		{"KW-RBAC-003", []string{"n != '') && r.verbs.exists(v, v == '*' || v in ['create', 'get'])"}, []string{"n == ''"}},
+		{"KW-RBAC-005", []string{"n == '') && r.verbs.exists(v, v == '*' || v in ['create'])"}, []string{"n != ''"}},
+		{"KW-RBAC-009", []string{"n == '') && r.verbs.exists(v, v == '*' || v in ['create', 'deletecollection'])", "n != '') && r.verbs.exists(v, v == '*' || v in ['update', 'patch', 'delete'])"}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.id, func(t *testing.T) {
+			e := got[tc.id]
+			for _, s := range tc.named {
+				if !strings.Contains(e, s) {
+					t.Errorf("lacks %q:\n%s", s, e)
+				}
+			}
+			for _, s := range tc.absent {
+				if strings.Contains(e, s) {
+					t.Errorf("has %q:\n%s", s, e)
+				}
+			}
+		})
+	}
+}

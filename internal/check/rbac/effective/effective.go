@@ -788,19 +788,56 @@ func ruleGrants(r *rbacv1.PolicyRule, def *abilityDef, cluster bool) (granted, u
 			if !verbMatches(r, v) {
 				continue
 			}
-			if len(r.ResourceNames) == 0 {
+			g, u := namesMatch(r, v, tg.sub)
+			if u {
 				return true, true
 			}
-			// A request without a name matches only an explicit "".
-			if maybeNameless(v, tg.sub) && slices.Contains(r.ResourceNames, "") {
-				return true, true
-			}
-			if !alwaysNameless(v, tg.sub) && slices.ContainsFunc(r.ResourceNames, nonEmpty) {
-				granted = true
-			}
+			granted = granted || g
 		}
 	}
 	return granted, false
+}
+
+// namesMatch reports, for a rule r already matching a request's verb, API
+// group and resource, whether it grants the request for some object name,
+// and whether for every name (and for a request that carries none).
+func namesMatch(r *rbacv1.PolicyRule, verb, sub string) (granted, unrestricted bool) {
+	if len(r.ResourceNames) == 0 {
+		return true, true
+	}
+	// A request without a name matches only an explicit "".
+	if maybeNameless(verb, sub) && slices.Contains(r.ResourceNames, "") {
+		return true, true
+	}
+	return !alwaysNameless(verb, sub) && slices.ContainsFunc(r.ResourceNames, nonEmpty), false
+}
+
+// RuleGrants reports whether the single rule r grants verb on group/resource
+// (resource may be "resource/subresource", e.g. pods/exec), matching as
+// Evaluate does (see the package documentation). names is nil when the rule
+// grants it on every object; otherwise the grant is limited to these
+// resourceNames (sorted, without ""). A rule whose resourceNames can never
+// match the request (create on a top-level resource, deletecollection)
+// grants nothing. Binding scope is not considered.
+func RuleGrants(r *rbacv1.PolicyRule, group, resource, verb string) (names []string, ok bool) {
+	_, sub, _ := strings.Cut(resource, "/")
+	if !verbMatches(r, verb) || !groupMatches(r, group) || !resourceMatches(r, resource, sub) {
+		return nil, false
+	}
+	granted, unrestricted := namesMatch(r, verb, sub)
+	switch {
+	case !granted:
+		return nil, false
+	case unrestricted:
+		return nil, true
+	}
+	for _, n := range r.ResourceNames {
+		if n != "" {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names), true
 }
 
 func nonEmpty(s string) bool { return s != "" }

@@ -204,6 +204,38 @@ func TestResourceNames(t *testing.T) {
 	}
 }
 
+func TestRuleGrants(t *testing.T) {
+	tests := []struct {
+		name                  string
+		rule                  rbacv1.PolicyRule
+		group, resource, verb string
+		names                 []string // nil: every object
+		ok                    bool
+	}{
+		{"no names: every object", rule(core, l("secrets"), l("get")), "", "secrets", "get", nil, true},
+		{"named get", rule(core, l("secrets"), l("get"), "b", "a", "b"), "", "secrets", "get", l("a", "b"), true},
+		{"named list (metadata.name field selector)", rule(core, l("secrets"), l("list"), "a"), "", "secrets", "list", l("a"), true},
+		{"list with the empty name lists everything", rule(core, l("secrets"), l("list"), "", "a"), "", "secrets", "list", nil, true},
+		{"get with the empty name stays named", rule(core, l("secrets"), l("get"), "", "a"), "", "secrets", "get", l("a"), true},
+		{"get with only the empty name grants nothing", rule(core, l("secrets"), l("get"), ""), "", "secrets", "get", nil, false},
+		{"create pods with names grants nothing", rule(core, l("pods"), l("create"), "p"), "", "pods", "create", nil, false},
+		{"create on a subresource is named", rule(core, l("pods/exec"), l("create"), "debug"), "", "pods/exec", "create", l("debug"), true},
+		{"*/subresource with names", rule(core, l("*/exec"), l("*"), "debug"), "", "pods/exec", "get", l("debug"), true},
+		{"deletecollection with names grants nothing", rule(l("admissionregistration.k8s.io"), l("validatingwebhookconfigurations"), l("deletecollection"), "w"),
+			"admissionregistration.k8s.io", "validatingwebhookconfigurations", "deletecollection", nil, false},
+		{"other verb", rule(core, l("secrets"), l("get")), "", "secrets", "list", nil, false},
+		{"non-resource rule", rbacv1.PolicyRule{NonResourceURLs: l("*"), Verbs: l("*")}, "", "secrets", "get", nil, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			names, ok := RuleGrants(&tc.rule, tc.group, tc.resource, tc.verb)
+			if ok != tc.ok || !reflect.DeepEqual(names, tc.names) {
+				t.Errorf("RuleGrants = %q, %v; want %q, %v", names, ok, tc.names, tc.ok)
+			}
+		})
+	}
+}
+
 func TestGrantsAndScoping(t *testing.T) {
 	roles := []*rbacv1.Role{
 		role("team", "secret-reader", rule(core, l("secrets"), l("get", "list"))),

@@ -254,3 +254,68 @@ func TestOracle(t *testing.T) {
 	}
 	t.Logf("grants checked per ability: %v", covered)
 }
+
+// TestRuleGrantsOracle checks RuleGrants, the single-rule form other
+// packages use (rbac.Allows), against the authorizer's RuleAllows on every
+// request of every ability, random rules.
+func TestRuleGrantsOracle(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 77))
+	iterations := 20000
+	if testing.Short() {
+		iterations = 2000
+	}
+	var all []request
+	for _, a := range Abilities {
+		all = append(all, oracleRequests[a]...)
+	}
+	seen := map[string]int{}
+	for it := range iterations {
+		r := randomRule(rng)
+		probes := []string{unlisted}
+		for _, n := range r.ResourceNames {
+			if n != "" && !slices.Contains(probes, n) {
+				probes = append(probes, n)
+			}
+		}
+		for _, q := range all {
+			combined := q.resource
+			if q.sub != "" {
+				combined += "/" + q.sub
+			}
+			unrestricted := false
+			var named []string
+			for _, n := range requestNames(q, probes) {
+				if !ruleAllows(&r, q, n) {
+					continue
+				}
+				if n == "" || n == unlisted {
+					unrestricted = true
+				} else {
+					named = append(named, n)
+				}
+			}
+			slices.Sort(named)
+			names, ok := RuleGrants(&r, q.group, combined, q.verb)
+			switch {
+			case unrestricted:
+				if !ok || names != nil {
+					t.Fatalf("iteration %d, rule %+v, %s %s/%s: RuleGrants = %q, %v; want every object", it, r, q.verb, q.group, combined, names, ok)
+				}
+				seen["every object"]++
+			case named != nil:
+				if !ok || !reflect.DeepEqual(names, slices.Compact(named)) {
+					t.Fatalf("iteration %d, rule %+v, %s %s/%s: RuleGrants = %q, %v; want %q", it, r, q.verb, q.group, combined, names, ok, named)
+				}
+				seen["named"]++
+			default:
+				if ok {
+					t.Fatalf("iteration %d, rule %+v, %s %s/%s: RuleGrants = %q, true; want not granted", it, r, q.verb, q.group, combined, names)
+				}
+			}
+		}
+	}
+	if seen["every object"] == 0 || seen["named"] == 0 {
+		t.Errorf("random rules never exercised both outcomes: %v", seen)
+	}
+	t.Logf("outcomes: %v", seen)
+}
