@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -260,7 +261,15 @@ func quotas(env *check.Env, ix *check.Index, em *check.Emitter) {
 			for k := range q.Spec.Hard {
 				hard[string(k)] = true
 			}
-			for k, h := range q.Status.Hard {
+			// In resource-name order: several warnings on one quota differ
+			// only in their message, which result.Sort does not order by.
+			names := make([]corev1.ResourceName, 0, len(q.Status.Hard))
+			for k := range q.Status.Hard {
+				names = append(names, k)
+			}
+			slices.Sort(names)
+			for _, k := range names {
+				h := q.Status.Hard[k]
 				used, ok := q.Status.Used[k]
 				if !ok || h.IsZero() {
 					continue
