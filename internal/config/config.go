@@ -101,14 +101,40 @@ func Load(file string) (*Config, error) {
 
 // DecodeStrict decodes YAML into out, refusing unknown fields so a typo in
 // a configuration or policy file never silently disables a setting. An
-// empty document leaves out unchanged.
+// empty document leaves out unchanged. The file must hold one document: a
+// second one with content after "---" is an error naming its line, rather
+// than settings silently dropped (empty documents, a trailing "---", are
+// allowed). Callers prefix the file name.
 func DecodeStrict(data []byte, out any) error {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	if err := dec.Decode(out); err != nil && !errors.Is(err, io.EOF) {
+	if err := dec.Decode(out); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
 		return err
 	}
-	return nil
+	for {
+		var next yaml.Node
+		if err := dec.Decode(&next); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+		if !emptyDocument(&next) {
+			return fmt.Errorf("line %d: more than one YAML document (--- starts another): put every setting in one document", next.Line)
+		}
+	}
+}
+
+// emptyDocument reports whether a decoded document holds nothing (only
+// comments, or null).
+func emptyDocument(n *yaml.Node) bool {
+	if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
+		n = n.Content[0]
+	}
+	return n.Kind == 0 || (n.Kind == yaml.ScalarNode && n.Tag == "!!null")
 }
 
 // Parse reads a configuration from YAML; unknown fields are errors so a typo

@@ -170,6 +170,13 @@ func TestDecodeStrict(t *testing.T) {
 		{"fields absent from the document are kept", "level: 3\n", policy{"warn", 1}, policy{"warn", 3}, ""},
 		{"unknown field", "mode: enforce\nmdoe: audit\n", policy{}, policy{}, "field mdoe not found"},
 		{"syntax error", "mode: [enforce\n", policy{}, policy{}, "yaml:"},
+		{"leading document marker", "---\nmode: enforce\n", policy{}, policy{"enforce", 0}, ""},
+		{"trailing document marker", "mode: enforce\n---\n", policy{}, policy{"enforce", 0}, ""},
+		{"empty second document", "mode: enforce\n---\n# nothing\n...\n", policy{}, policy{"enforce", 0}, ""},
+		{"second document", "mode: enforce\n---\nlevel: 2\n", policy{}, policy{}, "line 2: more than one YAML document (--- starts another)"},
+		{"second document after an empty one", "---\n---\nlevel: 2\n", policy{}, policy{}, "line 2: more than one YAML document"},
+		{"third document", "mode: enforce\n---\n---\nlevel: 2\n", policy{}, policy{}, "line 3: more than one YAML document"},
+		{"syntax error in a second document", "mode: enforce\n---\nlevel: [\n", policy{}, policy{}, "yaml: line 3"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -194,7 +201,6 @@ func TestDecodeStrict(t *testing.T) {
 // TestParseSecondDocument: a configuration file with a second YAML document
 // must not have that document's settings silently dropped.
 func TestParseSecondDocument(t *testing.T) {
-	t.Skip("known bug: DecodeStrict reads only the first YAML document; settings after a '---' are silently ignored")
 	c, err := Parse([]byte("trustedRegistries: [registry.bank.internal]\n---\nignore:\n- id: KW-POD-001\n  reason: r\n"))
 	if err == nil && len(c.Ignore) == 0 {
 		t.Error("the second document's exceptions were silently dropped")
@@ -211,6 +217,10 @@ func TestLoad(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("trustedRegistry: [x]\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	multi := filepath.Join(dir, "multi.yaml")
+	if err := os.WriteFile(multi, []byte("trustedRegistries: [registry.bank.internal]\n---\nignore:\n- id: KW-POD-001\n  reason: r\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name    string
 		file    string
@@ -219,6 +229,7 @@ func TestLoad(t *testing.T) {
 		{"good file", good, nil},
 		{"missing file", filepath.Join(dir, "missing.yaml"), []string{"config:", "missing.yaml", "no such file"}},
 		{"invalid file names itself", bad, []string{"config " + bad, "trustedRegistry"}},
+		{"two documents: one line naming the file", multi, []string{"config " + multi + ": line 2: more than one YAML document"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -239,6 +250,9 @@ func TestLoad(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not mention %q", err, w)
 				}
+			}
+			if tc.file == multi && strings.Contains(err.Error(), "\n") {
+				t.Errorf("error %q is not one line", err)
 			}
 		})
 	}
