@@ -230,12 +230,7 @@ func scanFromMountedHost(t *testing.T) []nodeResult {
 			t.Fatal(err)
 		}
 	}
-	build := exec.Command("go", "build", "-o", filepath.Join(root, "kubeward"), "./cmd/kubeward")
-	build.Dir = "../../.."
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("static build: %v: %s", err, out)
-	}
+	buildStatic(t, "../../..", "./cmd/kubeward", filepath.Join(root, "kubeward"))
 	script := `set -e
 mount --make-rprivate /
 mount --rbind / "$1/host"
