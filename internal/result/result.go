@@ -3,8 +3,9 @@
 package result
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/kubeward/kubeward/internal/catalog"
@@ -132,21 +133,56 @@ func ListedPasses(rs []Result) map[string]int {
 	return m
 }
 
-// Sort orders results by plan item, check ID, subject and location so every
-// report is deterministic whatever order the checks ran in.
+// Sort orders results by plan item, check ID, subject and location (file,
+// line, field path), then status, evidence and message, so every report is
+// deterministic whatever order the checks ran in. A check missing from the
+// catalogue sorts after every plan item, by ID. The order is total: every
+// key is compared the same way for any pair of results.
 func Sort(rs []Result) {
-	sort.SliceStable(rs, func(i, j int) bool {
-		a, b := &rs[i], &rs[j]
-		if a.ID != b.ID {
-			ea, eb := catalog.Get(a.ID), catalog.Get(b.ID)
-			if ea != nil && eb != nil && ea.Item != eb.Item {
-				return catalog.ItemOrder(ea.Item) < catalog.ItemOrder(eb.Item)
-			}
-			return a.ID < b.ID
+	type keyed struct {
+		item    int
+		subject string
+		r       Result
+	}
+	ks := make([]keyed, len(rs))
+	for i := range rs {
+		item := catalog.ItemOrder("") // after every plan item
+		if e := catalog.Get(rs[i].ID); e != nil {
+			item = catalog.ItemOrder(e.Item)
 		}
-		if sa, sb := a.Subject.String(), b.Subject.String(); sa != sb {
-			return sa < sb
-		}
-		return a.Location.String() < b.Location.String()
+		ks[i] = keyed{item, rs[i].Subject.String(), rs[i]}
+	}
+	slices.SortStableFunc(ks, func(a, b keyed) int {
+		return cmp.Or(
+			cmp.Compare(a.item, b.item),
+			strings.Compare(a.r.ID, b.r.ID),
+			strings.Compare(a.subject, b.subject),
+			compareLocations(a.r.Location, b.r.Location),
+			strings.Compare(string(a.r.Status), string(b.r.Status)),
+			strings.Compare(a.r.Evidence, b.r.Evidence),
+			strings.Compare(a.r.Message.EN, b.r.Message.EN),
+		)
 	})
+	for i := range ks {
+		rs[i] = ks[i].r
+	}
+}
+
+// compareLocations orders no location first, then by file, line (as a
+// number), field path and origin.
+func compareLocations(a, b *Location) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return -1
+	case b == nil:
+		return 1
+	}
+	return cmp.Or(
+		strings.Compare(a.File, b.File),
+		cmp.Compare(a.Line, b.Line),
+		strings.Compare(a.Path, b.Path),
+		strings.Compare(a.Origin, b.Origin),
+	)
 }

@@ -95,6 +95,9 @@ func ids(rs []Result) string {
 		if r.Location != nil {
 			s += "@" + r.Location.String()
 		}
+		if r.Evidence != "" {
+			s += "=" + r.Evidence
+		}
 		out = append(out, s)
 	}
 	return strings.Join(out, " ")
@@ -123,6 +126,18 @@ func TestSort(t *testing.T) {
 		{"same subject: by location",
 			[]Result{{ID: "KW-T-A", Subject: sub("p"), Location: loc("b.yaml", 1)}, {ID: "KW-T-A", Subject: sub("p"), Location: loc("a.yaml", 9)}, {ID: "KW-T-A", Subject: sub("p")}},
 			"KW-T-A:p KW-T-A:p@a.yaml:9 KW-T-A:p@b.yaml:1"},
+		{"unregistered IDs after every plan item",
+			[]Result{{ID: "KW-A-1"}, {ID: "KW-T-A"}, {ID: "KW-Z-1"}, {ID: "KW-T-D"}},
+			"KW-T-D KW-T-A KW-A-1 KW-Z-1"},
+		{"lines compare as numbers",
+			[]Result{{ID: "KW-T-A", Location: loc("a.yaml", 10)}, {ID: "KW-T-A", Location: loc("a.yaml", 9)}},
+			"KW-T-A@a.yaml:9 KW-T-A@a.yaml:10"},
+		{"same line: by field path",
+			[]Result{{ID: "KW-T-A", Location: &Location{File: "a.yaml", Line: 3, Path: "spec.b"}, Evidence: "b"}, {ID: "KW-T-A", Location: &Location{File: "a.yaml", Line: 3, Path: "spec.a"}, Evidence: "a"}},
+			"KW-T-A@a.yaml:3=a KW-T-A@a.yaml:3=b"},
+		{"same place: by status, then evidence",
+			[]Result{{ID: "KW-T-A", Status: Warn, Evidence: "a"}, {ID: "KW-T-A", Status: Fail, Evidence: "z"}, {ID: "KW-T-A", Status: Fail, Evidence: "b"}},
+			"KW-T-A=b KW-T-A=z KW-T-A=a"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -159,18 +174,45 @@ func TestSortDeterministic(t *testing.T) {
 // TestSortDeterministicWithUnregisteredID: a result whose check is not in
 // the catalogue must not make the order depend on the input order.
 func TestSortDeterministicWithUnregisteredID(t *testing.T) {
-	t.Skip("known bug: result.Sort's comparison is not transitive when registered and unregistered IDs mix (KW-T-A item 5.2 < KW-T-M by ID < KW-T-Z item 1.1 < KW-T-A by item)")
 	base := []Result{{ID: "KW-T-A"}, {ID: "KW-T-M"}, {ID: "KW-T-Z"}}
+	const want = "KW-T-Z KW-T-A KW-T-M" // plan items 1.1, 5.2, then the unregistered ID
+	permute(base, 0, func(p []Result) {
+		rs := append([]Result(nil), p...)
+		Sort(rs)
+		if got := ids(rs); got != want {
+			t.Errorf("input %s sorts to %s, want %s", ids(p), got, want)
+		}
+	})
+}
+
+// TestSortDeterministicWithTies: results that differ only in what a check
+// says about one place (several warnings on one object) sort the same
+// whatever order they were emitted in.
+func TestSortDeterministicWithTies(t *testing.T) {
+	at := &Location{File: "q.yaml", Line: 1}
+	base := []Result{
+		{ID: "KW-T-A", Status: Warn, Location: at, Evidence: "pods", Message: catalog.Text{EN: "pods"}},
+		{ID: "KW-T-A", Status: Warn, Location: at, Evidence: "services", Message: catalog.Text{EN: "services"}},
+		{ID: "KW-T-A", Status: Warn, Location: at, Evidence: "secrets", Message: catalog.Text{EN: "secrets"}},
+		{ID: "KW-T-A", Status: Warn, Location: at, Evidence: "secrets", Message: catalog.Text{EN: "a secrets"}},
+	}
 	var want string
 	permute(base, 0, func(p []Result) {
 		rs := append([]Result(nil), p...)
 		Sort(rs)
-		if got := ids(rs); want == "" {
-			want = got
-		} else if got != want {
-			t.Errorf("input %s sorts to %s, another permutation to %s", ids(p), got, want)
+		var got []string
+		for _, r := range rs {
+			got = append(got, r.Message.EN)
+		}
+		if g := strings.Join(got, ","); want == "" {
+			want = g
+		} else if g != want {
+			t.Errorf("input %s sorts to %s, another permutation to %s", ids(p), g, want)
 		}
 	})
+	if want != "pods,a secrets,secrets,services" {
+		t.Errorf("order %s, want by evidence then message", want)
+	}
 }
 
 func permute(rs []Result, k int, f func([]Result)) {
