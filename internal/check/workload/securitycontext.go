@@ -78,11 +78,17 @@ func isWindows(s *corev1.PodSpec) bool {
 	return s.OS != nil && s.OS.Name == corev1.Windows
 }
 
+// LinuxOnly are the checks of Linux-only controls (capabilities, seccomp,
+// AppArmor, SELinux, a read-only root filesystem): not evaluated on a
+// Windows pod (spec.os.name: windows), so neither a finding nor a PASS.
+// The VAP export exempts Windows pods from the same list.
+var LinuxOnly = []string{CapabilitiesNotDropped, CapabilitiesAdded, SeccompMissing, AppArmorUnconfined, SELinuxEscalating, RootFilesystemWritable}
+
 func checkSecurityContexts(env *check.Env, t *check.Target, em *check.Emitter) {
 	w := t.Workload
 	windows := isWindows(w.Spec)
 	if windows {
-		for _, id := range []string{CapabilitiesNotDropped, SeccompMissing, AppArmorUnconfined, SELinuxEscalating} {
+		for _, id := range LinuxOnly {
 			em.Skip(id)
 		}
 	}

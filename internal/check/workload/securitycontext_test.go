@@ -193,7 +193,7 @@ func TestWindowsPods(t *testing.T) {
 	windows := spec(func(s *corev1.PodSpec) {
 		s.OS = &corev1.PodOS{Name: corev1.Windows}
 		s.SecurityContext.SeccompProfile = nil
-		s.Containers[0].SecurityContext = &corev1.SecurityContext{Privileged: ptr(true),
+		s.Containers[0].SecurityContext = &corev1.SecurityContext{Privileged: ptr(true), Capabilities: &corev1.Capabilities{Add: []corev1.Capability{"SYS_ADMIN"}},
 			SELinuxOptions: &corev1.SELinuxOptions{Type: "spc_t"}, AppArmorProfile: &corev1.AppArmorProfile{Type: corev1.AppArmorProfileTypeUnconfined}}
 	})
 	rep := run(nil, windows)
@@ -201,9 +201,11 @@ func TestWindowsPods(t *testing.T) {
 		id, want string
 	}{
 		{workload.CapabilitiesNotDropped, ""},
+		{workload.CapabilitiesAdded, ""},
 		{workload.SeccompMissing, ""},
 		{workload.AppArmorUnconfined, ""},
 		{workload.SELinuxEscalating, ""},
+		{workload.RootFilesystemWritable, ""},
 		{workload.Privileged, "FAIL[app]"},
 		{workload.PrivilegeEscalation, "FAIL[app]"},
 		{workload.RunsAsRoot, "PASS"},
@@ -216,12 +218,13 @@ func TestWindowsPods(t *testing.T) {
 			t.Errorf("%s counted as a pass on a Windows pod", tc.id)
 		}
 	}
-	// The same pod on Linux fails all four.
+	// The same pod on Linux fails all six.
 	linux := run(nil, spec(func(s *corev1.PodSpec) {
 		s.SecurityContext.SeccompProfile = nil
-		s.Containers[0].SecurityContext = &corev1.SecurityContext{SELinuxOptions: &corev1.SELinuxOptions{Type: "spc_t"}, AppArmorProfile: &corev1.AppArmorProfile{Type: corev1.AppArmorProfileTypeUnconfined}}
+		s.Containers[0].SecurityContext = &corev1.SecurityContext{Capabilities: &corev1.Capabilities{Add: []corev1.Capability{"SYS_ADMIN"}},
+			SELinuxOptions: &corev1.SELinuxOptions{Type: "spc_t"}, AppArmorProfile: &corev1.AppArmorProfile{Type: corev1.AppArmorProfileTypeUnconfined}}
 	}))
-	for _, id := range []string{workload.CapabilitiesNotDropped, workload.SeccompMissing, workload.AppArmorUnconfined, workload.SELinuxEscalating} {
+	for _, id := range workload.LinuxOnly {
 		if got := verdicts(linux, id); got != "FAIL[app]" {
 			t.Errorf("%s on Linux = %q, want FAIL[app]", id, got)
 		}

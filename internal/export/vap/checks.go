@@ -28,8 +28,6 @@ type rule struct {
 	// ok is the CEL predicate that holds when the check passes: over the
 	// container c when list is set, else over the whole object.
 	ok func(o *Options) string
-	// linux marks checks the scanner skips for Windows pods.
-	linux bool
 	// enabled reports whether the options allow the rule (e.g. trusted
 	// registries configured); nil means always.
 	enabled func(o *Options) bool
@@ -187,27 +185,27 @@ func rules() []rule {
 		// KW-POD-002 (critical), not reported twice.
 		{id: "KW-POD-003", target: targetPod, list: "allContainers", ok: constant(
 			ctrField("privileged", "%s == true", "false") + " || " + ctrField("allowPrivilegeEscalation", "%s == false", "false"))},
-		{id: "KW-POD-004", target: targetPod, list: "allContainers", linux: true, ok: constant(
+		{id: "KW-POD-004", target: targetPod, list: "allContainers", ok: constant(
 			ctrField("capabilities", "has(%[1]s.drop) && %[1]s.drop.exists(d, "+normCap("d")+" == 'ALL')", "false"))},
-		{id: "KW-POD-005", target: targetPod, list: "allContainers", linux: true, ok: func(o *Options) string {
+		{id: "KW-POD-005", target: targetPod, list: "allContainers", ok: func(o *Options) string {
 			allowed := make([]string, len(o.AllowedCapabilities))
 			for i, a := range o.AllowedCapabilities {
 				allowed[i] = strings.TrimPrefix(strings.ToUpper(a), "CAP_")
 			}
 			return ctrField("capabilities", "!has(%[1]s.add) || %[1]s.add.all(a, "+normCap("a")+" in "+celList(allowed)+")", "true")
 		}},
-		{id: "KW-POD-006", target: targetPod, list: "allContainers", linux: true, ok: constant(
+		{id: "KW-POD-006", target: targetPod, list: "allContainers", ok: constant(
 			effective("seccompProfile", "has(%[1]s.type) && %[1]s.type in ['RuntimeDefault', 'Localhost']", "false"))},
-		{id: "KW-POD-007", target: targetPod, list: "allContainers", linux: true, ok: constant(
+		{id: "KW-POD-007", target: targetPod, list: "allContainers", ok: constant(
 			// Container field, then the legacy annotation, then the pod field
 			// (the kubelet's apparmor.GetProfile).
 			"((has(c.securityContext) && has(c.securityContext.appArmorProfile)) ? c.securityContext.appArmorProfile.type != 'Unconfined' : " +
 				"(('container.apparmor.security.beta.kubernetes.io/' + c.name) in variables.annotations ? " +
 				"[variables.annotations['container.apparmor.security.beta.kubernetes.io/' + c.name]].all(a, a == 'runtime/default' || (a.startsWith('localhost/') && a.size() > 10)) : " +
 				"!(has(variables.podSecurityContext.appArmorProfile) && variables.podSecurityContext.appArmorProfile.type == 'Unconfined')))")},
-		{id: "KW-POD-008", target: targetPod, list: "allContainers", linux: true, ok: constant(
+		{id: "KW-POD-008", target: targetPod, list: "allContainers", ok: constant(
 			effective("seLinuxOptions", "(!has(%[1]s.user) || %[1]s.user == '') && (!has(%[1]s.role) || %[1]s.role == '') && (!has(%[1]s.type) || %[1]s.type in "+celList(allowedSELinuxTypes)+")", "true"))},
-		{id: "KW-POD-009", target: targetPod, list: "regularContainers", linux: true, ok: constant(
+		{id: "KW-POD-009", target: targetPod, list: "regularContainers", ok: constant(
 			ctrField("readOnlyRootFilesystem", "%s == true", "false"))},
 		{id: "KW-HOST-001", target: targetPod, ok: constant(
 			"!has(variables.podSpec.volumes) || variables.podSpec.volumes.all(v, " +

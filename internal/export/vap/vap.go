@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -19,6 +20,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubeward/kubeward/internal/catalog"
+	"github.com/kubeward/kubeward/internal/check/workload"
 )
 
 // Modes maps --mode to the binding's validationActions.
@@ -274,7 +276,7 @@ func policy(o *Options, r rule, e *catalog.Entry) *admissionv1.ValidatingAdmissi
 			v.MessageExpression = fmt.Sprintf("%s + variables.%s.filter(c, !(%s)).map(c, c.name).join(', ') + %s",
 				celString(head+" [containers: "), r.list, ok, celString("] — fix: "+fix))
 		}
-		if r.linux {
+		if slices.Contains(workload.LinuxOnly, r.id) { // as the scanner skips them
 			v.Expression = "variables.windows || " + paren(v.Expression)
 		}
 	case targetRole:
