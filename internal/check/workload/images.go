@@ -76,7 +76,14 @@ func checkImages(env *check.Env, t *check.Target, em *check.Emitter) {
 		path := c.Path + ".image"
 		ref, err := reference.ParseNormalizedNamed(c.Image)
 		if err != nil {
-			em.Fail(ImageLatestTag, c.Name, path, catalog.F("image %q is not a valid reference: %v", "镜像 %q 不是有效的引用：%v", c.Image, err), "image="+c.Image)
+			// Reported once, as KW-IMG-003. Without a name there is no
+			// registry or digest to judge: the object is neither a
+			// finding nor a PASS for KW-IMG-001 and KW-IMG-002 (the
+			// kubelet refuses to pull such an image: InvalidImageName).
+			em.Skip(ImageUntrustedRegistry)
+			em.Skip(ImageNotPinned)
+			em.Fail(ImageLatestTag, c.Name, path, catalog.F("image %q is not a valid reference: %v (its registry and digest cannot be checked)",
+				"镜像 %q 不是有效的引用：%v（无法检查其仓库与摘要）", c.Image, err), "image="+c.Image)
 			continue
 		}
 		name := ref.Name()

@@ -38,6 +38,17 @@ func TestUntrustedRegistry(t *testing.T) {
 			s.EphemeralContainers = []corev1.EphemeralContainer{{EphemeralContainerCommon: corev1.EphemeralContainerCommon{Name: "debug", Image: "busybox:1.36" + digest}}}
 		}), want: "FAIL[debug]", path: "spec.template.spec.ephemeralContainers[0].image"},
 		{name: "no trusted registries configured: not evaluated", obj: ctr(image("docker.io/evil/app:1" + digest)), cfg: config.Default(), want: "WARN"},
+		{name: "invalid reference: not evaluated, not a PASS", obj: ctr(image("Registry/App:1")), want: ""},
+		{name: "empty image: not evaluated, not a PASS", obj: ctr(image("")), want: ""},
+		{name: "an invalid reference beside a trusted image: no PASS for the object", obj: spec(func(s *corev1.PodSpec) {
+			s.InitContainers = []corev1.Container{hardenedContainer("init")}
+			s.InitContainers[0].Image = "Registry/Init:1"
+		}), want: ""},
+		{name: "an invalid reference beside an untrusted image: the untrusted one fails", obj: spec(func(s *corev1.PodSpec) {
+			s.InitContainers = []corev1.Container{hardenedContainer("init")}
+			s.InitContainers[0].Image = "Registry/Init:1"
+			s.Containers[0].Image = "docker.io/evil/app:1" + digest
+		}), want: "FAIL[app]"},
 	})
 }
 
@@ -68,6 +79,8 @@ func TestImageNotPinned(t *testing.T) {
 		{name: "tag only", obj: ctr(image("registry.bank.internal/app:1.2")), want: "FAIL[app]", path: imagePath, evidence: "image=registry.bank.internal/app:1.2"},
 		{name: "nothing", obj: ctr(image("registry.bank.internal/app")), want: "FAIL[app]"},
 		{name: "registry with a port", obj: ctr(image("registry.bank.internal:5000/app:1.2")), want: "FAIL[app]"},
+		{name: "invalid reference: not evaluated, not a PASS", obj: ctr(image("Registry/App@sha256:" + strings.Repeat("a", 64))), want: ""},
+		{name: "empty image: not evaluated, not a PASS", obj: ctr(image("")), want: ""},
 	})
 }
 
