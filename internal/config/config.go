@@ -24,6 +24,8 @@ type Config struct {
 	AllowedCapabilities []string `yaml:"allowedCapabilities"`
 	// SystemNamespaces are exempt from per-namespace tenant policy
 	// (quota, limits, Pod Security labels); default kube-system, kube-public, kube-node-lease.
+	// Their workloads are system services that need a priority class
+	// (KW-HA-002, which covers kube-system whatever this says).
 	SystemNamespaces []string `yaml:"systemNamespaces"`
 	// SensitiveNamespaces must run on dedicated nodes (a taint their pods
 	// tolerate and a nodeSelector or node affinity).

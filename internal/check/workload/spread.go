@@ -3,6 +3,8 @@ package workload
 import (
 	"strconv"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
 )
@@ -44,11 +46,21 @@ func checkSpread(env *check.Env, t *check.Target, em *check.Emitter) {
 	} else {
 		em.Skip(ReplicasNotSpread)
 	}
-	if t.Namespace == "kube-system" {
+	if isSystemWorkload(env, t.Namespace) {
 		if w.Spec.PriorityClassName == "" {
-			em.Fail(SystemWithoutPriority, "", w.SpecPath+".priorityClassName", catalog.F("kube-system workload without a priority class can be preempted or evicted first", "kube-system 中未设置优先级的工作负载可能被优先抢占或驱逐"), "priorityClassName unset")
+			em.Fail(SystemWithoutPriority, "", w.SpecPath+".priorityClassName",
+				catalog.F("workload in system namespace %s without a priority class can be preempted or evicted first", "系统命名空间 %s 中未设置优先级的工作负载可能被优先抢占或驱逐", t.Namespace),
+				"priorityClassName unset")
 		}
 	} else {
 		em.Skip(SystemWithoutPriority)
 	}
+}
+
+// isSystemWorkload reports whether a workload in ns is a system service
+// for KW-HA-002: kube-system always (where Kubernetes' own critical add-ons
+// run, whatever the configuration says), and every configured
+// systemNamespaces entry.
+func isSystemWorkload(env *check.Env, ns string) bool {
+	return ns == metav1.NamespaceSystem || env.IsSystemNamespace(ns)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kubeward/kubeward/internal/check/workload"
 	"github.com/kubeward/kubeward/internal/config"
+	"github.com/kubeward/kubeward/internal/result"
 )
 
 func TestReplicasNotSpread(t *testing.T) {
@@ -71,5 +72,14 @@ func TestSystemWithoutPriority(t *testing.T) {
 			path: "spec.template.spec.priorityClassName", evidence: "priorityClassName unset"},
 		{name: "application namespace", obj: deployment("apps", noPriority), want: ""},
 		{name: "kube-system even when not configured as a system namespace", obj: deployment("kube-system", noPriority), cfg: platform, want: "FAIL"},
+		{name: "configured system namespace without", obj: deployment("platform", noPriority), cfg: platform, want: "FAIL",
+			path: "spec.template.spec.priorityClassName", evidence: "priorityClassName unset"},
+		{name: "configured system namespace with a priority class", obj: deployment("platform", nil), cfg: platform, want: "PASS"},
+		{name: "default system namespace kube-public", obj: deployment("kube-public", noPriority), want: "FAIL"},
+		{name: "a namespace only system by another configuration", obj: deployment("platform", noPriority), want: ""},
 	})
+	rep := run(platform, deployment("platform", noPriority))
+	if r := find(rep, workload.SystemWithoutPriority, result.Fail); r == nil || r.Message.EN != "workload in system namespace platform without a priority class can be preempted or evicted first" {
+		t.Errorf("message = %+v", r)
+	}
 }
