@@ -44,13 +44,16 @@ type Ignore struct {
 	// Kind optionally restricts the exception to one kind.
 	Kind   string `yaml:"kind"`
 	Reason string `yaml:"reason"`
-	// Expires is a date (YYYY-MM-DD); from that day the exception stops applying.
+	// Expires is the last day (YYYY-MM-DD, UTC) the exception applies: it
+	// applies through that whole day in UTC and no longer from 00:00 UTC
+	// the day after.
 	Expires string `yaml:"expires"`
 
 	expiry time.Time
 }
 
-// Expiry is the first day the exception no longer applies (zero: never).
+// Expiry is the instant the exception stops applying: 00:00 UTC on the day
+// after Expires (zero: never).
 func (ig *Ignore) Expiry() time.Time { return ig.expiry }
 
 // Matches reports whether the exception covers check id on subject.
@@ -165,7 +168,7 @@ func Parse(data []byte) (*Config, error) {
 			if err != nil {
 				return nil, fmt.Errorf("ignore[%d] (%s): expires %q is not a YYYY-MM-DD date", i, ig.ID, ig.Expires)
 			}
-			ig.expiry = t
+			ig.expiry = t.AddDate(0, 0, 1) // t is 00:00 UTC of the last day
 		}
 	}
 	for _, r := range c.TrustedRegistries {

@@ -94,7 +94,7 @@ var words = map[string]catalog.Text{
 	"evidence":       {EN: "Evidence", ZH: "证据"},
 	"ignored":        {EN: "ignored", ZH: "已忽略"},
 	"reason":         {EN: "reason", ZH: "原因"},
-	"expired":        {EN: "exception expired on", ZH: "例外已于此日期过期"},
+	"expired":        {EN: "exception expired after", ZH: "例外已过期，最后有效日（UTC）为"},
 	"noFindings":     {EN: "No findings.", ZH: "未发现问题。"},
 	"failOn":         {EN: "failures at or above", ZH: "达到或高于以下级别的失败项"},
 	"PASS":           {EN: "PASS", ZH: "通过"},
