@@ -128,6 +128,9 @@ func dropNullCreation(y []byte) []byte {
 
 func ptr[T any](v T) *T { return &v }
 
+// webhookMemoryLimit is the webhook container's memory limit.
+var webhookMemoryLimit = resource.MustParse("256Mi")
+
 func deployment(o ManifestOptions, labels map[string]string, uid int64, t, f bool) *appsv1.Deployment {
 	name := o.ServiceName
 	sel := map[string]string{"app.kubernetes.io/name": name}
@@ -161,11 +164,14 @@ func deployment(o ManifestOptions, labels map[string]string, uid int64, t, f boo
 						WhenUnsatisfiable: corev1.ScheduleAnyway, LabelSelector: &metav1.LabelSelector{MatchLabels: sel}}},
 					Containers: []corev1.Container{{
 						Name: "webhook", Image: o.Image, ImagePullPolicy: corev1.PullIfNotPresent,
-						Args:  args,
+						Args: args,
+						// 90% of the memory limit: the Go runtime collects harder
+						// before the container would be OOM-killed.
+						Env:   []corev1.EnvVar{{Name: "GOMEMLIMIT", Value: fmt.Sprintf("%dMiB", webhookMemoryLimit.Value()*9/10>>20)}},
 						Ports: []corev1.ContainerPort{{Name: "https", ContainerPort: 8443, Protocol: corev1.ProtocolTCP}},
 						Resources: corev1.ResourceRequirements{
 							Requests: corev1.ResourceList{"cpu": q("100m"), "memory": q("64Mi"), "ephemeral-storage": q("16Mi")},
-							Limits:   corev1.ResourceList{"cpu": q("1"), "memory": q("256Mi"), "ephemeral-storage": q("64Mi")},
+							Limits:   corev1.ResourceList{"cpu": q("1"), "memory": webhookMemoryLimit, "ephemeral-storage": q("64Mi")},
 						},
 						SecurityContext: &corev1.SecurityContext{
 							AllowPrivilegeEscalation: &f, ReadOnlyRootFilesystem: &t, RunAsNonRoot: &t, Privileged: &f,
