@@ -34,14 +34,17 @@ histogram() { metrics | awk '/^kubeward_admission_review_duration_seconds_bucket
 sample() { metrics | awk -v t="$(date +%T)" '/^go_goroutines /{g=$2} /^process_resident_memory_bytes /{r=$2} END {printf "%s goroutines %d rss %.0f MB\n", t, g, r/1048576}'; }
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), $(uname -r), $(go version | cut -d' ' -f3), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "run: $rate reviews/s for $duration, concurrency $conc, $proto"
+echo "run: $rate reviews/s for $duration, concurrency $conc, $proto, load generator at nice ${KUBEWARD_LOAD_NICE:-0}"
 histogram >"$work/before"
 sample
 ( while sleep 30; do sample; done ) &
 sampler=$!
 flag=""; [ "$proto" = http2 ] && flag=--http2
 set +e
-"$work/kubeward-load" --url "$url/validate" --insecure --rate "$rate" --duration "$duration" --concurrency "$conc" $flag
+# The load generator stands in for API servers on other machines (niced with
+# KUBEWARD_LOAD_NICE=N; niced, it sends request bodies late, which the server-side
+# histogram then counts: the default is not to nice it).
+nice -n "${KUBEWARD_LOAD_NICE:-0}" "$work/kubeward-load" --url "$url/validate" --insecure --rate "$rate" --duration "$duration" --concurrency "$conc" $flag
 code=$?
 set -e
 kill "$sampler" 2>/dev/null || true
