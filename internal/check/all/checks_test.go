@@ -11,100 +11,35 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
 	_ "github.com/kubeward/kubeward/internal/check/all"
-	"github.com/kubeward/kubeward/internal/config"
+	"github.com/kubeward/kubeward/internal/check/checktest"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
 )
 
-func ptr[T any](v T) *T { return &v }
-
-// hardenedPodSpec passes every workload check.
-func hardenedPodSpec() corev1.PodSpec {
-	return corev1.PodSpec{
-		ServiceAccountName:           "app",
-		AutomountServiceAccountToken: ptr(false),
-		SecurityContext: &corev1.PodSecurityContext{
-			RunAsNonRoot: ptr(true), RunAsUser: ptr(int64(10001)),
-			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
-		},
-		TopologySpreadConstraints: []corev1.TopologySpreadConstraint{{MaxSkew: 1, TopologyKey: "kubernetes.io/hostname", WhenUnsatisfiable: corev1.DoNotSchedule}},
-		PriorityClassName:         "system-cluster-critical",
-		Containers: []corev1.Container{{
-			Name:  "app",
-			Image: "registry.bank.internal/team/app:1.0.0@sha256:0f3c6e7b2a1d4c5e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e",
-			Env:   []corev1.EnvVar{{Name: "LOG_LEVEL", Value: "info"}},
-			SecurityContext: &corev1.SecurityContext{
-				AllowPrivilegeEscalation: ptr(false), ReadOnlyRootFilesystem: ptr(true),
-				Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
-			},
-			Resources: corev1.ResourceRequirements{
-				Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("128Mi")},
-				Limits:   corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1"), corev1.ResourceMemory: resource.MustParse("256Mi")},
-			},
-		}},
-	}
-}
-
-func deployment(ns string, mutate func(*appsv1.Deployment)) *inventory.Object {
-	d := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "app", Namespace: ns}}
-	d.Spec.Replicas = ptr(int32(3))
-	d.Spec.Template.Spec = hardenedPodSpec()
-	if mutate != nil {
-		mutate(d)
-	}
-	return object("apps", "Deployment", d)
-}
-
-func pod(mutate func(*corev1.PodSpec)) *inventory.Object {
-	return deployment("apps", func(d *appsv1.Deployment) { mutate(&d.Spec.Template.Spec) })
-}
-
-func container(mutate func(*corev1.Container)) *inventory.Object {
-	return pod(func(s *corev1.PodSpec) { mutate(&s.Containers[0]) })
-}
-
-func object(group, kind string, typed any) *inventory.Object {
-	m := typed.(metav1.Object)
-	return &inventory.Object{Group: group, Version: "v1", Kind: kind, Namespace: m.GetNamespace(), Name: m.GetName(),
-		Labels: m.GetLabels(), Annotations: m.GetAnnotations(), Typed: typed, File: "test.yaml", Line: 1}
-}
-
-// hardenedNamespace is a namespace with everything the namespace checks want.
-func hardenedNamespace(name string) []*inventory.Object {
-	return []*inventory.Object{
-		object("", "Namespace", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"pod-security.kubernetes.io/enforce": "restricted"}}}),
-		object("", "ResourceQuota", &corev1.ResourceQuota{ObjectMeta: metav1.ObjectMeta{Name: "q", Namespace: name}}),
-		object("", "LimitRange", &corev1.LimitRange{ObjectMeta: metav1.ObjectMeta{Name: "l", Namespace: name}}),
-		object("networking.k8s.io", "NetworkPolicy", &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "deny", Namespace: name},
-			Spec: networkingv1.NetworkPolicySpec{PolicyTypes: []networkingv1.PolicyType{"Ingress", "Egress"}}}),
-	}
-}
-
 func withNamespace(ns string, objs ...*inventory.Object) []*inventory.Object {
-	return append(hardenedNamespace(ns), objs...)
+	return append(checktest.HardenedNamespace(ns), objs...)
 }
 
 func webhook(mutate func(*admissionv1.ValidatingWebhook)) *inventory.Object {
-	w := admissionv1.ValidatingWebhook{Name: "policy.bank.internal", FailurePolicy: ptr(admissionv1.Fail), TimeoutSeconds: ptr(int32(5)), SideEffects: ptr(admissionv1.SideEffectClassNone)}
+	w := admissionv1.ValidatingWebhook{Name: "policy.bank.internal", FailurePolicy: checktest.Ptr(admissionv1.Fail), TimeoutSeconds: checktest.Ptr(int32(5)), SideEffects: checktest.Ptr(admissionv1.SideEffectClassNone)}
 	if mutate != nil {
 		mutate(&w)
 	}
-	return object("admissionregistration.k8s.io", "ValidatingWebhookConfiguration", &admissionv1.ValidatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: "policy"}, Webhooks: []admissionv1.ValidatingWebhook{w}})
+	return checktest.Object("admissionregistration.k8s.io", "ValidatingWebhookConfiguration", &admissionv1.ValidatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: "policy"}, Webhooks: []admissionv1.ValidatingWebhook{w}})
 }
 
 func role(rules ...rbacv1.PolicyRule) *inventory.Object {
-	return object("rbac.authorization.k8s.io", "ClusterRole", &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "r"}, Rules: rules})
+	return checktest.Object("rbac.authorization.k8s.io", "ClusterRole", &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "r"}, Rules: rules})
 }
 
 func binding(roleName string, subjects ...rbacv1.Subject) *inventory.Object {
-	return object("rbac.authorization.k8s.io", "ClusterRoleBinding", &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "b"},
+	return checktest.Object("rbac.authorization.k8s.io", "ClusterRoleBinding", &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "b"},
 		RoleRef: rbacv1.RoleRef{Kind: "ClusterRole", Name: roleName}, Subjects: subjects})
 }
 
@@ -124,16 +59,16 @@ type checkCase struct {
 
 func cases() []checkCase {
 	netpol := func(name string, spec networkingv1.NetworkPolicySpec) *inventory.Object {
-		return object("networking.k8s.io", "NetworkPolicy", &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "apps"}, Spec: spec})
+		return checktest.Object("networking.k8s.io", "NetworkPolicy", &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "apps"}, Spec: spec})
 	}
 	hostPath := func(p string) *inventory.Object {
-		return pod(func(s *corev1.PodSpec) {
+		return checktest.Pod(func(s *corev1.PodSpec) {
 			s.Volumes = []corev1.Volume{{Name: "h", VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: p}}}}
 		})
 	}
 	nsWithout := func(kind string) []*inventory.Object {
 		var out []*inventory.Object
-		for _, o := range hardenedNamespace("apps") {
+		for _, o := range checktest.HardenedNamespace("apps") {
 			if o.Kind != kind {
 				out = append(out, o)
 			}
@@ -141,90 +76,90 @@ func cases() []checkCase {
 		return out
 	}
 	return []checkCase{
-		{id: "KW-IMG-001", fail: []*inventory.Object{container(func(c *corev1.Container) {
+		{id: "KW-IMG-001", fail: []*inventory.Object{checktest.Container(func(c *corev1.Container) {
 			c.Image = "docker.io/evil/app:1@sha256:0f3c6e7b2a1d4c5e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e"
-		})}, pass: []*inventory.Object{pod(func(*corev1.PodSpec) {})}},
-		{id: "KW-IMG-002", fail: []*inventory.Object{container(func(c *corev1.Container) { c.Image = "registry.bank.internal/team/app:1.0.0" })}, pass: []*inventory.Object{pod(func(*corev1.PodSpec) {})}},
-		{id: "KW-IMG-003", fail: []*inventory.Object{container(func(c *corev1.Container) { c.Image = "registry.bank.internal/team/app" })}, pass: []*inventory.Object{container(func(c *corev1.Container) { c.Image = "registry.bank.internal/team/app:1.2" })}},
-		{id: "KW-POD-001", fail: []*inventory.Object{pod(func(s *corev1.PodSpec) {
+		})}, pass: []*inventory.Object{checktest.Pod(func(*corev1.PodSpec) {})}},
+		{id: "KW-IMG-002", fail: []*inventory.Object{checktest.Container(func(c *corev1.Container) { c.Image = "registry.bank.internal/team/app:1.0.0" })}, pass: []*inventory.Object{checktest.Pod(func(*corev1.PodSpec) {})}},
+		{id: "KW-IMG-003", fail: []*inventory.Object{checktest.Container(func(c *corev1.Container) { c.Image = "registry.bank.internal/team/app" })}, pass: []*inventory.Object{checktest.Container(func(c *corev1.Container) { c.Image = "registry.bank.internal/team/app:1.2" })}},
+		{id: "KW-POD-001", fail: []*inventory.Object{checktest.Pod(func(s *corev1.PodSpec) {
 			s.SecurityContext.RunAsNonRoot = nil
-			s.SecurityContext.RunAsUser = ptr(int64(0))
+			s.SecurityContext.RunAsUser = checktest.Ptr(int64(0))
 		})},
-			pass: []*inventory.Object{pod(func(s *corev1.PodSpec) { s.SecurityContext.RunAsUser = nil })}},
-		{id: "KW-POD-002", fail: []*inventory.Object{container(func(c *corev1.Container) { c.SecurityContext.Privileged = ptr(true) })}, pass: []*inventory.Object{container(func(c *corev1.Container) { c.SecurityContext.Privileged = ptr(false) })}},
-		{id: "KW-POD-003", fail: []*inventory.Object{container(func(c *corev1.Container) { c.SecurityContext.AllowPrivilegeEscalation = nil })}, pass: []*inventory.Object{pod(func(*corev1.PodSpec) {})}},
-		{id: "KW-POD-004", fail: []*inventory.Object{container(func(c *corev1.Container) { c.SecurityContext.Capabilities = nil })}, pass: []*inventory.Object{pod(func(*corev1.PodSpec) {})}},
-		{id: "KW-POD-005", fail: []*inventory.Object{container(func(c *corev1.Container) { c.SecurityContext.Capabilities.Add = []corev1.Capability{"SYS_ADMIN"} })},
-			pass: []*inventory.Object{container(func(c *corev1.Container) {
+			pass: []*inventory.Object{checktest.Pod(func(s *corev1.PodSpec) { s.SecurityContext.RunAsUser = nil })}},
+		{id: "KW-POD-002", fail: []*inventory.Object{checktest.Container(func(c *corev1.Container) { c.SecurityContext.Privileged = checktest.Ptr(true) })}, pass: []*inventory.Object{checktest.Container(func(c *corev1.Container) { c.SecurityContext.Privileged = checktest.Ptr(false) })}},
+		{id: "KW-POD-003", fail: []*inventory.Object{checktest.Container(func(c *corev1.Container) { c.SecurityContext.AllowPrivilegeEscalation = nil })}, pass: []*inventory.Object{checktest.Pod(func(*corev1.PodSpec) {})}},
+		{id: "KW-POD-004", fail: []*inventory.Object{checktest.Container(func(c *corev1.Container) { c.SecurityContext.Capabilities = nil })}, pass: []*inventory.Object{checktest.Pod(func(*corev1.PodSpec) {})}},
+		{id: "KW-POD-005", fail: []*inventory.Object{checktest.Container(func(c *corev1.Container) { c.SecurityContext.Capabilities.Add = []corev1.Capability{"SYS_ADMIN"} })},
+			pass: []*inventory.Object{checktest.Container(func(c *corev1.Container) {
 				c.SecurityContext.Capabilities.Add = []corev1.Capability{"CAP_NET_BIND_SERVICE"}
 			})}},
-		{id: "KW-POD-006", fail: []*inventory.Object{pod(func(s *corev1.PodSpec) { s.SecurityContext.SeccompProfile = nil })},
-			pass: []*inventory.Object{pod(func(s *corev1.PodSpec) {
+		{id: "KW-POD-006", fail: []*inventory.Object{checktest.Pod(func(s *corev1.PodSpec) { s.SecurityContext.SeccompProfile = nil })},
+			pass: []*inventory.Object{checktest.Pod(func(s *corev1.PodSpec) {
 				s.SecurityContext.SeccompProfile = nil
-				s.Containers[0].SecurityContext.SeccompProfile = &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeLocalhost, LocalhostProfile: ptr("p.json")}
+				s.Containers[0].SecurityContext.SeccompProfile = &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeLocalhost, LocalhostProfile: checktest.Ptr("p.json")}
 			})}},
-		{id: "KW-POD-007", fail: []*inventory.Object{deployment("apps", func(d *appsv1.Deployment) {
+		{id: "KW-POD-007", fail: []*inventory.Object{checktest.Deployment("apps", func(d *appsv1.Deployment) {
 			d.Spec.Template.Annotations = map[string]string{"container.apparmor.security.beta.kubernetes.io/app": "unconfined"}
-		}), container(func(c *corev1.Container) {
+		}), checktest.Container(func(c *corev1.Container) {
 			c.SecurityContext.AppArmorProfile = &corev1.AppArmorProfile{Type: corev1.AppArmorProfileTypeUnconfined}
-		})}, pass: []*inventory.Object{container(func(c *corev1.Container) {
+		})}, pass: []*inventory.Object{checktest.Container(func(c *corev1.Container) {
 			c.SecurityContext.AppArmorProfile = &corev1.AppArmorProfile{Type: corev1.AppArmorProfileTypeRuntimeDefault}
 		})}},
-		{id: "KW-POD-008", fail: []*inventory.Object{container(func(c *corev1.Container) { c.SecurityContext.SELinuxOptions = &corev1.SELinuxOptions{Type: "spc_t"} })},
-			pass: []*inventory.Object{container(func(c *corev1.Container) {
+		{id: "KW-POD-008", fail: []*inventory.Object{checktest.Container(func(c *corev1.Container) { c.SecurityContext.SELinuxOptions = &corev1.SELinuxOptions{Type: "spc_t"} })},
+			pass: []*inventory.Object{checktest.Container(func(c *corev1.Container) {
 				c.SecurityContext.SELinuxOptions = &corev1.SELinuxOptions{Type: "container_t", Level: "s0:c1,c2"}
 			})}},
-		{id: "KW-POD-009", fail: []*inventory.Object{container(func(c *corev1.Container) { c.SecurityContext.ReadOnlyRootFilesystem = ptr(false) })}, pass: []*inventory.Object{pod(func(*corev1.PodSpec) {})}},
+		{id: "KW-POD-009", fail: []*inventory.Object{checktest.Container(func(c *corev1.Container) { c.SecurityContext.ReadOnlyRootFilesystem = checktest.Ptr(false) })}, pass: []*inventory.Object{checktest.Pod(func(*corev1.PodSpec) {})}},
 		{id: "KW-HOST-001", fail: []*inventory.Object{hostPath("/run/containerd/containerd.sock"), hostPath("/var/run"), hostPath("/var/run/crio/crio.sock")}, pass: []*inventory.Object{hostPath("/var/log/app")}},
 		{id: "KW-HOST-002", fail: []*inventory.Object{hostPath("/etc/kubernetes/pki"), hostPath("/proc")}, pass: []*inventory.Object{hostPath("/var/log/app")}},
-		{id: "KW-HOST-003", fail: []*inventory.Object{pod(func(s *corev1.PodSpec) { s.HostNetwork = true })}, pass: []*inventory.Object{pod(func(*corev1.PodSpec) {})}},
-		{id: "KW-HOST-004", fail: []*inventory.Object{pod(func(s *corev1.PodSpec) { s.HostPID = true })}, pass: []*inventory.Object{pod(func(*corev1.PodSpec) {})}},
-		{id: "KW-HOST-005", fail: []*inventory.Object{pod(func(s *corev1.PodSpec) { s.HostIPC = true })}, pass: []*inventory.Object{pod(func(*corev1.PodSpec) {})}},
-		{id: "KW-HOST-006", fail: []*inventory.Object{container(func(c *corev1.Container) { c.Ports = []corev1.ContainerPort{{ContainerPort: 80, HostPort: 80}} })},
-			pass: []*inventory.Object{container(func(c *corev1.Container) { c.Ports = []corev1.ContainerPort{{ContainerPort: 80}} })}},
-		{id: "KW-SA-001", fail: []*inventory.Object{pod(func(s *corev1.PodSpec) { s.ServiceAccountName = "" })}, pass: []*inventory.Object{pod(func(*corev1.PodSpec) {})}},
-		{id: "KW-SA-002", fail: []*inventory.Object{pod(func(s *corev1.PodSpec) { s.AutomountServiceAccountToken = nil })},
+		{id: "KW-HOST-003", fail: []*inventory.Object{checktest.Pod(func(s *corev1.PodSpec) { s.HostNetwork = true })}, pass: []*inventory.Object{checktest.Pod(func(*corev1.PodSpec) {})}},
+		{id: "KW-HOST-004", fail: []*inventory.Object{checktest.Pod(func(s *corev1.PodSpec) { s.HostPID = true })}, pass: []*inventory.Object{checktest.Pod(func(*corev1.PodSpec) {})}},
+		{id: "KW-HOST-005", fail: []*inventory.Object{checktest.Pod(func(s *corev1.PodSpec) { s.HostIPC = true })}, pass: []*inventory.Object{checktest.Pod(func(*corev1.PodSpec) {})}},
+		{id: "KW-HOST-006", fail: []*inventory.Object{checktest.Container(func(c *corev1.Container) { c.Ports = []corev1.ContainerPort{{ContainerPort: 80, HostPort: 80}} })},
+			pass: []*inventory.Object{checktest.Container(func(c *corev1.Container) { c.Ports = []corev1.ContainerPort{{ContainerPort: 80}} })}},
+		{id: "KW-SA-001", fail: []*inventory.Object{checktest.Pod(func(s *corev1.PodSpec) { s.ServiceAccountName = "" })}, pass: []*inventory.Object{checktest.Pod(func(*corev1.PodSpec) {})}},
+		{id: "KW-SA-002", fail: []*inventory.Object{checktest.Pod(func(s *corev1.PodSpec) { s.AutomountServiceAccountToken = nil })},
 			pass: []*inventory.Object{
-				pod(func(s *corev1.PodSpec) { s.AutomountServiceAccountToken = nil }),
-				object("", "ServiceAccount", &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "app", Namespace: "apps"}, AutomountServiceAccountToken: ptr(false)}),
+				checktest.Pod(func(s *corev1.PodSpec) { s.AutomountServiceAccountToken = nil }),
+				checktest.Object("", "ServiceAccount", &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "app", Namespace: "apps"}, AutomountServiceAccountToken: checktest.Ptr(false)}),
 			}},
-		{id: "KW-RES-001", fail: []*inventory.Object{container(func(c *corev1.Container) { delete(c.Resources.Requests, corev1.ResourceMemory) })}, pass: []*inventory.Object{pod(func(*corev1.PodSpec) {})}},
-		{id: "KW-RES-002", fail: []*inventory.Object{container(func(c *corev1.Container) { c.Resources.Limits = nil })}, pass: []*inventory.Object{pod(func(*corev1.PodSpec) {})}},
-		{id: "KW-HA-001", fail: []*inventory.Object{pod(func(s *corev1.PodSpec) { s.TopologySpreadConstraints = nil })},
-			pass: []*inventory.Object{pod(func(s *corev1.PodSpec) {
+		{id: "KW-RES-001", fail: []*inventory.Object{checktest.Container(func(c *corev1.Container) { delete(c.Resources.Requests, corev1.ResourceMemory) })}, pass: []*inventory.Object{checktest.Pod(func(*corev1.PodSpec) {})}},
+		{id: "KW-RES-002", fail: []*inventory.Object{checktest.Container(func(c *corev1.Container) { c.Resources.Limits = nil })}, pass: []*inventory.Object{checktest.Pod(func(*corev1.PodSpec) {})}},
+		{id: "KW-HA-001", fail: []*inventory.Object{checktest.Pod(func(s *corev1.PodSpec) { s.TopologySpreadConstraints = nil })},
+			pass: []*inventory.Object{checktest.Pod(func(s *corev1.PodSpec) {
 				s.TopologySpreadConstraints = nil
 				s.Affinity = &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{Weight: 1}}}}
 			})}},
-		{id: "KW-HA-002", fail: []*inventory.Object{deployment("kube-system", func(d *appsv1.Deployment) { d.Spec.Template.Spec.PriorityClassName = "" })},
-			pass: []*inventory.Object{deployment("kube-system", nil), deployment("apps", func(d *appsv1.Deployment) { d.Spec.Template.Spec.PriorityClassName = "" })}},
+		{id: "KW-HA-002", fail: []*inventory.Object{checktest.Deployment("kube-system", func(d *appsv1.Deployment) { d.Spec.Template.Spec.PriorityClassName = "" })},
+			pass: []*inventory.Object{checktest.Deployment("kube-system", nil), checktest.Deployment("apps", func(d *appsv1.Deployment) { d.Spec.Template.Spec.PriorityClassName = "" })}},
 		{id: "KW-SEC-001", fail: []*inventory.Object{
-			container(func(c *corev1.Container) {
+			checktest.Container(func(c *corev1.Container) {
 				c.Env = append(c.Env, corev1.EnvVar{Name: "DB_PASSWORD", Value: "Tr0ub4dor&3"})
 			}),
-			container(func(c *corev1.Container) { c.Args = []string{"--api-key=AKIAIOSFODNN7EXAMPLE"} }),
-		}, pass: []*inventory.Object{container(func(c *corev1.Container) {
+			checktest.Container(func(c *corev1.Container) { c.Args = []string{"--api-key=AKIAIOSFODNN7EXAMPLE"} }),
+		}, pass: []*inventory.Object{checktest.Container(func(c *corev1.Container) {
 			c.Env = append(c.Env, corev1.EnvVar{Name: "DB_PASSWORD_FILE", Value: "/run/secrets/db"}, corev1.EnvVar{Name: "TOKEN_TTL", Value: "3600"},
 				corev1.EnvVar{Name: "DB_PASSWORD", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{Key: "p"}}})
 		})}},
-		{id: "KW-SEC-002", fail: []*inventory.Object{object("", "ConfigMap", &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "c", Namespace: "apps"},
+		{id: "KW-SEC-002", fail: []*inventory.Object{checktest.Object("", "ConfigMap", &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "c", Namespace: "apps"},
 			Data: map[string]string{"app.yaml": "db:\n  host: db\n  password: s3cr3t-value\n"}})},
-			pass: []*inventory.Object{object("", "ConfigMap", &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "c", Namespace: "apps"},
+			pass: []*inventory.Object{checktest.Object("", "ConfigMap", &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "c", Namespace: "apps"},
 				Data: map[string]string{"app.yaml": "db:\n  host: db\n  passwordFile: /run/secrets/db\n", "SECRET_NAME": "db-credentials"}})}},
-		{id: "KW-SEC-003", fail: []*inventory.Object{object("", "Secret", &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "s", Namespace: "apps"}, Data: map[string][]byte{"password": []byte("x")}})},
-			pass: []*inventory.Object{object("", "Secret", &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "s", Namespace: "apps"}, Type: corev1.SecretTypeServiceAccountToken})}},
-		{id: "KW-NS-001", set: true, fail: nsWithout("ResourceQuota"), pass: hardenedNamespace("apps")},
-		{id: "KW-NS-002", set: true, fail: nsWithout("LimitRange"), pass: hardenedNamespace("apps")},
+		{id: "KW-SEC-003", fail: []*inventory.Object{checktest.Object("", "Secret", &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "s", Namespace: "apps"}, Data: map[string][]byte{"password": []byte("x")}})},
+			pass: []*inventory.Object{checktest.Object("", "Secret", &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "s", Namespace: "apps"}, Type: corev1.SecretTypeServiceAccountToken})}},
+		{id: "KW-NS-001", set: true, fail: nsWithout("ResourceQuota"), pass: checktest.HardenedNamespace("apps")},
+		{id: "KW-NS-002", set: true, fail: nsWithout("LimitRange"), pass: checktest.HardenedNamespace("apps")},
 		{id: "KW-NS-003", set: true, fail: withNamespace("apps", netpol("open", networkingv1.NetworkPolicySpec{Ingress: []networkingv1.NetworkPolicyIngressRule{{}}})),
 			pass: withNamespace("apps", netpol("web", networkingv1.NetworkPolicySpec{PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}}, Ingress: []networkingv1.NetworkPolicyIngressRule{{}}}))},
 		{id: "KW-NS-004", set: true, fail: withNamespace("apps", netpol("open", networkingv1.NetworkPolicySpec{PolicyTypes: []networkingv1.PolicyType{"Egress"},
 			Egress: []networkingv1.NetworkPolicyEgressRule{{To: []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: "0.0.0.0/0"}}}}}})),
 			pass: withNamespace("apps", netpol("dns", networkingv1.NetworkPolicySpec{PolicyTypes: []networkingv1.PolicyType{"Egress"},
-				Egress: []networkingv1.NetworkPolicyEgressRule{{Ports: []networkingv1.NetworkPolicyPort{{Port: ptr(intstr.FromInt32(53))}}}}}))},
+				Egress: []networkingv1.NetworkPolicyEgressRule{{Ports: []networkingv1.NetworkPolicyPort{{Port: checktest.Ptr(intstr.FromInt32(53))}}}}}))},
 		{id: "KW-NS-005", fail: []*inventory.Object{netpol("any-ns", networkingv1.NetworkPolicySpec{Ingress: []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{NamespaceSelector: &metav1.LabelSelector{}}}}}})},
 			pass: []*inventory.Object{netpol("one-ns", networkingv1.NetworkPolicySpec{Ingress: []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"team": "a"}}}}}}})}},
-		{id: "KW-NS-006", fail: []*inventory.Object{object("", "Namespace", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "apps"}}),
-			object("", "Namespace", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "apps2", Labels: map[string]string{"pod-security.kubernetes.io/enforce": "privileged"}}})},
-			pass: []*inventory.Object{object("", "Namespace", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "apps", Labels: map[string]string{"pod-security.kubernetes.io/enforce": "baseline"}}})}},
+		{id: "KW-NS-006", fail: []*inventory.Object{checktest.Object("", "Namespace", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "apps"}}),
+			checktest.Object("", "Namespace", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "apps2", Labels: map[string]string{"pod-security.kubernetes.io/enforce": "privileged"}}})},
+			pass: []*inventory.Object{checktest.Object("", "Namespace", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "apps", Labels: map[string]string{"pod-security.kubernetes.io/enforce": "baseline"}}})}},
 		{id: "KW-RBAC-001", fail: []*inventory.Object{role(rule("", "*", "get"))}, pass: []*inventory.Object{role(rule("", "configmaps", "get"))}},
 		{id: "KW-RBAC-002", fail: []*inventory.Object{role(rule("", "secrets", "list"))}, pass: []*inventory.Object{role(rule("", "secrets", "create"))}},
 		{id: "KW-RBAC-003", fail: []*inventory.Object{role(rule("", "pods/exec", "create")), role(rule("", "*/attach", "get"))}, pass: []*inventory.Object{role(rule("", "pods/log", "get"))}},
@@ -237,8 +172,8 @@ func cases() []checkCase {
 		{id: "KW-RBAC-010", fail: []*inventory.Object{binding("cluster-admin", appSA)}, pass: []*inventory.Object{binding("view", appSA)}},
 		{id: "KW-RBAC-011", fail: []*inventory.Object{binding("view", rbacv1.Subject{Kind: "User", Name: "system:anonymous"}), binding("view", rbacv1.Subject{Kind: "Group", Name: "system:unauthenticated"})},
 			pass: []*inventory.Object{binding("view", rbacv1.Subject{Kind: "Group", Name: "auditors"})}},
-		{id: "KW-WH-001", fail: []*inventory.Object{webhook(func(w *admissionv1.ValidatingWebhook) { w.FailurePolicy = ptr(admissionv1.Ignore) })}, pass: []*inventory.Object{webhook(nil)}},
-		{id: "KW-WH-002", fail: []*inventory.Object{webhook(func(w *admissionv1.ValidatingWebhook) { w.TimeoutSeconds = ptr(int32(30)) })}, pass: []*inventory.Object{webhook(nil)}},
+		{id: "KW-WH-001", fail: []*inventory.Object{webhook(func(w *admissionv1.ValidatingWebhook) { w.FailurePolicy = checktest.Ptr(admissionv1.Ignore) })}, pass: []*inventory.Object{webhook(nil)}},
+		{id: "KW-WH-002", fail: []*inventory.Object{webhook(func(w *admissionv1.ValidatingWebhook) { w.TimeoutSeconds = checktest.Ptr(int32(30)) })}, pass: []*inventory.Object{webhook(nil)}},
 		{id: "KW-WH-004", fail: []*inventory.Object{webhook(func(w *admissionv1.ValidatingWebhook) {
 			w.NamespaceSelector = &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "kubernetes.io/metadata.name", Operator: "NotIn", Values: []string{"kube-system"}}}}
 		})}, pass: []*inventory.Object{webhook(nil)}},
@@ -254,54 +189,44 @@ func cases() []checkCase {
 // pssCases: every Pod Security control, failing and passing, with the
 // upstream library as the judge.
 func pssCases() []checkCase {
-	ok := pod(func(*corev1.PodSpec) {})
+	ok := checktest.Pod(func(*corev1.PodSpec) {})
 	return []checkCase{
-		{id: "KW-PSS-B01", fail: []*inventory.Object{pod(func(s *corev1.PodSpec) { s.HostIPC = true })}, pass: []*inventory.Object{ok}},
-		{id: "KW-PSS-B02", fail: []*inventory.Object{container(func(c *corev1.Container) { c.SecurityContext.Privileged = ptr(true) })}, pass: []*inventory.Object{ok}},
-		{id: "KW-PSS-B03", fail: []*inventory.Object{container(func(c *corev1.Container) { c.SecurityContext.Capabilities.Add = []corev1.Capability{"NET_ADMIN"} })}, pass: []*inventory.Object{ok}},
-		{id: "KW-PSS-B04", fail: []*inventory.Object{pod(func(s *corev1.PodSpec) {
+		{id: "KW-PSS-B01", fail: []*inventory.Object{checktest.Pod(func(s *corev1.PodSpec) { s.HostIPC = true })}, pass: []*inventory.Object{ok}},
+		{id: "KW-PSS-B02", fail: []*inventory.Object{checktest.Container(func(c *corev1.Container) { c.SecurityContext.Privileged = checktest.Ptr(true) })}, pass: []*inventory.Object{ok}},
+		{id: "KW-PSS-B03", fail: []*inventory.Object{checktest.Container(func(c *corev1.Container) { c.SecurityContext.Capabilities.Add = []corev1.Capability{"NET_ADMIN"} })}, pass: []*inventory.Object{ok}},
+		{id: "KW-PSS-B04", fail: []*inventory.Object{checktest.Pod(func(s *corev1.PodSpec) {
 			s.Volumes = []corev1.Volume{{Name: "h", VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/data"}}}}
 		})}, pass: []*inventory.Object{ok}},
-		{id: "KW-PSS-B05", fail: []*inventory.Object{container(func(c *corev1.Container) { c.Ports = []corev1.ContainerPort{{ContainerPort: 1, HostPort: 1}} })}, pass: []*inventory.Object{ok}},
-		{id: "KW-PSS-B06", fail: []*inventory.Object{container(func(c *corev1.Container) {
+		{id: "KW-PSS-B05", fail: []*inventory.Object{checktest.Container(func(c *corev1.Container) { c.Ports = []corev1.ContainerPort{{ContainerPort: 1, HostPort: 1}} })}, pass: []*inventory.Object{ok}},
+		{id: "KW-PSS-B06", fail: []*inventory.Object{checktest.Container(func(c *corev1.Container) {
 			c.SecurityContext.AppArmorProfile = &corev1.AppArmorProfile{Type: corev1.AppArmorProfileTypeUnconfined}
 		})}, pass: []*inventory.Object{ok}},
-		{id: "KW-PSS-B07", fail: []*inventory.Object{container(func(c *corev1.Container) { c.SecurityContext.SELinuxOptions = &corev1.SELinuxOptions{User: "root"} })}, pass: []*inventory.Object{ok}},
-		{id: "KW-PSS-B08", fail: []*inventory.Object{container(func(c *corev1.Container) { c.SecurityContext.ProcMount = ptr(corev1.UnmaskedProcMount) })}, pass: []*inventory.Object{ok}},
-		{id: "KW-PSS-B09", fail: []*inventory.Object{pod(func(s *corev1.PodSpec) { s.SecurityContext.SeccompProfile.Type = corev1.SeccompProfileTypeUnconfined })}, pass: []*inventory.Object{ok}},
-		{id: "KW-PSS-B10", fail: []*inventory.Object{pod(func(s *corev1.PodSpec) {
+		{id: "KW-PSS-B07", fail: []*inventory.Object{checktest.Container(func(c *corev1.Container) { c.SecurityContext.SELinuxOptions = &corev1.SELinuxOptions{User: "root"} })}, pass: []*inventory.Object{ok}},
+		{id: "KW-PSS-B08", fail: []*inventory.Object{checktest.Container(func(c *corev1.Container) { c.SecurityContext.ProcMount = checktest.Ptr(corev1.UnmaskedProcMount) })}, pass: []*inventory.Object{ok}},
+		{id: "KW-PSS-B09", fail: []*inventory.Object{checktest.Pod(func(s *corev1.PodSpec) { s.SecurityContext.SeccompProfile.Type = corev1.SeccompProfileTypeUnconfined })}, pass: []*inventory.Object{ok}},
+		{id: "KW-PSS-B10", fail: []*inventory.Object{checktest.Pod(func(s *corev1.PodSpec) {
 			s.SecurityContext.Sysctls = []corev1.Sysctl{{Name: "kernel.shm_rmid_forced", Value: "0"}, {Name: "net.core.somaxconn", Value: "1"}}
 		})}, pass: []*inventory.Object{ok}},
-		{id: "KW-PSS-B11", fail: []*inventory.Object{pod(func(s *corev1.PodSpec) {
-			s.SecurityContext.WindowsOptions = &corev1.WindowsSecurityContextOptions{HostProcess: ptr(true)}
+		{id: "KW-PSS-B11", fail: []*inventory.Object{checktest.Pod(func(s *corev1.PodSpec) {
+			s.SecurityContext.WindowsOptions = &corev1.WindowsSecurityContextOptions{HostProcess: checktest.Ptr(true)}
 		})}, pass: []*inventory.Object{ok}},
-		{id: "KW-PSS-B12", fail: []*inventory.Object{container(func(c *corev1.Container) {
+		{id: "KW-PSS-B12", fail: []*inventory.Object{checktest.Container(func(c *corev1.Container) {
 			c.LivenessProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Host: "10.0.0.1"}}}
 		})}, pass: []*inventory.Object{ok}},
-		{id: "KW-PSS-R01", fail: []*inventory.Object{pod(func(s *corev1.PodSpec) {
+		{id: "KW-PSS-R01", fail: []*inventory.Object{checktest.Pod(func(s *corev1.PodSpec) {
 			s.Volumes = []corev1.Volume{{Name: "n", VolumeSource: corev1.VolumeSource{NFS: &corev1.NFSVolumeSource{Server: "nfs", Path: "/"}}}}
 		})}, pass: []*inventory.Object{ok}},
-		{id: "KW-PSS-R02", fail: []*inventory.Object{container(func(c *corev1.Container) { c.SecurityContext.AllowPrivilegeEscalation = ptr(true) })}, pass: []*inventory.Object{ok}},
-		{id: "KW-PSS-R03", fail: []*inventory.Object{pod(func(s *corev1.PodSpec) { s.SecurityContext.RunAsNonRoot = nil })}, pass: []*inventory.Object{ok}},
-		{id: "KW-PSS-R04", fail: []*inventory.Object{container(func(c *corev1.Container) { c.SecurityContext.RunAsUser = ptr(int64(0)) })}, pass: []*inventory.Object{ok}},
-		{id: "KW-PSS-R05", fail: []*inventory.Object{pod(func(s *corev1.PodSpec) { s.SecurityContext.SeccompProfile = nil })}, pass: []*inventory.Object{ok}},
-		{id: "KW-PSS-R06", fail: []*inventory.Object{container(func(c *corev1.Container) { c.SecurityContext.Capabilities.Drop = nil })}, pass: []*inventory.Object{ok}},
-		{id: "KW-PSS-R07", fail: []*inventory.Object{container(func(c *corev1.Container) { c.SecurityContext.ProcMount = ptr(corev1.UnmaskedProcMount) })}, pass: []*inventory.Object{ok}},
+		{id: "KW-PSS-R02", fail: []*inventory.Object{checktest.Container(func(c *corev1.Container) { c.SecurityContext.AllowPrivilegeEscalation = checktest.Ptr(true) })}, pass: []*inventory.Object{ok}},
+		{id: "KW-PSS-R03", fail: []*inventory.Object{checktest.Pod(func(s *corev1.PodSpec) { s.SecurityContext.RunAsNonRoot = nil })}, pass: []*inventory.Object{ok}},
+		{id: "KW-PSS-R04", fail: []*inventory.Object{checktest.Container(func(c *corev1.Container) { c.SecurityContext.RunAsUser = checktest.Ptr(int64(0)) })}, pass: []*inventory.Object{ok}},
+		{id: "KW-PSS-R05", fail: []*inventory.Object{checktest.Pod(func(s *corev1.PodSpec) { s.SecurityContext.SeccompProfile = nil })}, pass: []*inventory.Object{ok}},
+		{id: "KW-PSS-R06", fail: []*inventory.Object{checktest.Container(func(c *corev1.Container) { c.SecurityContext.Capabilities.Drop = nil })}, pass: []*inventory.Object{ok}},
+		{id: "KW-PSS-R07", fail: []*inventory.Object{checktest.Container(func(c *corev1.Container) { c.SecurityContext.ProcMount = checktest.Ptr(corev1.UnmaskedProcMount) })}, pass: []*inventory.Object{ok}},
 	}
-}
-
-func testConfig() *config.Config {
-	c := config.Default()
-	c.TrustedRegistries = []string{"registry.bank.internal"}
-	return c
 }
 
 func evaluate(objs []*inventory.Object) *check.Report {
-	e := check.New(check.Options{Config: testConfig(), KeepPasses: true})
-	for _, o := range objs {
-		e.Observe(o)
-	}
-	return e.Finish()
+	return checktest.Evaluate(check.Options{Config: checktest.TrustedConfig()}, objs...)
 }
 
 func statuses(rep *check.Report, id string) map[result.Status]int {
@@ -328,13 +253,13 @@ func TestEveryCheckFailsAndPasses(t *testing.T) {
 				}
 			} else {
 				for i, o := range tc.fail {
-					rep := evaluate(append(hardenedNamespace("apps"), o))
+					rep := evaluate(append(checktest.HardenedNamespace("apps"), o))
 					if s := statuses(rep, tc.id); s[result.Fail]+s[result.Warn] == 0 {
 						t.Errorf("fail case %d: %s not flagged; results: %v", i, tc.id, ids(rep))
 					}
 				}
 			}
-			rep := evaluate(append(hardenedNamespace("apps"), tc.pass...))
+			rep := evaluate(append(checktest.HardenedNamespace("apps"), tc.pass...))
 			if s := statuses(rep, tc.id); s[result.Fail]+s[result.Warn] > 0 {
 				t.Errorf("pass case: %s flagged: %v", tc.id, rep.Results)
 			}
@@ -372,10 +297,10 @@ func ids(rep *check.Report) string {
 // TestHardenedReferenceHasNoFailures: the hardened objects of every kind
 // together produce zero FAIL and zero WARN.
 func TestHardenedReferenceHasNoFailures(t *testing.T) {
-	objs := hardenedNamespace("apps")
-	objs = append(objs, deployment("apps", nil),
-		object("batch", "CronJob", &batchv1.CronJob{ObjectMeta: metav1.ObjectMeta{Name: "c", Namespace: "apps"},
-			Spec: batchv1.CronJobSpec{JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{Template: corev1.PodTemplateSpec{Spec: hardenedPodSpec()}}}}}))
+	objs := checktest.HardenedNamespace("apps")
+	objs = append(objs, checktest.Deployment("apps", nil),
+		checktest.Object("batch", "CronJob", &batchv1.CronJob{ObjectMeta: metav1.ObjectMeta{Name: "c", Namespace: "apps"},
+			Spec: batchv1.CronJobSpec{JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{Template: corev1.PodTemplateSpec{Spec: checktest.HardenedPodSpec()}}}}}))
 	rep := evaluate(objs)
 	for _, r := range rep.Results {
 		if r.Status == result.Fail || r.Status == result.Warn {

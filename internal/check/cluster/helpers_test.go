@@ -10,12 +10,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/check/checktest"
 	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
 )
-
-func ptr[T any](v T) *T { return &v }
 
 // ownedKinds mirrors the kube source: children of these controllers report
 // against them (Object.Owner is set).
@@ -45,7 +44,7 @@ func live(group, kind, plural string, typed metav1.Object) *inventory.Object {
 }
 
 func controlledBy(kind, name string) []metav1.OwnerReference {
-	return []metav1.OwnerReference{{Kind: kind, Name: name, Controller: ptr(true)}}
+	return []metav1.OwnerReference{{Kind: kind, Name: name, Controller: checktest.Ptr(true)}}
 }
 
 // podOpts describe a running pod.
@@ -59,17 +58,8 @@ type podOpts struct {
 	mutate    func(*corev1.Pod)
 }
 
-// restrictedSpec meets Pod Security restricted.
-func restrictedSpec() corev1.PodSpec {
-	return corev1.PodSpec{
-		SecurityContext: &corev1.PodSecurityContext{RunAsNonRoot: ptr(true), SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}},
-		Containers: []corev1.Container{{Name: "app", Image: "app:1", SecurityContext: &corev1.SecurityContext{
-			AllowPrivilegeEscalation: ptr(false), Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}}}}},
-	}
-}
-
 func pod(ns, name string, o podOpts) *inventory.Object {
-	p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: o.labels}, Spec: restrictedSpec()}
+	p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: o.labels}, Spec: checktest.RestrictedPodSpec()}
 	if o.owner != "" {
 		kind, owner, _ := strings.Cut(o.owner, "/")
 		p.OwnerReferences = controlledBy(kind, owner)
@@ -89,13 +79,13 @@ func pod(ns, name string, o podOpts) *inventory.Object {
 
 func replicaSet(ns, name, deployment string) *inventory.Object {
 	rs := &appsv1.ReplicaSet{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, OwnerReferences: controlledBy("Deployment", deployment)}}
-	rs.Spec.Template.Spec = restrictedSpec()
+	rs.Spec.Template.Spec = checktest.RestrictedPodSpec()
 	return live("apps", "ReplicaSet", "replicasets", rs)
 }
 
 func job(ns, name, cronJob string) *inventory.Object {
 	j := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, OwnerReferences: controlledBy("CronJob", cronJob)}}
-	j.Spec.Template.Spec = restrictedSpec()
+	j.Spec.Template.Spec = checktest.RestrictedPodSpec()
 	return live("batch", "Job", "jobs", j)
 }
 
@@ -124,11 +114,7 @@ func node(name, zone string, taints ...corev1.Taint) *inventory.Object {
 }
 
 func evaluate(mode string, cfg *config.Config, objs ...*inventory.Object) *check.Report {
-	e := check.New(check.Options{Config: cfg, KeepPasses: true, Mode: mode})
-	for _, o := range objs {
-		e.Observe(o)
-	}
-	return e.Finish()
+	return checktest.Evaluate(check.Options{Config: cfg, Mode: mode}, objs...)
 }
 
 func scan(objs ...*inventory.Object) *check.Report { return evaluate("cluster", nil, objs...) }

@@ -9,6 +9,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubeward/kubeward/internal/check/checktest"
 	"github.com/kubeward/kubeward/internal/check/cluster"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
@@ -134,7 +135,7 @@ func TestMountedPowerfulServiceAccount(t *testing.T) {
 		want string
 	}{
 		{"pod runs with the account", deploymentPods("apps", "web", podOpts{sa: "app"}, "n1", "n2"), "FAIL Deployment/apps/web"},
-		{"pod disables the token", deploymentPods("apps", "web", podOpts{sa: "app", automount: ptr(false)}, "n1"), ""},
+		{"pod disables the token", deploymentPods("apps", "web", podOpts{sa: "app", automount: checktest.Ptr(false)}, "n1"), ""},
 		{"other account", deploymentPods("apps", "web", podOpts{sa: "web"}, "n1"), ""},
 		{"same name in another namespace", deploymentPods("other", "web", podOpts{sa: "app"}, "n1"), ""},
 	}
@@ -154,7 +155,7 @@ func TestMountedPowerfulServiceAccount(t *testing.T) {
 }
 
 func validating(mutate func(*admissionv1.ValidatingWebhook)) *inventory.Object {
-	w := admissionv1.ValidatingWebhook{Name: "policy.bank.internal", FailurePolicy: ptr(admissionv1.Fail), TimeoutSeconds: ptr(int32(5))}
+	w := admissionv1.ValidatingWebhook{Name: "policy.bank.internal", FailurePolicy: checktest.Ptr(admissionv1.Fail), TimeoutSeconds: checktest.Ptr(int32(5))}
 	if mutate != nil {
 		mutate(&w)
 	}
@@ -163,7 +164,7 @@ func validating(mutate func(*admissionv1.ValidatingWebhook)) *inventory.Object {
 }
 
 func mutating(mutate func(*admissionv1.MutatingWebhook)) *inventory.Object {
-	w := admissionv1.MutatingWebhook{Name: "inject.bank.internal", FailurePolicy: ptr(admissionv1.Fail), TimeoutSeconds: ptr(int32(5))}
+	w := admissionv1.MutatingWebhook{Name: "inject.bank.internal", FailurePolicy: checktest.Ptr(admissionv1.Fail), TimeoutSeconds: checktest.Ptr(int32(5))}
 	if mutate != nil {
 		mutate(&w)
 	}
@@ -188,12 +189,12 @@ func TestWebhooks(t *testing.T) {
 		evidence string
 	}{
 		{"fails closed", validating(nil), cluster.WebhookFailsOpen, "PASS", "", ""},
-		{"fails open", validating(func(w *admissionv1.ValidatingWebhook) { w.FailurePolicy = ptr(admissionv1.Ignore) }), cluster.WebhookFailsOpen, "WARN", "webhooks[0].failurePolicy", "failurePolicy=Ignore"},
+		{"fails open", validating(func(w *admissionv1.ValidatingWebhook) { w.FailurePolicy = checktest.Ptr(admissionv1.Ignore) }), cluster.WebhookFailsOpen, "WARN", "webhooks[0].failurePolicy", "failurePolicy=Ignore"},
 		{"failure policy unset (API default Fail)", validating(func(w *admissionv1.ValidatingWebhook) { w.FailurePolicy = nil }), cluster.WebhookFailsOpen, "PASS", "", ""},
-		{"mutating webhooks may fail open", mutating(func(w *admissionv1.MutatingWebhook) { w.FailurePolicy = ptr(admissionv1.Ignore) }), cluster.WebhookFailsOpen, "PASS", "", ""},
-		{"10s timeout", validating(func(w *admissionv1.ValidatingWebhook) { w.TimeoutSeconds = ptr(int32(10)) }), cluster.WebhookSlow, "PASS", "", ""},
-		{"11s timeout", validating(func(w *admissionv1.ValidatingWebhook) { w.TimeoutSeconds = ptr(int32(11)) }), cluster.WebhookSlow, "FAIL", "webhooks[0].timeoutSeconds", "timeoutSeconds=11"},
-		{"slow mutating webhook", mutating(func(w *admissionv1.MutatingWebhook) { w.TimeoutSeconds = ptr(int32(30)) }), cluster.WebhookSlow, "FAIL", "", "timeoutSeconds=30"},
+		{"mutating webhooks may fail open", mutating(func(w *admissionv1.MutatingWebhook) { w.FailurePolicy = checktest.Ptr(admissionv1.Ignore) }), cluster.WebhookFailsOpen, "PASS", "", ""},
+		{"10s timeout", validating(func(w *admissionv1.ValidatingWebhook) { w.TimeoutSeconds = checktest.Ptr(int32(10)) }), cluster.WebhookSlow, "PASS", "", ""},
+		{"11s timeout", validating(func(w *admissionv1.ValidatingWebhook) { w.TimeoutSeconds = checktest.Ptr(int32(11)) }), cluster.WebhookSlow, "FAIL", "webhooks[0].timeoutSeconds", "timeoutSeconds=11"},
+		{"slow mutating webhook", mutating(func(w *admissionv1.MutatingWebhook) { w.TimeoutSeconds = checktest.Ptr(int32(30)) }), cluster.WebhookSlow, "FAIL", "", "timeoutSeconds=30"},
 		{"timeout unset (API default 10s)", validating(func(w *admissionv1.ValidatingWebhook) { w.TimeoutSeconds = nil }), cluster.WebhookSlow, "PASS", "", ""},
 		{"excludes kube-system by name", validating(func(w *admissionv1.ValidatingWebhook) {
 			w.NamespaceSelector = selector(notIn("kubernetes.io/metadata.name", "kube-system", "kubeward"))

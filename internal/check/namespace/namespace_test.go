@@ -11,37 +11,23 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/check/checktest"
 	"github.com/kubeward/kubeward/internal/check/namespace"
 	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
 )
 
-func ptr[T any](v T) *T { return &v }
-
-func object(group, kind string, typed metav1.Object, file string, line int) *inventory.Object {
-	return &inventory.Object{Group: group, Version: "v1", Kind: kind, Namespace: typed.GetNamespace(), Name: typed.GetName(),
-		Labels: typed.GetLabels(), Annotations: typed.GetAnnotations(), Typed: typed, File: file, Line: line}
-}
-
 func ns(name string, labels map[string]string) *inventory.Object {
-	return object("", "Namespace", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}, "ns.yaml", 1)
-}
-
-func quota(namespace string) *inventory.Object {
-	return object("", "ResourceQuota", &corev1.ResourceQuota{ObjectMeta: metav1.ObjectMeta{Name: "q", Namespace: namespace}}, "q.yaml", 1)
-}
-
-func limits(namespace string) *inventory.Object {
-	return object("", "LimitRange", &corev1.LimitRange{ObjectMeta: metav1.ObjectMeta{Name: "l", Namespace: namespace}}, "l.yaml", 1)
+	return checktest.ObjectAt("", "Namespace", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}, "ns.yaml", 1)
 }
 
 func configMap(namespace, name, file string, line int) *inventory.Object {
-	return object("", "ConfigMap", &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace}}, file, line)
+	return checktest.ObjectAt("", "ConfigMap", &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace}}, file, line)
 }
 
 func netpol(namespace, name string, spec networkingv1.NetworkPolicySpec) *inventory.Object {
-	return object("networking.k8s.io", "NetworkPolicy", &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace}, Spec: spec}, "np.yaml", 1)
+	return checktest.ObjectAt("networking.k8s.io", "NetworkPolicy", &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace}, Spec: spec}, "np.yaml", 1)
 }
 
 var (
@@ -52,16 +38,8 @@ var (
 
 func types(ts ...networkingv1.PolicyType) []networkingv1.PolicyType { return ts }
 
-func denyAll(namespace string) *inventory.Object {
-	return netpol(namespace, "deny-all", networkingv1.NetworkPolicySpec{PolicyTypes: types(ingress, egress)})
-}
-
 func evaluate(cfg *config.Config, objs ...*inventory.Object) *check.Report {
-	e := check.New(check.Options{Config: cfg, KeepPasses: true})
-	for _, o := range objs {
-		e.Observe(o)
-	}
-	return e.Finish()
+	return checktest.Evaluate(check.Options{Config: cfg}, objs...)
 }
 
 // verdict is the statuses of id on the subject named name, sorted.
@@ -91,10 +69,10 @@ func TestQuotaAndLimitRange(t *testing.T) {
 		objs         []*inventory.Object
 		quota, limit string
 	}{
-		{"both", []*inventory.Object{ns("apps", nil), quota("apps"), limits("apps")}, "PASS", "PASS"},
+		{"both", []*inventory.Object{ns("apps", nil), checktest.Quota("apps"), checktest.LimitRange("apps")}, "PASS", "PASS"},
 		{"neither", []*inventory.Object{ns("apps", nil)}, "FAIL", "FAIL"},
-		{"quota only", []*inventory.Object{ns("apps", nil), quota("apps")}, "PASS", "FAIL"},
-		{"another namespace's quota does not count", []*inventory.Object{ns("apps", nil), quota("other"), limits("other")}, "FAIL", "FAIL"},
+		{"quota only", []*inventory.Object{ns("apps", nil), checktest.Quota("apps")}, "PASS", "FAIL"},
+		{"another namespace's quota does not count", []*inventory.Object{ns("apps", nil), checktest.Quota("other"), checktest.LimitRange("other")}, "FAIL", "FAIL"},
 		{"namespace known only from its objects", []*inventory.Object{configMap("apps", "c", "c.yaml", 1)}, "FAIL", "FAIL"},
 		{"system namespace is not applicable", []*inventory.Object{ns("kube-system", nil)}, "", ""},
 	}
@@ -158,24 +136,24 @@ func TestDefaultDeny(t *testing.T) {
 		inEvidence  string
 		outEvidence string
 	}{
-		{"deny both", []*inventory.Object{denyAll("apps")}, "PASS", "PASS", "", ""},
+		{"deny both", []*inventory.Object{checktest.DenyAll("apps")}, "PASS", "PASS", "", ""},
 		{"no policy", nil, "FAIL", "FAIL", "NetworkPolicies: 0", "NetworkPolicies: 0"},
 		{"no policyTypes isolates ingress only", []*inventory.Object{netpol("apps", "d", networkingv1.NetworkPolicySpec{})}, "PASS", "FAIL", "", "NetworkPolicies: 1"},
 		{"no policyTypes with egress rules isolates both", []*inventory.Object{netpol("apps", "d", networkingv1.NetworkPolicySpec{
-			Egress: []networkingv1.NetworkPolicyEgressRule{{Ports: []networkingv1.NetworkPolicyPort{{Port: ptr(intstr.FromInt32(53))}}}}})}, "PASS", "PASS", "", ""},
+			Egress: []networkingv1.NetworkPolicyEgressRule{{Ports: []networkingv1.NetworkPolicyPort{{Port: checktest.Ptr(intstr.FromInt32(53))}}}}})}, "PASS", "PASS", "", ""},
 		{"egress only", []*inventory.Object{netpol("apps", "d", networkingv1.NetworkPolicySpec{PolicyTypes: types(egress)})}, "FAIL", "PASS", "", ""},
 		{"policy for some pods is not a default deny", []*inventory.Object{netpol("apps", "web", networkingv1.NetworkPolicySpec{PodSelector: byApp, PolicyTypes: types(ingress, egress)})}, "FAIL", "FAIL", "", ""},
-		{"deny undone by an allow-all policy", []*inventory.Object{denyAll("apps"), allowAllIngress}, "FAIL", "PASS", "allow-all policy: allow-all", ""},
+		{"deny undone by an allow-all policy", []*inventory.Object{checktest.DenyAll("apps"), allowAllIngress}, "FAIL", "PASS", "allow-all policy: allow-all", ""},
 		{"a select-all policy that allows everything undoes itself", []*inventory.Object{allowAllIngress}, "FAIL", "FAIL", "allow-all policy: allow-all", ""},
-		{"allow all from a namespaceSelector {}", []*inventory.Object{denyAll("apps"), netpol("apps", "any-ns", networkingv1.NetworkPolicySpec{
+		{"allow all from a namespaceSelector {}", []*inventory.Object{checktest.DenyAll("apps"), netpol("apps", "any-ns", networkingv1.NetworkPolicySpec{
 			Ingress: []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{NamespaceSelector: &metav1.LabelSelector{}}}}}})}, "FAIL", "PASS", "allow-all policy: any-ns", ""},
-		{"allow all egress to 0.0.0.0/0", []*inventory.Object{denyAll("apps"), netpol("apps", "internet", networkingv1.NetworkPolicySpec{PolicyTypes: types(egress),
+		{"allow all egress to 0.0.0.0/0", []*inventory.Object{checktest.DenyAll("apps"), netpol("apps", "internet", networkingv1.NetworkPolicySpec{PolicyTypes: types(egress),
 			Egress: []networkingv1.NetworkPolicyEgressRule{{To: []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: "0.0.0.0/0"}}}}}})}, "PASS", "FAIL", "", "allow-all policy: internet"},
-		{"allow-all for some pods does not undo the namespace's deny", []*inventory.Object{denyAll("apps"), netpol("apps", "web-open", networkingv1.NetworkPolicySpec{PodSelector: byApp,
+		{"allow-all for some pods does not undo the namespace's deny", []*inventory.Object{checktest.DenyAll("apps"), netpol("apps", "web-open", networkingv1.NetworkPolicySpec{PodSelector: byApp,
 			Ingress: []networkingv1.NetworkPolicyIngressRule{{}}})}, "PASS", "PASS", "", ""},
-		{"narrow allow rules keep the deny", []*inventory.Object{denyAll("apps"), netpol("apps", "dns", networkingv1.NetworkPolicySpec{PolicyTypes: types(egress),
-			Egress: []networkingv1.NetworkPolicyEgressRule{{Ports: []networkingv1.NetworkPolicyPort{{Port: ptr(intstr.FromInt32(53))}}}}})}, "PASS", "PASS", "", ""},
-		{"another namespace's deny does not count", []*inventory.Object{denyAll("other")}, "FAIL", "FAIL", "", ""},
+		{"narrow allow rules keep the deny", []*inventory.Object{checktest.DenyAll("apps"), netpol("apps", "dns", networkingv1.NetworkPolicySpec{PolicyTypes: types(egress),
+			Egress: []networkingv1.NetworkPolicyEgressRule{{Ports: []networkingv1.NetworkPolicyPort{{Port: checktest.Ptr(intstr.FromInt32(53))}}}}})}, "PASS", "PASS", "", ""},
+		{"another namespace's deny does not count", []*inventory.Object{checktest.DenyAll("other")}, "FAIL", "FAIL", "", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -239,7 +217,7 @@ func TestAllowAllRule(t *testing.T) {
 	out := func(to []networkingv1.NetworkPolicyPeer) networkingv1.NetworkPolicySpec {
 		return networkingv1.NetworkPolicySpec{PolicyTypes: types(egress), Egress: []networkingv1.NetworkPolicyEgressRule{{To: to}}}
 	}
-	port := networkingv1.NetworkPolicyPort{Port: ptr(intstr.FromInt32(443))}
+	port := networkingv1.NetworkPolicyPort{Port: checktest.Ptr(intstr.FromInt32(443))}
 	tests := []struct {
 		name     string
 		spec     networkingv1.NetworkPolicySpec

@@ -14,36 +14,20 @@ import (
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/check/checktest"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
 )
 
-func ptr[T any](v T) *T { return &v }
-
-// restricted is a pod spec that meets Pod Security restricted.
-func restricted() corev1.PodSpec {
-	return corev1.PodSpec{
-		SecurityContext: &corev1.PodSecurityContext{
-			RunAsNonRoot:   ptr(true),
-			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
-		},
-		Containers: []corev1.Container{{
-			Name: "app", Image: "app:1",
-			SecurityContext: &corev1.SecurityContext{
-				AllowPrivilegeEscalation: ptr(false),
-				Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
-			},
-		}},
-	}
-}
-
+// deployment is checktest's Deployment web in apps with the restricted pod
+// spec (not the hardened one) and its template changed by mutate.
 func deployment(mutate func(*corev1.PodTemplateSpec)) *inventory.Object {
-	d := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "apps"}}
-	d.Spec.Template.Spec = restricted()
-	if mutate != nil {
-		mutate(&d.Spec.Template)
-	}
-	return &inventory.Object{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "apps", Name: "web", Typed: d, File: "d.yaml", Line: 1}
+	return checktest.Deployment("apps", func(d *appsv1.Deployment) {
+		d.Spec.Template.Spec = checktest.RestrictedPodSpec()
+		if mutate != nil {
+			mutate(&d.Spec.Template)
+		}
+	})
 }
 
 func podSpec(mutate func(*corev1.PodSpec)) *inventory.Object {
@@ -55,11 +39,7 @@ func container(mutate func(*corev1.Container)) *inventory.Object {
 }
 
 func evaluate(objs ...*inventory.Object) *check.Report {
-	e := check.New(check.Options{KeepPasses: true})
-	for _, o := range objs {
-		e.Observe(o)
-	}
-	return e.Finish()
+	return checktest.Evaluate(check.Options{}, objs...)
 }
 
 // failed lists the PSS checks that failed, sorted.
@@ -123,7 +103,7 @@ func TestControls(t *testing.T) {
 		{"restricted pod", deployment(nil), ""},
 		{"hostNetwork", podSpec(func(s *corev1.PodSpec) { s.HostNetwork = true }), "KW-PSS-B01"},
 		{"hostPID", podSpec(func(s *corev1.PodSpec) { s.HostPID = true }), "KW-PSS-B01"},
-		{"privileged", container(func(c *corev1.Container) { c.SecurityContext.Privileged = ptr(true) }), "KW-PSS-B02"},
+		{"privileged", container(func(c *corev1.Container) { c.SecurityContext.Privileged = checktest.Ptr(true) }), "KW-PSS-B02"},
 		{"capability beyond baseline", container(func(c *corev1.Container) { c.SecurityContext.Capabilities.Add = []corev1.Capability{"SYS_ADMIN"} }), "KW-PSS-B03 KW-PSS-R06"},
 		{"baseline capability only fails restricted", container(func(c *corev1.Container) { c.SecurityContext.Capabilities.Add = []corev1.Capability{"CHOWN"} }), "KW-PSS-R06"},
 		{"NET_BIND_SERVICE is allowed", container(func(c *corev1.Container) {
@@ -140,7 +120,7 @@ func TestControls(t *testing.T) {
 			t.Annotations = map[string]string{"container.apparmor.security.beta.kubernetes.io/app": "unconfined"}
 		}), "KW-PSS-B06"},
 		{"SELinux user", container(func(c *corev1.Container) { c.SecurityContext.SELinuxOptions = &corev1.SELinuxOptions{User: "root"} }), "KW-PSS-B07"},
-		{"unmasked /proc", container(func(c *corev1.Container) { c.SecurityContext.ProcMount = ptr(corev1.UnmaskedProcMount) }), "KW-PSS-B08 KW-PSS-R07"},
+		{"unmasked /proc", container(func(c *corev1.Container) { c.SecurityContext.ProcMount = checktest.Ptr(corev1.UnmaskedProcMount) }), "KW-PSS-B08 KW-PSS-R07"},
 		{"seccomp Unconfined", podSpec(func(s *corev1.PodSpec) { s.SecurityContext.SeccompProfile.Type = corev1.SeccompProfileTypeUnconfined }), "KW-PSS-B09 KW-PSS-R05"},
 		{"unsafe sysctl", podSpec(func(s *corev1.PodSpec) {
 			s.SecurityContext.Sysctls = []corev1.Sysctl{{Name: "kernel.msgmax", Value: "1"}}
@@ -149,7 +129,7 @@ func TestControls(t *testing.T) {
 			s.SecurityContext.Sysctls = []corev1.Sysctl{{Name: "net.ipv4.ip_unprivileged_port_start", Value: "0"}}
 		}), ""},
 		{"Windows HostProcess", podSpec(func(s *corev1.PodSpec) {
-			s.SecurityContext.WindowsOptions = &corev1.WindowsSecurityContextOptions{HostProcess: ptr(true)}
+			s.SecurityContext.WindowsOptions = &corev1.WindowsSecurityContextOptions{HostProcess: checktest.Ptr(true)}
 		}), "KW-PSS-B11"},
 		{"probe on another host", container(func(c *corev1.Container) {
 			c.ReadinessProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Host: "10.0.0.1"}}}
@@ -161,23 +141,23 @@ func TestControls(t *testing.T) {
 			s.Volumes = []corev1.Volume{{Name: "e", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
 				{Name: "c", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{}}}}
 		}), ""},
-		{"privilege escalation allowed", container(func(c *corev1.Container) { c.SecurityContext.AllowPrivilegeEscalation = ptr(true) }), "KW-PSS-R02"},
+		{"privilege escalation allowed", container(func(c *corev1.Container) { c.SecurityContext.AllowPrivilegeEscalation = checktest.Ptr(true) }), "KW-PSS-R02"},
 		{"privilege escalation unset", container(func(c *corev1.Container) { c.SecurityContext.AllowPrivilegeEscalation = nil }), "KW-PSS-R02"},
 		{"runAsNonRoot unset", podSpec(func(s *corev1.PodSpec) { s.SecurityContext.RunAsNonRoot = nil }), "KW-PSS-R03"},
 		{"runAsNonRoot set on the container instead", podSpec(func(s *corev1.PodSpec) {
 			s.SecurityContext.RunAsNonRoot = nil
-			s.Containers[0].SecurityContext.RunAsNonRoot = ptr(true)
+			s.Containers[0].SecurityContext.RunAsNonRoot = checktest.Ptr(true)
 		}), ""},
-		{"runAsUser 0", container(func(c *corev1.Container) { c.SecurityContext.RunAsUser = ptr(int64(0)) }), "KW-PSS-R04"},
+		{"runAsUser 0", container(func(c *corev1.Container) { c.SecurityContext.RunAsUser = checktest.Ptr(int64(0)) }), "KW-PSS-R04"},
 		{"seccomp unset", podSpec(func(s *corev1.PodSpec) { s.SecurityContext.SeccompProfile = nil }), "KW-PSS-R05"},
 		{"capabilities not dropped", container(func(c *corev1.Container) { c.SecurityContext.Capabilities = nil }), "KW-PSS-R06"},
 		{"init containers count", podSpec(func(s *corev1.PodSpec) {
-			s.InitContainers = []corev1.Container{{Name: "init", SecurityContext: &corev1.SecurityContext{Privileged: ptr(true)}}}
+			s.InitContainers = []corev1.Container{{Name: "init", SecurityContext: &corev1.SecurityContext{Privileged: checktest.Ptr(true)}}}
 		}), "KW-PSS-B02 KW-PSS-R02 KW-PSS-R06"},
 		{"everything wrong at once, one finding per control", podSpec(func(s *corev1.PodSpec) {
 			s.HostNetwork, s.HostPID, s.HostIPC = true, true, true
-			s.Containers[0].SecurityContext.Privileged = ptr(true)
-			s.Containers = append(s.Containers, corev1.Container{Name: "b", SecurityContext: &corev1.SecurityContext{Privileged: ptr(true)}})
+			s.Containers[0].SecurityContext.Privileged = checktest.Ptr(true)
+			s.Containers = append(s.Containers, corev1.Container{Name: "b", SecurityContext: &corev1.SecurityContext{Privileged: checktest.Ptr(true)}})
 		}), "KW-PSS-B01 KW-PSS-B02 KW-PSS-R02 KW-PSS-R06"},
 	}
 	for _, tc := range tests {
@@ -220,7 +200,7 @@ func TestControls(t *testing.T) {
 }
 
 func TestAppliesToEveryWorkloadKind(t *testing.T) {
-	bad := restricted()
+	bad := checktest.RestrictedPodSpec()
 	bad.HostIPC = true
 	cj := &batchv1.CronJob{ObjectMeta: metav1.ObjectMeta{Name: "c", Namespace: "apps"}}
 	cj.Spec.JobTemplate.Spec.Template.Spec = bad
@@ -262,11 +242,11 @@ func TestLevel(t *testing.T) {
 		{"baseline: runAsNonRoot unset", func(s *corev1.PodSpec) { s.SecurityContext.RunAsNonRoot = nil }, api.LevelBaseline},
 		{"baseline: no security context at all", func(s *corev1.PodSpec) { s.SecurityContext = nil; s.Containers[0].SecurityContext = nil }, api.LevelBaseline},
 		{"privileged: hostNetwork", func(s *corev1.PodSpec) { s.HostNetwork = true }, api.LevelPrivileged},
-		{"privileged: privileged container", func(s *corev1.PodSpec) { s.Containers[0].SecurityContext.Privileged = ptr(true) }, api.LevelPrivileged},
+		{"privileged: privileged container", func(s *corev1.PodSpec) { s.Containers[0].SecurityContext.Privileged = checktest.Ptr(true) }, api.LevelPrivileged},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := restricted()
+			s := checktest.RestrictedPodSpec()
 			tc.mutate(&s)
 			if got := Level(&metav1.ObjectMeta{}, &s); got != tc.want {
 				t.Errorf("Level = %s, want %s", got, tc.want)
@@ -274,7 +254,7 @@ func TestLevel(t *testing.T) {
 		})
 	}
 	// The AppArmor annotation lives in the metadata: Level reads it.
-	s := restricted()
+	s := checktest.RestrictedPodSpec()
 	meta := &metav1.ObjectMeta{Annotations: map[string]string{"container.apparmor.security.beta.kubernetes.io/app": "unconfined"}}
 	if got := Level(meta, &s); got != api.LevelPrivileged {
 		t.Errorf("Level with an unconfined AppArmor annotation = %s, want privileged", got)

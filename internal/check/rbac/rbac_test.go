@@ -10,6 +10,7 @@ import (
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/check/checktest"
 	"github.com/kubeward/kubeward/internal/check/rbac"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
@@ -32,21 +33,15 @@ func rule(groups, resources, verbs string) rbacv1.PolicyRule {
 }
 
 func clusterRole(labels map[string]string, rules ...rbacv1.PolicyRule) *inventory.Object {
-	r := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "r", Labels: labels}, Rules: rules}
-	return &inventory.Object{Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "ClusterRole", Name: "r", Labels: labels, Typed: r, File: "rbac.yaml", Line: 1}
+	return checktest.ObjectAt("rbac.authorization.k8s.io", "ClusterRole", &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "r", Labels: labels}, Rules: rules}, "rbac.yaml", 1)
 }
 
 func role(rules ...rbacv1.PolicyRule) *inventory.Object {
-	r := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "r", Namespace: "apps"}, Rules: rules}
-	return &inventory.Object{Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "Role", Namespace: "apps", Name: "r", Typed: r, File: "rbac.yaml", Line: 1}
+	return checktest.ObjectAt("rbac.authorization.k8s.io", "Role", &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "r", Namespace: "apps"}, Rules: rules}, "rbac.yaml", 1)
 }
 
 func evaluate(objs ...*inventory.Object) *check.Report {
-	e := check.New(check.Options{KeepPasses: true})
-	for _, o := range objs {
-		e.Observe(o)
-	}
-	return e.Finish()
+	return checktest.Evaluate(check.Options{}, objs...)
 }
 
 // failing lists the IDs with a FAIL, sorted, each with its path.
@@ -305,11 +300,11 @@ func TestResourceNames(t *testing.T) {
 func binding(kind, ns, refKind, refName string, labels map[string]string, subjects ...rbacv1.Subject) *inventory.Object {
 	meta := metav1.ObjectMeta{Name: "b", Namespace: ns, Labels: labels}
 	ref := rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: refKind, Name: refName}
-	var typed any = &rbacv1.ClusterRoleBinding{ObjectMeta: meta, RoleRef: ref, Subjects: subjects}
+	var typed metav1.Object = &rbacv1.ClusterRoleBinding{ObjectMeta: meta, RoleRef: ref, Subjects: subjects}
 	if kind == "RoleBinding" {
 		typed = &rbacv1.RoleBinding{ObjectMeta: meta, RoleRef: ref, Subjects: subjects}
 	}
-	return &inventory.Object{Group: "rbac.authorization.k8s.io", Version: "v1", Kind: kind, Namespace: ns, Name: "b", Labels: labels, Typed: typed, File: "b.yaml", Line: 1}
+	return checktest.ObjectAt("rbac.authorization.k8s.io", kind, typed, "b.yaml", 1)
 }
 
 func TestBindingChecks(t *testing.T) {

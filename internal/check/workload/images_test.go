@@ -6,6 +6,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/kubeward/kubeward/internal/check/checktest"
 	"github.com/kubeward/kubeward/internal/check/workload"
 	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/result"
@@ -21,33 +22,33 @@ func TestUntrustedRegistry(t *testing.T) {
 	prefixes := config.Default()
 	prefixes.TrustedRegistries = []string{"ghcr.io/acme/", " registry.bank.internal "}
 	runCases(t, workload.ImageUntrustedRegistry, []ruleCase{
-		{name: "trusted registry", obj: ctr(image("registry.bank.internal/team/app:1" + digest)), want: "PASS"},
-		{name: "untrusted registry", obj: ctr(image("docker.io/evil/app:1" + digest)), want: "FAIL[app]",
-			path: imagePath, evidence: "image=docker.io/evil/app:1" + digest},
-		{name: "short name is Docker Hub", obj: ctr(image("nginx:1.25" + digest)), want: "FAIL[app]", evidence: "image=nginx:1.25" + digest},
-		{name: "registry name as a path component does not count", obj: ctr(image("docker.io/registry.bank.internal/app:1" + digest)), want: "FAIL[app]"},
-		{name: "look-alike host", obj: ctr(image("registry.bank.internal.evil.com/app:1" + digest)), want: "FAIL[app]"},
-		{name: "trusted path prefix (trailing slash and spaces in the config ignored)", obj: ctr(image("ghcr.io/acme/app:1" + digest)), cfg: prefixes, want: "PASS"},
-		{name: "path prefix boundary", obj: ctr(image("ghcr.io/acmecorp/app:1" + digest)), cfg: prefixes, want: "FAIL[app]"},
-		{name: "other path on a trusted host", obj: ctr(image("ghcr.io/other/app:1" + digest)), cfg: prefixes, want: "FAIL[app]"},
-		{name: "init container", obj: spec(func(s *corev1.PodSpec) {
-			s.InitContainers = []corev1.Container{hardenedContainer("init")}
-			s.InitContainers[0].Image = "quay.io/x/init:1" + digest
+		{name: "trusted registry", obj: checktest.Container(image("registry.bank.internal/team/app:1" + checktest.Digest)), want: "PASS"},
+		{name: "untrusted registry", obj: checktest.Container(image("docker.io/evil/app:1" + checktest.Digest)), want: "FAIL[app]",
+			path: imagePath, evidence: "image=docker.io/evil/app:1" + checktest.Digest},
+		{name: "short name is Docker Hub", obj: checktest.Container(image("nginx:1.25" + checktest.Digest)), want: "FAIL[app]", evidence: "image=nginx:1.25" + checktest.Digest},
+		{name: "registry name as a path component does not count", obj: checktest.Container(image("docker.io/registry.bank.internal/app:1" + checktest.Digest)), want: "FAIL[app]"},
+		{name: "look-alike host", obj: checktest.Container(image("registry.bank.internal.evil.com/app:1" + checktest.Digest)), want: "FAIL[app]"},
+		{name: "trusted path prefix (trailing slash and spaces in the config ignored)", obj: checktest.Container(image("ghcr.io/acme/app:1" + checktest.Digest)), cfg: prefixes, want: "PASS"},
+		{name: "path prefix boundary", obj: checktest.Container(image("ghcr.io/acmecorp/app:1" + checktest.Digest)), cfg: prefixes, want: "FAIL[app]"},
+		{name: "other path on a trusted host", obj: checktest.Container(image("ghcr.io/other/app:1" + checktest.Digest)), cfg: prefixes, want: "FAIL[app]"},
+		{name: "init container", obj: checktest.Pod(func(s *corev1.PodSpec) {
+			s.InitContainers = []corev1.Container{checktest.HardenedContainer("init")}
+			s.InitContainers[0].Image = "quay.io/x/init:1" + checktest.Digest
 		}), want: "FAIL[init]", path: "spec.template.spec.initContainers[0].image"},
-		{name: "ephemeral container", obj: spec(func(s *corev1.PodSpec) {
-			s.EphemeralContainers = []corev1.EphemeralContainer{{EphemeralContainerCommon: corev1.EphemeralContainerCommon{Name: "debug", Image: "busybox:1.36" + digest}}}
+		{name: "ephemeral container", obj: checktest.Pod(func(s *corev1.PodSpec) {
+			s.EphemeralContainers = []corev1.EphemeralContainer{{EphemeralContainerCommon: corev1.EphemeralContainerCommon{Name: "debug", Image: "busybox:1.36" + checktest.Digest}}}
 		}), want: "FAIL[debug]", path: "spec.template.spec.ephemeralContainers[0].image"},
-		{name: "no trusted registries configured: not evaluated", obj: ctr(image("docker.io/evil/app:1" + digest)), cfg: config.Default(), want: "WARN"},
-		{name: "invalid reference: not evaluated, not a PASS", obj: ctr(image("Registry/App:1")), want: ""},
-		{name: "empty image: not evaluated, not a PASS", obj: ctr(image("")), want: ""},
-		{name: "an invalid reference beside a trusted image: no PASS for the object", obj: spec(func(s *corev1.PodSpec) {
-			s.InitContainers = []corev1.Container{hardenedContainer("init")}
+		{name: "no trusted registries configured: not evaluated", obj: checktest.Container(image("docker.io/evil/app:1" + checktest.Digest)), cfg: config.Default(), want: "WARN"},
+		{name: "invalid reference: not evaluated, not a PASS", obj: checktest.Container(image("Registry/App:1")), want: ""},
+		{name: "empty image: not evaluated, not a PASS", obj: checktest.Container(image("")), want: ""},
+		{name: "an invalid reference beside a trusted image: no PASS for the object", obj: checktest.Pod(func(s *corev1.PodSpec) {
+			s.InitContainers = []corev1.Container{checktest.HardenedContainer("init")}
 			s.InitContainers[0].Image = "Registry/Init:1"
 		}), want: ""},
-		{name: "an invalid reference beside an untrusted image: the untrusted one fails", obj: spec(func(s *corev1.PodSpec) {
-			s.InitContainers = []corev1.Container{hardenedContainer("init")}
+		{name: "an invalid reference beside an untrusted image: the untrusted one fails", obj: checktest.Pod(func(s *corev1.PodSpec) {
+			s.InitContainers = []corev1.Container{checktest.HardenedContainer("init")}
 			s.InitContainers[0].Image = "Registry/Init:1"
-			s.Containers[0].Image = "docker.io/evil/app:1" + digest
+			s.Containers[0].Image = "docker.io/evil/app:1" + checktest.Digest
 		}), want: "FAIL[app]"},
 	})
 }
@@ -55,7 +56,7 @@ func TestUntrustedRegistry(t *testing.T) {
 // TestTrustedRegistriesUnset: without trustedRegistries, images are not
 // judged and one WARN on the configuration says so, only if workloads exist.
 func TestTrustedRegistriesUnset(t *testing.T) {
-	rep := run(config.Default(), ctr(image("docker.io/evil/app:1"+digest)), ctr(image("quay.io/x:1"+digest)))
+	rep := run(config.Default(), checktest.Container(image("docker.io/evil/app:1"+checktest.Digest)), checktest.Container(image("quay.io/x:1"+checktest.Digest)))
 	r := find(rep, workload.ImageUntrustedRegistry, result.Warn)
 	if got := verdicts(rep, workload.ImageUntrustedRegistry); got != "WARN" || r == nil {
 		t.Fatalf("verdicts = %q, want one WARN", got)
@@ -66,7 +67,7 @@ func TestTrustedRegistriesUnset(t *testing.T) {
 	if rep.Passed[workload.ImageUntrustedRegistry] != 0 {
 		t.Errorf("%d passes counted for a check that was not evaluated", rep.Passed[workload.ImageUntrustedRegistry])
 	}
-	none := run(config.Default(), object("", "ConfigMap", &corev1.ConfigMap{}))
+	none := run(config.Default(), checktest.Object("", "ConfigMap", &corev1.ConfigMap{}))
 	if got := verdicts(none, workload.ImageUntrustedRegistry); got != "" {
 		t.Errorf("without workloads: %q, want nothing", got)
 	}
@@ -74,28 +75,28 @@ func TestTrustedRegistriesUnset(t *testing.T) {
 
 func TestImageNotPinned(t *testing.T) {
 	runCases(t, workload.ImageNotPinned, []ruleCase{
-		{name: "digest", obj: ctr(image("registry.bank.internal/app" + digest)), want: "PASS"},
-		{name: "tag and digest", obj: ctr(image("registry.bank.internal/app:1.2" + digest)), want: "PASS"},
-		{name: "tag only", obj: ctr(image("registry.bank.internal/app:1.2")), want: "FAIL[app]", path: imagePath, evidence: "image=registry.bank.internal/app:1.2"},
-		{name: "nothing", obj: ctr(image("registry.bank.internal/app")), want: "FAIL[app]"},
-		{name: "registry with a port", obj: ctr(image("registry.bank.internal:5000/app:1.2")), want: "FAIL[app]"},
-		{name: "invalid reference: not evaluated, not a PASS", obj: ctr(image("Registry/App@sha256:" + strings.Repeat("a", 64))), want: ""},
-		{name: "empty image: not evaluated, not a PASS", obj: ctr(image("")), want: ""},
+		{name: "digest", obj: checktest.Container(image("registry.bank.internal/app" + checktest.Digest)), want: "PASS"},
+		{name: "tag and digest", obj: checktest.Container(image("registry.bank.internal/app:1.2" + checktest.Digest)), want: "PASS"},
+		{name: "tag only", obj: checktest.Container(image("registry.bank.internal/app:1.2")), want: "FAIL[app]", path: imagePath, evidence: "image=registry.bank.internal/app:1.2"},
+		{name: "nothing", obj: checktest.Container(image("registry.bank.internal/app")), want: "FAIL[app]"},
+		{name: "registry with a port", obj: checktest.Container(image("registry.bank.internal:5000/app:1.2")), want: "FAIL[app]"},
+		{name: "invalid reference: not evaluated, not a PASS", obj: checktest.Container(image("Registry/App@sha256:" + strings.Repeat("a", 64))), want: ""},
+		{name: "empty image: not evaluated, not a PASS", obj: checktest.Container(image("")), want: ""},
 	})
 }
 
 func TestImageLatestTag(t *testing.T) {
 	runCases(t, workload.ImageLatestTag, []ruleCase{
-		{name: "version tag", obj: ctr(image("registry.bank.internal/app:1.2")), want: "PASS"},
-		{name: "digest without tag", obj: ctr(image("registry.bank.internal/app" + digest)), want: "PASS"},
-		{name: "latest", obj: ctr(image("registry.bank.internal/app:latest")), want: "FAIL[app]", path: imagePath, evidence: "image=registry.bank.internal/app:latest"},
-		{name: "latest pinned by digest is still latest", obj: ctr(image("registry.bank.internal/app:latest" + digest)), want: "FAIL[app]"},
-		{name: "no tag", obj: ctr(image("registry.bank.internal/app")), want: "FAIL[app]", evidence: "image=registry.bank.internal/app"},
-		{name: "port is not a tag", obj: ctr(image("registry.bank.internal:5000/app")), want: "FAIL[app]"},
-		{name: "invalid reference", obj: ctr(image("Registry/App:1")), want: "FAIL[app]", evidence: "image=Registry/App:1"},
-		{name: "empty image", obj: ctr(image("")), want: "FAIL[app]"},
+		{name: "version tag", obj: checktest.Container(image("registry.bank.internal/app:1.2")), want: "PASS"},
+		{name: "digest without tag", obj: checktest.Container(image("registry.bank.internal/app" + checktest.Digest)), want: "PASS"},
+		{name: "latest", obj: checktest.Container(image("registry.bank.internal/app:latest")), want: "FAIL[app]", path: imagePath, evidence: "image=registry.bank.internal/app:latest"},
+		{name: "latest pinned by digest is still latest", obj: checktest.Container(image("registry.bank.internal/app:latest" + checktest.Digest)), want: "FAIL[app]"},
+		{name: "no tag", obj: checktest.Container(image("registry.bank.internal/app")), want: "FAIL[app]", evidence: "image=registry.bank.internal/app"},
+		{name: "port is not a tag", obj: checktest.Container(image("registry.bank.internal:5000/app")), want: "FAIL[app]"},
+		{name: "invalid reference", obj: checktest.Container(image("Registry/App:1")), want: "FAIL[app]", evidence: "image=Registry/App:1"},
+		{name: "empty image", obj: checktest.Container(image("")), want: "FAIL[app]"},
 	})
-	rep := run(nil, ctr(image("Registry/App:1")))
+	rep := run(nil, checktest.Container(image("Registry/App:1")))
 	if r := find(rep, workload.ImageLatestTag, result.Fail); r == nil || !strings.HasPrefix(r.Message.EN, `image "Registry/App:1" is not a valid reference`) {
 		t.Errorf("invalid reference message = %+v", r)
 	}

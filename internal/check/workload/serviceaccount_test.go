@@ -7,6 +7,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubeward/kubeward/internal/check/checktest"
 	"github.com/kubeward/kubeward/internal/check/workload"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
@@ -14,25 +15,25 @@ import (
 
 func TestDefaultServiceAccount(t *testing.T) {
 	runCases(t, workload.DefaultServiceAccount, []ruleCase{
-		{name: "own account", obj: spec(func(*corev1.PodSpec) {}), want: "PASS"},
-		{name: "unset", obj: spec(func(s *corev1.PodSpec) { s.ServiceAccountName = "" }), want: "FAIL",
+		{name: "own account", obj: checktest.Pod(func(*corev1.PodSpec) {}), want: "PASS"},
+		{name: "unset", obj: checktest.Pod(func(s *corev1.PodSpec) { s.ServiceAccountName = "" }), want: "FAIL",
 			path: "spec.template.spec.serviceAccountName", evidence: "serviceAccountName=default"},
-		{name: "default by name", obj: spec(func(s *corev1.PodSpec) { s.ServiceAccountName = "default" }), want: "FAIL"},
-		{name: "deprecated serviceAccount field", obj: spec(func(s *corev1.PodSpec) { s.ServiceAccountName, s.DeprecatedServiceAccount = "", "app" }), want: "PASS"},
+		{name: "default by name", obj: checktest.Pod(func(s *corev1.PodSpec) { s.ServiceAccountName = "default" }), want: "FAIL"},
+		{name: "deprecated serviceAccount field", obj: checktest.Pod(func(s *corev1.PodSpec) { s.ServiceAccountName, s.DeprecatedServiceAccount = "", "app" }), want: "PASS"},
 	})
 }
 
 func serviceAccount(ns, name string, automount *bool) *inventory.Object {
-	return object("", "ServiceAccount", &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}, AutomountServiceAccountToken: automount})
+	return checktest.Object("", "ServiceAccount", &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}, AutomountServiceAccountToken: automount})
 }
 
 func roleBinding(ns string, subjects ...rbacv1.Subject) *inventory.Object {
-	return object("rbac.authorization.k8s.io", "RoleBinding", &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "rb", Namespace: ns},
+	return checktest.Object("rbac.authorization.k8s.io", "RoleBinding", &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "rb", Namespace: ns},
 		RoleRef: rbacv1.RoleRef{Kind: "Role", Name: "reader"}, Subjects: subjects})
 }
 
 func automount(v *bool) *inventory.Object {
-	return spec(func(s *corev1.PodSpec) { s.AutomountServiceAccountToken = v })
+	return checktest.Pod(func(s *corev1.PodSpec) { s.AutomountServiceAccountToken = v })
 }
 
 func TestTokenAutomounted(t *testing.T) {
@@ -43,13 +44,13 @@ func TestTokenAutomounted(t *testing.T) {
 		evidence string
 	}{
 		{"pod leaves it to an account the scan does not have", []*inventory.Object{automount(nil)}, "FAIL", "automountServiceAccountToken unset on pod and ServiceAccount"},
-		{"pod sets true", []*inventory.Object{automount(ptr(true))}, "FAIL", "automountServiceAccountToken=true on the pod"},
-		{"account disables it", []*inventory.Object{automount(nil), serviceAccount("apps", "app", ptr(false))}, "PASS", ""},
-		{"account enables it", []*inventory.Object{automount(nil), serviceAccount("apps", "app", ptr(true))}, "FAIL", ""},
+		{"pod sets true", []*inventory.Object{automount(checktest.Ptr(true))}, "FAIL", "automountServiceAccountToken=true on the pod"},
+		{"account disables it", []*inventory.Object{automount(nil), serviceAccount("apps", "app", checktest.Ptr(false))}, "PASS", ""},
+		{"account enables it", []*inventory.Object{automount(nil), serviceAccount("apps", "app", checktest.Ptr(true))}, "FAIL", ""},
 		{"account leaves it unset", []*inventory.Object{automount(nil), serviceAccount("apps", "app", nil)}, "FAIL", ""},
-		{"pod true overrides account false", []*inventory.Object{automount(ptr(true)), serviceAccount("apps", "app", ptr(false))}, "FAIL", "automountServiceAccountToken=true on the pod"},
-		{"account of the same name in another namespace", []*inventory.Object{automount(nil), serviceAccount("other", "app", ptr(false))}, "FAIL", ""},
-		{"bound account needs its token", []*inventory.Object{automount(ptr(true)),
+		{"pod true overrides account false", []*inventory.Object{automount(checktest.Ptr(true)), serviceAccount("apps", "app", checktest.Ptr(false))}, "FAIL", "automountServiceAccountToken=true on the pod"},
+		{"account of the same name in another namespace", []*inventory.Object{automount(nil), serviceAccount("other", "app", checktest.Ptr(false))}, "FAIL", ""},
+		{"bound account needs its token", []*inventory.Object{automount(checktest.Ptr(true)),
 			roleBinding("apps", rbacv1.Subject{Kind: "ServiceAccount", Name: "app"})}, "PASS", ""},
 		{"bound from another namespace's binding", []*inventory.Object{automount(nil),
 			roleBinding("other", rbacv1.Subject{Kind: "ServiceAccount", Name: "app", Namespace: "apps"})}, "PASS", ""},
@@ -57,7 +58,7 @@ func TestTokenAutomounted(t *testing.T) {
 			roleBinding("other", rbacv1.Subject{Kind: "ServiceAccount", Name: "app"})}, "FAIL", ""},
 		{"binding of a user of the same name", []*inventory.Object{automount(nil),
 			roleBinding("apps", rbacv1.Subject{Kind: "User", Name: "app"})}, "FAIL", ""},
-		{"pod disables it: nothing to decide", []*inventory.Object{automount(ptr(false))}, "", ""},
+		{"pod disables it: nothing to decide", []*inventory.Object{automount(checktest.Ptr(false))}, "", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
