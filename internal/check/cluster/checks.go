@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -23,6 +24,7 @@ const (
 	LongLivedToken       = "KW-CL-012"
 	NoIngressPolicy      = "KW-CL-020"
 	NoEgressPolicy       = "KW-CL-021"
+	OpenToNamespaces     = "KW-CL-022"
 	QuotaIncomplete      = "KW-CL-030"
 	QuotaNearlyUsed      = "KW-CL-031"
 	EnforceableLevel     = "KW-CL-040"
@@ -48,6 +50,9 @@ func init() {
 	reg(NoEgressPolicy, "4.6", catalog.SeverityMedium, []string{"CIS Kubernetes 5.3.2"},
 		T{EN: "Workload's pods are selected by no egress NetworkPolicy", ZH: "工作负载的 Pod 未被任何出站 NetworkPolicy 选中"},
 		T{EN: "Add a default-deny egress policy for the namespace, allowing DNS and the destinations the workload needs.", ZH: "为命名空间添加默认拒绝出站策略，放行 DNS 及该工作负载需要的目的地址。"})
+	reg(OpenToNamespaces, "4.6", catalog.SeverityHigh, []string{"Kubernetes docs: Network Policies (namespaceSelector)"},
+		T{EN: "Workload accepts ingress from other namespaces", ZH: "工作负载接受来自其他命名空间的入站流量"},
+		T{EN: "Replace rules without from, namespaceSelector: {} and 0.0.0.0/0 with the namespaces that need access (kubernetes.io/metadata.name) and their pods.", ZH: "将不含 from 的规则、namespaceSelector: {} 与 0.0.0.0/0 替换为确需访问的命名空间（kubernetes.io/metadata.name）及其 Pod。"})
 	reg(QuotaIncomplete, "4.5", catalog.SeverityMedium, []string{"Kubernetes docs: Resource Quotas"},
 		T{EN: "ResourceQuota does not constrain cpu, memory, pods, services, storage and PVCs", ZH: "ResourceQuota 未限制 cpu、内存、pods、services、存储和 PVC"},
 		T{EN: "Set hard limits for requests.cpu, requests.memory, pods, services, requests.storage and persistentvolumeclaims.", ZH: "为 requests.cpu、requests.memory、pods、services、requests.storage 和 persistentvolumeclaims 设置硬限制。"})
@@ -64,7 +69,7 @@ func init() {
 		T{EN: "Sensitive namespace's pods are not pinned to dedicated nodes", ZH: "敏感命名空间的 Pod 未固定到专用节点"},
 		T{EN: "Taint dedicated nodes and give the namespace's pods a matching toleration and a nodeSelector (or node affinity).", ZH: "为专用节点添加污点，并为该命名空间的 Pod 设置相应容忍度与 nodeSelector（或节点亲和性）。"})
 	check.RegisterPolicy(&check.PolicyRule{
-		IDs: []string{SharedServiceAccount, LongLivedToken, NoIngressPolicy, NoEgressPolicy, QuotaIncomplete, QuotaNearlyUsed, EnforceableLevel, ReplicasOneNode, SensitiveNotIsolated},
+		IDs: []string{SharedServiceAccount, LongLivedToken, NoIngressPolicy, NoEgressPolicy, OpenToNamespaces, QuotaIncomplete, QuotaNearlyUsed, EnforceableLevel, ReplicasOneNode, SensitiveNotIsolated},
 		Run: run,
 	})
 }
@@ -218,6 +223,9 @@ func networkCoverage(env *check.Env, ix *check.Index, ws []*workload, em *check.
 				}
 			}
 		}
+		if in != "" {
+			crossNamespace(env, ix, w, em)
+		}
 		for _, d := range []struct {
 			id, by string
 			dir    string
@@ -233,6 +241,67 @@ func networkCoverage(env *check.Env, ix *check.Index, ws []*workload, em *check.
 			f.Evidence = fmt.Sprintf("pod labels %v", w.pods[0].labels)
 			em.Add(f)
 		}
+	}
+}
+
+// crossNamespace reports the paths into a workload's pods from other
+// namespaces that its ingress policies leave open (KW-CL-022). A rule
+// without from, a peer with namespaceSelector: {} (whatever its podSelector:
+// any tenant can label a pod) or an ipBlock of 0.0.0.0/0 admits every
+// namespace: FAIL. Named other namespaces are a deliberate path: WARN into a
+// sensitive namespace, where a person should confirm each, PASS elsewhere;
+// the evidence lists them either way.
+func crossNamespace(env *check.Env, ix *check.Index, w *workload, em *check.Emitter) {
+	var open []string
+	others := map[string]bool{}
+	for _, o := range ix.Namespaces[w.namespace].NetworkPolicies {
+		np := o.Typed.(*networkingv1.NetworkPolicy)
+		if in, _ := namespace.Types(np); !in || !selects(&np.Spec.PodSelector, w.pods[0].labels) {
+			continue
+		}
+		for i, r := range np.Spec.Ingress {
+			if len(r.From) == 0 {
+				open = append(open, fmt.Sprintf("%s ingress[%d] has no from", np.Name, i))
+			}
+			for _, peer := range r.From {
+				switch {
+				case peer.IPBlock != nil:
+					if (peer.IPBlock.CIDR == "0.0.0.0/0" || peer.IPBlock.CIDR == "::/0") && len(peer.IPBlock.Except) == 0 {
+						open = append(open, fmt.Sprintf("%s ingress[%d] allows ipBlock %s", np.Name, i, peer.IPBlock.CIDR))
+					}
+				case peer.NamespaceSelector == nil:
+					// podSelector alone: the policy's own namespace
+				case len(peer.NamespaceSelector.MatchLabels) == 0 && len(peer.NamespaceSelector.MatchExpressions) == 0:
+					open = append(open, fmt.Sprintf("%s ingress[%d] selects every namespace (namespaceSelector: {})", np.Name, i))
+				default:
+					for name, ns := range ix.Namespaces {
+						if name != w.namespace && ns.Object != nil && selects(peer.NamespaceSelector, ns.Object.Labels) {
+							others[name] = true
+						}
+					}
+				}
+			}
+		}
+	}
+	f := check.Finding{ID: OpenToNamespaces, Subject: w.subject(), Location: w.loc()}
+	names := slices.Sorted(maps.Keys(others))
+	switch {
+	case len(open) > 0:
+		f.Status = result.Fail
+		f.Message = catalog.F("%s/%s's pods accept ingress from every namespace", "%s/%s 的 Pod 接受来自所有命名空间的入站流量", w.kind, w.name)
+		f.Evidence = strings.Join(open, "; ")
+		em.Add(f)
+	case len(names) > 0 && slices.Contains(env.Config.SensitiveNamespaces, w.namespace):
+		f.Status = result.Warn
+		f.Message = catalog.F("%s/%s in sensitive namespace %s accepts ingress from namespaces %s: confirm each path", "敏感命名空间 %[3]s 中的 %[1]s/%[2]s 接受来自命名空间 %[4]s 的入站流量：请逐一确认", w.kind, w.name, w.namespace, strings.Join(names, ", "))
+		f.Evidence = "from namespaces " + strings.Join(names, ", ")
+		em.Add(f)
+	default:
+		f.Evidence = "ingress only from its own namespace"
+		if len(names) > 0 {
+			f.Evidence = "ingress from its own namespace and " + strings.Join(names, ", ")
+		}
+		em.Pass(f)
 	}
 }
 

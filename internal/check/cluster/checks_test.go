@@ -429,3 +429,68 @@ func TestWorkloadGrouping(t *testing.T) {
 		t.Errorf("shared account evidence = %+v", r)
 	}
 }
+
+func TestOpenToNamespaces(t *testing.T) {
+	web := map[string]string{"app": "web"}
+	sel := metav1.LabelSelector{MatchLabels: web}
+	allow := func(from ...networkingv1.NetworkPolicyPeer) *inventory.Object {
+		return live("networking.k8s.io", "NetworkPolicy", "networkpolicies", &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "web-in", Namespace: "apps"},
+			Spec: networkingv1.NetworkPolicySpec{PodSelector: sel, PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
+				Ingress: []networkingv1.NetworkPolicyIngressRule{{From: from}}}})
+	}
+	nsSel := func(labels map[string]string) networkingv1.NetworkPolicyPeer {
+		return networkingv1.NetworkPolicyPeer{NamespaceSelector: &metav1.LabelSelector{MatchLabels: labels}}
+	}
+	namespaces := []*inventory.Object{
+		namespace("apps", map[string]string{"kubernetes.io/metadata.name": "apps", "tier": "front"}),
+		namespace("ingress", map[string]string{"kubernetes.io/metadata.name": "ingress", "tier": "front"}),
+		namespace("batch", map[string]string{"kubernetes.io/metadata.name": "batch"}),
+	}
+	sensitive := config.Default()
+	sensitive.SensitiveNamespaces = []string{"apps"}
+	tests := []struct {
+		name     string
+		policy   *inventory.Object
+		cfg      *config.Config
+		want     string // status, "" when not reported
+		evidence string
+	}{
+		{"no ingress policy: KW-CL-020's finding, not this one", nil, nil, "", ""},
+		{"own namespace only", allow(networkingv1.NetworkPolicyPeer{PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "lb"}}}), nil, "PASS", "ingress only from its own namespace"},
+		{"a rule without from", allow(), nil, "FAIL", "web-in ingress[0] has no from"},
+		{"namespaceSelector {}", allow(nsSel(nil)), nil, "FAIL", "web-in ingress[0] selects every namespace (namespaceSelector: {})"},
+		{"namespaceSelector {} narrowed by a podSelector tenants can set", allow(networkingv1.NetworkPolicyPeer{NamespaceSelector: &metav1.LabelSelector{},
+			PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"role": "client"}}}), nil, "FAIL", "selects every namespace"},
+		{"ipBlock 0.0.0.0/0", allow(networkingv1.NetworkPolicyPeer{IPBlock: &networkingv1.IPBlock{CIDR: "0.0.0.0/0"}}), nil, "FAIL", "allows ipBlock 0.0.0.0/0"},
+		{"ipBlock with exceptions", allow(networkingv1.NetworkPolicyPeer{IPBlock: &networkingv1.IPBlock{CIDR: "0.0.0.0/0", Except: []string{"10.0.0.0/8"}}}), nil, "PASS", "ingress only from its own namespace"},
+		{"named namespaces", allow(nsSel(map[string]string{"tier": "front"})), nil, "PASS", "ingress from its own namespace and ingress"},
+		{"named namespaces into a sensitive namespace", allow(nsSel(map[string]string{"tier": "front"})), sensitive, "WARN", "from namespaces ingress"},
+		{"a selector matching no namespace", allow(nsSel(map[string]string{"tier": "none"})), sensitive, "PASS", "ingress only from its own namespace"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			objs := flatten(namespaces, deploymentPods("apps", "web", podOpts{sa: "web", labels: web}, "n1"))
+			if tc.policy != nil {
+				objs = append(objs, tc.policy)
+			}
+			rep := evaluate("cluster", tc.cfg, objs...)
+			got := verdicts(rep, cluster.OpenToNamespaces)
+			if tc.want == "" {
+				if got != "" {
+					t.Errorf("KW-CL-022 = %q, want nothing", got)
+				}
+				return
+			}
+			if got != tc.want+" Deployment/apps/web" {
+				t.Fatalf("KW-CL-022 = %q, want %s", got, tc.want)
+			}
+			r := first(rep, cluster.OpenToNamespaces, result.Pass, result.Warn, result.Fail)
+			if !strings.Contains(r.Evidence, tc.evidence) {
+				t.Errorf("evidence %q, want %q", r.Evidence, tc.evidence)
+			}
+			if r.Status != result.Pass && (r.Message.EN == "" || r.Message.ZH == "") {
+				t.Errorf("message %+v", r.Message)
+			}
+		})
+	}
+}

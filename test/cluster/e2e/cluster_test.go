@@ -171,6 +171,10 @@ func TestClusterAuditInsecureFails(t *testing.T) {
 	// A namespace whose only pod already meets restricted, but nothing is enforced.
 	k.must(cs.CoreV1().ServiceAccounts("lax").Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "tidy"}}, metav1.CreateOptions{}))
 	k.must(cs.CoreV1().Pods("lax").Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "tidy"}, Spec: hardenedSpec("tidy")}, metav1.CreateOptions{}))
+	// An ingress policy that looks like isolation but admits every namespace.
+	k.must(cs.NetworkingV1().NetworkPolicies("lax").Create(ctx, &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "from-anywhere"},
+		Spec: networkingv1.NetworkPolicySpec{PolicyTypes: []networkingv1.PolicyType{"Ingress"},
+			Ingress: []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{NamespaceSelector: &metav1.LabelSelector{}}}}}}}, metav1.CreateOptions{}))
 	k.must(cs.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "shared"}}, metav1.CreateOptions{}))
 	risky := corev1.PodSpec{ServiceAccountName: "shared", HostNetwork: true, HostPID: true,
 		Containers: []corev1.Container{{Name: "app", Image: "docker.io/acme/app:latest", ImagePullPolicy: corev1.PullNever,
@@ -237,7 +241,7 @@ func TestClusterAuditInsecureFails(t *testing.T) {
 	want := []string{
 		"KW-POD-001", "KW-POD-002", "KW-POD-005", "KW-HOST-001", "KW-HOST-003", "KW-HOST-004", "KW-IMG-001", "KW-IMG-003",
 		"KW-SEC-001", "KW-SEC-002", "KW-RBAC-002", "KW-RBAC-003", "KW-RBAC-010", "KW-RBAC-012", "KW-NS-003", "KW-NS-004", "KW-NS-006",
-		"KW-CL-001", "KW-CL-002", "KW-CL-008", "KW-CL-010", "KW-CL-011", "KW-CL-012", "KW-CL-020", "KW-CL-021", "KW-CL-030", "KW-CL-040", "KW-CL-051", "KW-CL-090",
+		"KW-CL-001", "KW-CL-002", "KW-CL-008", "KW-CL-010", "KW-CL-011", "KW-CL-012", "KW-CL-020", "KW-CL-021", "KW-CL-022", "KW-CL-030", "KW-CL-040", "KW-CL-051", "KW-CL-090",
 		"KW-WH-001", "KW-WH-002", "KW-WH-004", "KW-WH-005", "KW-API-005", "KW-API-007", "KW-API-015",
 	}
 	if c.Process("kubelet") != nil {
