@@ -142,7 +142,7 @@ func Sort(rs []Result) {
 	type keyed struct {
 		item    int
 		subject string
-		r       Result
+		r       *Result
 	}
 	ks := make([]keyed, len(rs))
 	for i := range rs {
@@ -150,22 +150,36 @@ func Sort(rs []Result) {
 		if e := catalog.Get(rs[i].ID); e != nil {
 			item = catalog.ItemOrder(e.Item)
 		}
-		ks[i] = keyed{item, rs[i].Subject.String(), rs[i]}
+		ks[i] = keyed{item, rs[i].Subject.String(), &rs[i]}
 	}
+	// Compared field by field, stopping at the first difference (cmp.Or
+	// would evaluate every comparison first); sorting pointers, not results.
 	slices.SortStableFunc(ks, func(a, b keyed) int {
-		return cmp.Or(
-			cmp.Compare(a.item, b.item),
-			strings.Compare(a.r.ID, b.r.ID),
-			strings.Compare(a.subject, b.subject),
-			compareLocations(a.r.Location, b.r.Location),
-			strings.Compare(string(a.r.Status), string(b.r.Status)),
-			strings.Compare(a.r.Evidence, b.r.Evidence),
-			strings.Compare(a.r.Message.EN, b.r.Message.EN),
-		)
+		if c := cmp.Compare(a.item, b.item); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.r.ID, b.r.ID); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.subject, b.subject); c != 0 {
+			return c
+		}
+		if c := compareLocations(a.r.Location, b.r.Location); c != 0 {
+			return c
+		}
+		if c := strings.Compare(string(a.r.Status), string(b.r.Status)); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.r.Evidence, b.r.Evidence); c != 0 {
+			return c
+		}
+		return strings.Compare(a.r.Message.EN, b.r.Message.EN)
 	})
+	sorted := make([]Result, len(rs))
 	for i := range ks {
-		rs[i] = ks[i].r
+		sorted[i] = *ks[i].r
 	}
+	copy(rs, sorted)
 }
 
 // compareLocations orders no location first, then by file, line (as a
