@@ -71,18 +71,7 @@ func Evaluate(env *check.Env, n *inventory.Node, f *host.FS) []result.Result {
 			if c.Source != "process" {
 				loc.Origin = c.Source + " " + c.SourceFile
 			}
-			switch {
-			case v.na != "":
-				em.Add(r.ID, result.NotApplicable, c, loc, v.msg, v.evidence)
-			case v.ok:
-				em.Add(r.ID, result.Pass, c, loc, catalog.Text{}, v.evidence)
-			default:
-				msg := v.msg
-				if msg.EN == "" {
-					msg = r.Title
-				}
-				em.Add(r.ID, result.Fail, c, loc, msg, withPID(c, v.evidence))
-			}
+			em.verdict(r, c, loc, v, withPID(c, v.evidence))
 		}
 	}
 	for _, c := range checks {
@@ -94,6 +83,23 @@ func Evaluate(env *check.Env, n *inventory.Node, f *host.FS) []result.Result {
 	}
 	result.Sort(em.results)
 	return em.results
+}
+
+// verdict records a rule's verdict on a component; failEvidence is the
+// evidence a FAIL carries.
+func (em *Emitter) verdict(r *Rule, c *inventory.Component, loc *result.Location, v verdict, failEvidence string) {
+	switch {
+	case v.na != "":
+		em.Add(r.ID, result.NotApplicable, c, loc, v.msg, v.evidence)
+	case v.ok:
+		em.Add(r.ID, result.Pass, c, loc, catalog.Text{}, v.evidence)
+	default:
+		msg := v.msg
+		if msg.EN == "" {
+			msg = r.Title
+		}
+		em.Add(r.ID, result.Fail, c, loc, msg, failEvidence)
+	}
 }
 
 func withPID(c *inventory.Component, evidence string) string {
@@ -118,19 +124,7 @@ func EvaluateRules(env *check.Env, n *inventory.Node, f *host.FS) []result.Resul
 	for _, r := range rules {
 		for _, c := range n.ComponentsOf(r.Component) {
 			v := r.Test(c, f)
-			loc := &result.Location{File: c.SourceFile, Path: v.key, Origin: c.Source}
-			switch {
-			case v.na != "":
-				em.Add(r.ID, result.NotApplicable, c, loc, v.msg, v.evidence)
-			case v.ok:
-				em.Add(r.ID, result.Pass, c, loc, catalog.Text{}, v.evidence)
-			default:
-				msg := v.msg
-				if msg.EN == "" {
-					msg = r.Title
-				}
-				em.Add(r.ID, result.Fail, c, loc, msg, v.evidence)
-			}
+			em.verdict(r, c, &result.Location{File: c.SourceFile, Path: v.key, Origin: c.Source}, v, v.evidence)
 		}
 	}
 	return em.results
