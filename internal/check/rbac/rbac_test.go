@@ -276,19 +276,7 @@ func TestResourceNames(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			rep := evaluate(tc.obj)
-			if got := failing(rep); got != tc.want {
-				t.Fatalf("failing = %q, want %q", got, tc.want)
-			}
-			for _, r := range rep.Results {
-				if r.Status != result.Fail {
-					continue
-				}
-				if tc.evidence != "" && r.Evidence != tc.evidence {
-					t.Errorf("%s evidence = %q, want %q", r.ID, r.Evidence, tc.evidence)
-				}
-				if tc.message != "" && r.Message.EN != tc.message {
-					t.Errorf("%s message = %q, want %q", r.ID, r.Message.EN, tc.message)
-				}
+			for _, r := range expectFailing(t, rep, tc.want, tc.evidence, tc.message) {
 				if strings.Contains(r.Evidence, "resourceNames=") != strings.Contains(r.Message.ZH, "仅限 resourceNames") {
 					t.Errorf("%s: Chinese message %q does not say what the evidence %q does", r.ID, r.Message.ZH, r.Evidence)
 				}
@@ -343,19 +331,7 @@ func TestBindingChecks(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			rep := evaluate(tc.obj)
-			if got := failing(rep); got != tc.want {
-				t.Fatalf("failing = %q, want %q", got, tc.want)
-			}
-			for _, r := range rep.Results {
-				if r.Status != result.Fail {
-					continue
-				}
-				if tc.evidence != "" && r.Evidence != tc.evidence {
-					t.Errorf("%s evidence = %q, want %q", r.ID, r.Evidence, tc.evidence)
-				}
-				if tc.message != "" && r.Message.EN != tc.message {
-					t.Errorf("%s message = %q, want %q", r.ID, r.Message.EN, tc.message)
-				}
+			for _, r := range expectFailing(t, rep, tc.want, tc.evidence, tc.message) {
 				if r.Severity != catalog.Get(r.ID).Severity {
 					t.Errorf("%s severity %v", r.ID, r.Severity)
 				}
@@ -385,4 +361,28 @@ func TestPermissionsCatalogue(t *testing.T) {
 			t.Errorf("%s incomplete: %+v", p.ID, p)
 		}
 	}
+}
+
+// expectFailing checks which IDs FAIL (and where), and, when given, the
+// evidence and English message of every FAIL; it returns the FAIL results
+// for the caller's own checks.
+func expectFailing(t *testing.T, rep *check.Report, want, evidence, message string) []result.Result {
+	t.Helper()
+	if got := failing(rep); got != want {
+		t.Fatalf("failing = %q, want %q", got, want)
+	}
+	var fails []result.Result
+	for _, r := range rep.Results {
+		if r.Status != result.Fail {
+			continue
+		}
+		if evidence != "" && r.Evidence != evidence {
+			t.Errorf("%s evidence = %q, want %q", r.ID, r.Evidence, evidence)
+		}
+		if message != "" && r.Message.EN != message {
+			t.Errorf("%s message = %q, want %q", r.ID, r.Message.EN, message)
+		}
+		fails = append(fails, r)
+	}
+	return fails
 }
