@@ -12,8 +12,13 @@ import (
 
 func main() {
 	n := flag.Int("objects", 10000, "number of objects")
+	failing := flag.Bool("failing", false, "every object an insecure Deployment with 8+ FAILs (report memory benchmark)")
 	flag.Parse()
-	if err := benchgen.Write(os.Stdout, *n); err != nil {
+	write := benchgen.Write
+	if *failing {
+		write = benchgen.WriteFailing
+	}
+	if err := write(os.Stdout, *n); err != nil {
 		fmt.Fprintln(os.Stderr, "kubeward-corpus:", err)
 		os.Exit(1)
 	}

@@ -142,3 +142,43 @@ spec:
   egress: [{to: [{namespaceSelector: {matchLabels: {name: data}}}]}]
 `, ns, i, 2+i%2, privileged)
 }
+
+// WriteFailing writes about objects objects where nearly every object is an
+// insecure Deployment with eight or more FAIL findings (root, privileged,
+// privilege escalation, capabilities kept and added, no seccomp, writable
+// root filesystem, no digest, no limits, Pod Security levels), grouped 50 to
+// a namespace: the worst case for report memory.
+func WriteFailing(w io.Writer, objects int) error {
+	bw := bufio.NewWriterSize(w, 1<<16)
+	for i := range max(1, objects) {
+		ns := fmt.Sprintf("team-%d", i/50)
+		if i%50 == 0 {
+			fmt.Fprintf(bw, "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: %s\n", ns)
+			continue
+		}
+		fmt.Fprintf(bw, `---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: bad-%[2]d
+  namespace: %[1]s
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: bad-%[2]d}
+  template:
+    metadata:
+      labels: {app: bad-%[2]d}
+    spec:
+      containers:
+        - name: app
+          image: docker.io/library/app-%[2]d:1.0
+          securityContext:
+            privileged: true
+            allowPrivilegeEscalation: true
+            runAsUser: 0
+            capabilities: {add: [SYS_ADMIN, NET_ADMIN]}
+`, ns, i)
+	}
+	return bw.Flush()
+}
