@@ -70,7 +70,8 @@ type Entry struct {
 	Item        string   `json:"item"` // plan item ID, e.g. "2.4"
 	Severity    Severity `json:"severity"`
 	References  []string `json:"references,omitempty"`
-	// Scope says which audits evaluate the check: manifest, cluster, node, docker.
+	// Scope says which audits evaluate the check: manifest, cluster, admission,
+	// node. The engine evaluates a check only in the modes its Scope names.
 	Scope []string `json:"scope"`
 }
 

@@ -113,6 +113,10 @@ type Engine struct {
 	keepPasses bool
 	only       map[string]bool
 
+	// outOfScope are the catalogued checks whose scope excludes the mode:
+	// they are neither evaluated into results nor counted as PASS.
+	outOfScope map[string]bool
+
 	mu      sync.Mutex
 	results []result.Result
 	passes  map[string]int
@@ -129,10 +133,12 @@ func New(opts Options) *Engine {
 	if now.IsZero() {
 		now = time.Now()
 	}
+	m := mode(opts.Mode)
 	return &Engine{
-		env:        Env{Config: cfg, Now: now, Mode: mode(opts.Mode)},
+		env:        Env{Config: cfg, Now: now, Mode: m},
 		keepPasses: opts.KeepPasses,
 		only:       opts.Only,
+		outOfScope: outOfScope(m),
 		passes:     map[string]int{},
 		index:      newIndex(),
 	}
@@ -143,6 +149,40 @@ func mode(m string) string {
 		return "manifest"
 	}
 	return m
+}
+
+// outOfScope lists the catalogued checks whose Scope does not name mode.
+// Checks missing from the catalogue are evaluated in every mode.
+func outOfScope(mode string) map[string]bool {
+	out := map[string]bool{}
+	for _, e := range catalog.All() {
+		if !InScope(e, mode) {
+			out[e.ID] = true
+		}
+	}
+	return out
+}
+
+// InScope reports whether the catalogue entry e is evaluated in mode
+// ("manifest", "cluster", "admission", "node"): a check evaluates only the
+// inputs its Scope names, so a manifest-only check is never a PASS (or a
+// FAIL) of a cluster or admission scan.
+func InScope(e *catalog.Entry, mode string) bool {
+	for _, s := range e.Scope {
+		if s == mode {
+			return true
+		}
+	}
+	return false
+}
+
+// wants reports whether the engine evaluates id: selected by Only and in
+// the scope of the engine's mode.
+func (e *Engine) wants(id string) bool {
+	if e.only != nil && !e.only[id] {
+		return false
+	}
+	return !e.outOfScope[id]
 }
 
 // Env returns the engine's environment (for rules run outside it).
@@ -177,7 +217,7 @@ func (e *Engine) Observe(o *inventory.Object) {
 		em.flagged = em.flagged[:0]
 		r.Run(&e.env, t, em)
 		for _, id := range r.IDs {
-			if e.only != nil && !e.only[id] {
+			if !e.wants(id) {
 				continue
 			}
 			if !em.wasFlagged(id) {
@@ -312,7 +352,7 @@ func (em *Emitter) Skip(id string) { em.flagged = append(em.flagged, id) }
 // lists it too with KeepPasses.
 func (em *Emitter) Pass(f Finding) {
 	e := em.engine
-	if e.only != nil && !e.only[f.ID] {
+	if !e.wants(f.ID) {
 		return
 	}
 	em.countPass(f.ID)
@@ -332,6 +372,8 @@ func (em *Emitter) countPass(id string) {
 // AddResult records a result evaluated elsewhere (node rules run on a
 // static pod's command line), exceptions applied. It is listed as it is,
 // a PASS included (with its evidence), and a PASS is counted as well.
+// Scope is not applied: such results (node checks on a static pod's
+// command line in a cluster scan) were chosen by their evaluator.
 func (em *Emitter) AddResult(r result.Result) {
 	if e := em.engine; e.only != nil && !e.only[r.ID] {
 		return
@@ -348,7 +390,7 @@ func (em *Emitter) AddResult(r result.Result) {
 // Add records a finding.
 func (em *Emitter) Add(f Finding) {
 	e := em.engine
-	if e.only != nil && !e.only[f.ID] {
+	if !e.wants(f.ID) {
 		return
 	}
 	o := f.Object
