@@ -49,6 +49,10 @@ type Component struct {
 	// ConfigDefault is true when the config file was not named by a flag but
 	// is the program's default location.
 	ConfigDefault bool
+	// OpenFiles says which other processes hold the files the component
+	// writes open (the API server's --audit-log-path), when the source
+	// looked; see OpenFile.
+	OpenFiles []*OpenFile
 }
 
 // Subject describes the component in results.

@@ -107,6 +107,7 @@ func Collect(ctx context.Context, f *FS, w io.Writer, capturers map[string]Captu
 		c.write(CaptureDir+"/"+name, out, 0o644, 0, 0, now)
 		c.sum.Captured = append(c.sum.Captured, name)
 	}
+	c.write(CaptureDir+"/"+CaptureOpenFiles, OpenFilesRecord(n), 0o644, 0, 0, now) // who had watched files open
 	meta, _ := json.MarshalIndent(c.meta, "", "  ")
 	c.write(CaptureDir+"/"+CaptureFileMeta, meta, 0o644, 0, 0, now)
 	if err := tw.Close(); err != nil {

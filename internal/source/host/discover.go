@@ -114,6 +114,7 @@ func Discover(f *FS) *inventory.Node {
 	for _, c := range n.Components {
 		loadConfig(f, n, c)
 	}
+	LoadOpenFiles(f, n)
 	return n
 }
 
