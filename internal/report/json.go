@@ -35,9 +35,18 @@ type jsonReport struct {
 	Time    string       `json:"generatedAt,omitempty"`
 	Inputs  []string     `json:"inputs,omitempty"`
 	Lang    string       `json:"lang"`
-	Summary jsonSummary  `json:"summary"`
-	Results []jsonResult `json:"results"`
-	Errors  []string     `json:"errors"`
+	Summary jsonSummary     `json:"summary"`
+	Results json.RawMessage `json:"results"` // streamed (writeStreamed)
+	Errors  []string        `json:"errors"`
+	// Notices are remarks about the configuration, not findings
+	// (result.IsNotice): not in results, not counted.
+	Notices []jsonNotice `json:"notices,omitempty"`
+}
+
+type jsonNotice struct {
+	ID      string `json:"id"`
+	Subject string `json:"subject"`
+	Message string `json:"message"`
 }
 
 type jsonSummary struct {
@@ -51,27 +60,41 @@ func writeJSON(w io.Writer, run *Run) error {
 	out := jsonReport{
 		Schema: SchemaVersion, Version: run.Version, Target: run.Target, Inputs: run.Inputs, Lang: langOrEN(run.Lang),
 		Summary: jsonSummary{Objects: run.Objects, Statuses: run.Counts(), Passed: nonNil(run.Passed), Skipped: nonNil(run.Skipped)},
-		Results: make([]jsonResult, 0, len(run.Results)),
+		Results: streamPlaceholder,
 		Errors:  append([]string{}, run.Errors...),
 	}
-	for i := range run.Results {
-		r := &run.Results[i]
-		jr := jsonResult{ID: r.ID, Status: r.Status, Severity: r.Severity, Subject: r.Subject, Location: r.Location,
-			Message: r.Message.In(run.Lang), Evidence: r.Evidence, Exception: r.Exception}
-		if e := r.Entry(); e != nil {
-			jr.Layer, jr.Item, jr.Title, jr.Remediation = int(e.Layer()), e.Item, e.Title.In(run.Lang), e.Remediation.In(run.Lang)
-		}
-		out.Results = append(out.Results, jr)
+	for _, n := range run.Notices() {
+		out.Notices = append(out.Notices, jsonNotice{ID: n.ID, Subject: n.Subject.Name, Message: noticeText(n, run.Lang)})
 	}
 	out.Host = run.Host
 	if !run.Time.IsZero() {
 		out.Time = run.Time.UTC().Format(time.RFC3339)
 	}
-	enc := json.NewEncoder(w)
-	if !run.Compact {
-		enc.SetIndent("", "  ")
+	// Results are rendered one at a time as they are written: memory does
+	// not grow with the number of findings.
+	return writeStreamed(w, out, run.Compact, len(run.Results), func(i int) (any, bool) {
+		r := &run.Results[i]
+		if result.IsNotice(r) {
+			return nil, false
+		}
+		jr := jsonResult{ID: r.ID, Status: r.Status, Severity: r.Severity, Subject: r.Subject, Location: r.Location,
+			Message: r.Message.In(run.Lang), Evidence: r.Evidence, Exception: r.Exception}
+		if e := r.Entry(); e != nil {
+			jr.Layer, jr.Item, jr.Title, jr.Remediation = int(e.Layer()), e.Item, e.Title.In(run.Lang), e.Remediation.In(run.Lang)
+		}
+		return &jr, true
+	})
+}
+
+// noticeText is a notice's message, or its check's title.
+func noticeText(r *result.Result, lang string) string {
+	if m := r.Message.In(lang); m != "" {
+		return m
 	}
-	return enc.Encode(out)
+	if e := r.Entry(); e != nil {
+		return e.Title.In(lang)
+	}
+	return r.ID
 }
 
 func langOrEN(l string) string {

@@ -29,9 +29,13 @@ type Run struct {
 	Lang    string
 	FailOn  catalog.Severity
 	Color   bool
-	// BaseDir makes SARIF paths relative (GitHub code scanning wants paths
-	// relative to the repository root).
+	// BaseDir is the SARIF root (--sarif-root, default the working
+	// directory): SARIF paths are relative to it, as GitHub code scanning
+	// wants paths relative to the repository root.
 	BaseDir string
+	// ConfigFile is the --config file, shown in the text header ("" is the
+	// built-in defaults).
+	ConfigFile string
 	// Time the audit ran and the Host it audited (node name or API server),
 	// for live audits: evidence says when and where. Manifest reports leave
 	// them unset so the same input gives the same report.
@@ -42,9 +46,33 @@ type Run struct {
 }
 
 // Counts tallies results by status, each PASS verdict once whether it is
-// listed, counted or both (result.Tally).
+// listed, counted or both (result.Tally). Notices (result.IsNotice) are not
+// findings and are not counted.
 func (r *Run) Counts() map[result.Status]int {
-	return result.Tally(r.Results, r.Passed)
+	c := result.Tally(r.Results, r.Passed)
+	for i := range r.Results {
+		if result.IsNotice(&r.Results[i]) {
+			c[r.Results[i].Status]--
+		}
+	}
+	for s, n := range c {
+		if n == 0 {
+			delete(c, s)
+		}
+	}
+	return c
+}
+
+// Notices returns the results that are notices about the configuration,
+// not findings about a subject (result.IsNotice).
+func (r *Run) Notices() []*result.Result {
+	var out []*result.Result
+	for i := range r.Results {
+		if result.IsNotice(&r.Results[i]) {
+			out = append(out, &r.Results[i])
+		}
+	}
+	return out
 }
 
 // AtOrAbove counts FAIL results at or above sev.

@@ -200,3 +200,15 @@ func compareLocations(a, b *Location) int {
 		strings.Compare(a.Origin, b.Origin),
 	)
 }
+
+// NoticeKind is the subject kind of a notice: a remark about the
+// configuration (trustedRegistries is not set), not a finding about an
+// object. Reports list notices apart (SARIF toolConfigurationNotifications)
+// and do not count them as findings.
+const NoticeKind = "Configuration"
+
+// IsNotice reports whether r is a notice about the configuration rather than
+// a finding about a subject.
+func IsNotice(r *Result) bool {
+	return r.Subject.Kind == NoticeKind && r.Status != Fail && (r.Location == nil || r.Location.File == "")
+}
