@@ -28,13 +28,13 @@ type jsonResult struct {
 }
 
 type jsonReport struct {
-	Schema  string       `json:"schema"`
-	Version string       `json:"kubewardVersion"`
-	Target  string       `json:"target"`
-	Host    string       `json:"host,omitempty"`
-	Time    string       `json:"generatedAt,omitempty"`
-	Inputs  []string     `json:"inputs,omitempty"`
-	Lang    string       `json:"lang"`
+	Schema  string          `json:"schema"`
+	Version string          `json:"kubewardVersion"`
+	Target  string          `json:"target"`
+	Host    string          `json:"host,omitempty"`
+	Time    string          `json:"generatedAt,omitempty"`
+	Inputs  []string        `json:"inputs,omitempty"`
+	Lang    string          `json:"lang"`
 	Summary jsonSummary     `json:"summary"`
 	Results json.RawMessage `json:"results"` // streamed (writeStreamed)
 	Errors  []string        `json:"errors"`
