@@ -91,6 +91,8 @@ func (em *Emitter) verdict(r *Rule, c *inventory.Component, loc *result.Location
 	switch {
 	case v.na != "":
 		em.Add(r.ID, result.NotApplicable, c, loc, v.msg, v.evidence)
+	case v.warn:
+		em.Add(r.ID, result.Warn, c, loc, v.msg, v.evidence)
 	case v.ok:
 		em.Add(r.ID, result.Pass, c, loc, catalog.Text{}, v.evidence)
 	default:

@@ -16,6 +16,7 @@ import (
 // verdict is a test's outcome on one component.
 type verdict struct {
 	ok       bool
+	warn     bool   // a person must confirm (msg says what)
 	na       string // not applicable, and why
 	evidence string
 	file     string

@@ -65,7 +65,7 @@ func TestRules(t *testing.T) {
 		{"apiserver audit retention short", "KW-API-010", comp(host.APIServer, []string{"--audit-policy-file=/p", "--audit-log-path=/l", "--audit-log-maxage=7", "--audit-log-maxbackup=10", "--audit-log-maxsize=100"}, nil, nil), false},
 		{"apiserver audit webhook", "KW-API-010", comp(host.APIServer, []string{"--audit-policy-file=/p", "--audit-webhook-config-file=/w"}, nil, nil), true},
 		{"apiserver weak ciphers", "KW-API-016", comp(host.APIServer, []string{"--tls-cipher-suites=TLS_RSA_WITH_AES_128_CBC_SHA,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}, nil, nil), false},
-		{"apiserver oidc", "KW-API-014", comp(host.APIServer, []string{"--oidc-issuer-url=https://idp"}, nil, nil), true},
+		{"apiserver oidc", "KW-API-014", comp(host.APIServer, []string{"--oidc-issuer-url=https://idp", "--anonymous-auth=false"}, nil, nil), true},
 	}
 	f := &host.FS{Root: t.TempDir()}
 	for _, tc := range tests {

@@ -1,0 +1,178 @@
+package node
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	apiserverv1 "k8s.io/apiserver/pkg/apis/apiserver/v1"
+	"sigs.k8s.io/yaml"
+
+	"github.com/kubeward/kubeward/internal/catalog"
+	"github.com/kubeward/kubeward/internal/inventory"
+	"github.com/kubeward/kubeward/internal/source/host"
+)
+
+// healthPaths are the endpoints anonymous requests may reach on a hardened
+// API server (an AuthenticationConfiguration's anonymous conditions).
+var healthPaths = map[string]bool{"/healthz": true, "/readyz": true, "/livez": true}
+
+// peopleAuthn (KW-API-014): people authenticate with x509 client
+// certificates, OIDC or webhook tokens, and nothing weaker is accepted:
+// no static token file, no basic auth, no anonymous requests.
+func peopleAuthn(c *inventory.Component, f *host.FS) verdict {
+	var on, off, bad []string
+	var badVal *Value
+	fail := func(v Value, reason string) {
+		bad = append(bad, reason)
+		if badVal == nil {
+			badVal = &v
+		}
+	}
+	if v := Get(c, "client-ca-file"); v.Value != "" {
+		on = append(on, "x509 client certificates: "+v.Evidence("client-ca-file"))
+	}
+	if v := Get(c, "oidc-issuer-url"); v.Value != "" {
+		on = append(on, "OIDC: "+v.Evidence("oidc-issuer-url"))
+	}
+	if v := Get(c, "authentication-token-webhook-config-file"); v.Value != "" {
+		on = append(on, "webhook tokens: "+v.Evidence("authentication-token-webhook-config-file"))
+	}
+	anonymous := Get(c, "anonymous-auth")
+	anonymousFromConfig := false
+	if cfg := Get(c, "authentication-config"); cfg.Value != "" {
+		data, path, err := readFor(c, f, cfg.Value)
+		if err != nil {
+			return fileErr(cfg, "authentication-config", err)
+		}
+		var ac apiserverv1.AuthenticationConfiguration
+		if err := yaml.Unmarshal(data, &ac); err != nil {
+			return fileErr(cfg, "authentication-config", err)
+		}
+		for i, j := range ac.JWT {
+			on = append(on, fmt.Sprintf("OIDC: %s jwt[%d] issuer %s", path, i, j.Issuer.URL))
+		}
+		if a := ac.Anonymous; a != nil {
+			anonymousFromConfig = true
+			cv := Value{Value: fmt.Sprint(a.Enabled), Set: true, From: "config " + path + " key anonymous.enabled", File: path, Key: "anonymous.enabled"}
+			var paths []string
+			limited := len(a.Conditions) > 0
+			for _, cond := range a.Conditions {
+				paths = append(paths, cond.Path)
+				limited = limited && healthPaths[cond.Path]
+			}
+			switch {
+			case !a.Enabled:
+				off = append(off, "anonymous requests: "+cv.Evidence("anonymous"))
+			case limited:
+				off = append(off, fmt.Sprintf("anonymous requests only to %s (%s)", strings.Join(paths, ", "), cv.From))
+			default:
+				fail(cv, "anonymous requests are accepted ("+cv.Evidence("anonymous")+anyPath(paths)+")")
+			}
+		}
+	}
+	if !anonymousFromConfig {
+		if strings.EqualFold(anonymous.Value, "false") {
+			off = append(off, "anonymous requests: "+anonymous.Evidence("anonymous-auth"))
+		} else {
+			fail(anonymous, "anonymous requests are accepted ("+anonymous.Evidence("anonymous-auth")+")")
+		}
+	}
+	for _, flag := range []string{"token-auth-file", "basic-auth-file"} {
+		v := Get(c, flag)
+		if v.Value == "" {
+			off = append(off, "--"+flag+" unset")
+			continue
+		}
+		what := "static tokens"
+		if flag == "basic-auth-file" {
+			what = "basic auth passwords"
+		}
+		fail(v, fmt.Sprintf("%s are accepted (%s)", what, v.Evidence(flag)))
+	}
+	if len(on) == 0 {
+		v := Get(c, "client-ca-file")
+		bad = append([]string{"no x509 client certificates (--client-ca-file), OIDC or webhook token authentication"}, bad...)
+		badVal = &v
+	}
+	authn := "none"
+	if len(on) > 0 {
+		authn = strings.Join(on, "; ")
+	}
+	evidence := "authenticators: " + authn + "; off: " + strings.Join(off, "; ")
+	if len(bad) == 0 {
+		return verdict{ok: true, evidence: evidence, file: c.Origin(), key: "--client-ca-file"}
+	}
+	reasons := strings.Join(bad, "; ")
+	return verdict{evidence: evidence + "; on: " + reasons, file: badVal.File, key: badVal.Key,
+		msg: catalog.F("people do not authenticate only through x509 certificates, OIDC or webhook tokens: %s", "用户并非仅通过 x509 证书、OIDC 或 Webhook 令牌认证：%s", reasons)}
+}
+
+func anyPath(paths []string) string {
+	if len(paths) == 0 {
+		return ", every path"
+	}
+	return ", paths " + strings.Join(paths, ", ")
+}
+
+// knownShippers are log shippers by process name (/proc/PID/comm, at most
+// 15 characters) or executable base name.
+var knownShippers = map[string]bool{
+	"fluent-bit": true, "td-agent-bit": true, "fluentd": true, "td-agent": true, "vector": true, "filebeat": true,
+	"auditbeat": true, "elastic-agent": true, "promtail": true, "alloy": true, "grafana-agent": true,
+	"otelcol": true, "otelcol-contrib": true, "otel-collector": true, "otelcol-k8s": true, "rsyslogd": true,
+	"syslog-ng": true, "splunkd": true, "nxlog": true, "logstash": true,
+}
+
+func isShipper(h inventory.FileHolder) bool {
+	return knownShippers[h.Name] || knownShippers[filepath.Base(h.Exe)]
+}
+
+// auditShipping (KW-API-011): audit events leave the node, through the
+// webhook backend or through a process (a log shipper) that has the audit
+// log open. A log file nobody else reads is a WARN: a person must confirm
+// how it leaves the node. No audit backend at all is a FAIL.
+func auditShipping(c *inventory.Component, _ *host.FS) verdict {
+	if wh := Get(c, "audit-webhook-config-file"); wh.Value != "" {
+		return verdict{ok: true, evidence: wh.Evidence("audit-webhook-config-file") + ": audit events are sent to a webhook backend", file: wh.File, key: wh.Key}
+	}
+	lp := Get(c, "audit-log-path")
+	pol := Get(c, "audit-policy-file")
+	switch {
+	case lp.Value == "":
+		return verdict{evidence: lp.Evidence("audit-log-path") + "; audit-webhook-config-file=<unset>", file: lp.File, key: lp.Key,
+			msg: catalog.F("no audit backend: neither --audit-log-path nor --audit-webhook-config-file is set, so no audit event is kept anywhere", "没有审计后端：未设置 --audit-log-path 或 --audit-webhook-config-file，审计事件不会保存在任何地方")}
+	case pol.Value == "":
+		return verdict{evidence: lp.Evidence("audit-log-path") + "; " + pol.Evidence("audit-policy-file"), file: pol.File, key: pol.Key,
+			msg: catalog.F("no audit policy: the API server records no audit event to ship", "未配置审计策略：API Server 不记录可转发的审计事件")}
+	case lp.Value == "-":
+		return verdict{warn: true, evidence: lp.Evidence("audit-log-path") + ": audit events go to the API server's standard output", file: lp.File, key: lp.Key,
+			msg: catalog.F("audit events go to standard output: confirm that the container or journal log is shipped off the node", "审计事件写入标准输出：请确认容器日志或 journal 日志被转发到节点之外")}
+	}
+	of := c.OpenFile(lp.Value)
+	if of != nil && len(of.Holders) > 0 {
+		var who []string
+		for _, h := range of.Holders {
+			s := fmt.Sprintf("%s (pid %d, fd %d", h.Name, h.PID, h.FD)
+			if isShipper(h) {
+				s += ", a known log shipper"
+			}
+			if h.Target != lp.Value {
+				s += ", as " + h.Target
+			}
+			who = append(who, s+")")
+		}
+		return verdict{ok: true, evidence: fmt.Sprintf("%s; open by %s", lp.Evidence("audit-log-path"), strings.Join(who, ", ")), file: lp.File, key: lp.Key}
+	}
+	seen := "no other process has it open"
+	switch {
+	case of == nil:
+		seen = "which processes read it is not known here (the node's processes are not visible)"
+	case of.Unknown != "":
+		seen = "which processes read it is not known: " + of.Unknown
+	case of.Unreadable > 0:
+		seen = fmt.Sprintf("no other process seen with it open (the open files of %d processes could not be read: audit as root)", of.Unreadable)
+	}
+	return verdict{warn: true, evidence: fmt.Sprintf("%s; audit-webhook-config-file=<unset>; %s", lp.Evidence("audit-log-path"), seen), file: lp.File, key: lp.Key,
+		msg: catalog.F("audit events are written only to %s on this node and no log shipper was seen reading it: confirm they are shipped off the node", "审计事件仅写入本节点的 %s，且未发现日志转发程序读取该文件：请确认其已转发到节点之外", lp.Value)}
+}
