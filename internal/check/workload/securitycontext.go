@@ -82,7 +82,7 @@ func isWindows(s *corev1.PodSpec) bool {
 // AppArmor, SELinux, a read-only root filesystem): not evaluated on a
 // Windows pod (spec.os.name: windows), so neither a finding nor a PASS.
 // The VAP export exempts Windows pods from the same list.
-var LinuxOnly = []string{CapabilitiesNotDropped, CapabilitiesAdded, SeccompMissing, AppArmorUnconfined, SELinuxEscalating, RootFilesystemWritable}
+var LinuxOnly = []string{CapabilitiesNotDropped, CapabilitiesAdded, SeccompMissing, AppArmorUnconfined, SELinuxEscalating, RootFilesystemWritable, RootGroup}
 
 func checkSecurityContexts(env *check.Env, t *check.Target, em *check.Emitter) {
 	w := t.Workload
@@ -123,7 +123,9 @@ func checkSecurityContexts(env *check.Env, t *check.Target, em *check.Emitter) {
 					fmt.Sprintf("seLinuxOptions user=%q role=%q type=%q", o.User, o.Role, o.Type))
 			}
 		}
-		if c.List != "ephemeralContainers" && (sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem) {
+		// Ephemeral (debug) containers too: one added with kubectl debug
+		// runs in the pod's namespaces like any other container.
+		if sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem {
 			em.Fail(RootFilesystemWritable, c.Name, sc.ContainerSecurityContextPath+".readOnlyRootFilesystem",
 				catalog.F("container %s can write to its root filesystem", "容器 %s 可以写入其根文件系统", c.Name), "readOnlyRootFilesystem is not true")
 		}

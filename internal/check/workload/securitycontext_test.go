@@ -171,9 +171,13 @@ func TestRootFilesystemWritable(t *testing.T) {
 		{name: "unset", obj: sc(func(s *corev1.SecurityContext) { s.ReadOnlyRootFilesystem = nil }), want: "FAIL[app]",
 			path: ctrSC + ".readOnlyRootFilesystem", evidence: "readOnlyRootFilesystem is not true"},
 		{name: "false", obj: sc(func(s *corev1.SecurityContext) { s.ReadOnlyRootFilesystem = checktest.Ptr(false) }), want: "FAIL[app]"},
-		{name: "ephemeral containers are exempt", obj: checktest.Pod(func(s *corev1.PodSpec) {
+		{name: "ephemeral containers are not exempt", obj: checktest.Pod(func(s *corev1.PodSpec) {
 			s.EphemeralContainers = []corev1.EphemeralContainer{{EphemeralContainerCommon: corev1.EphemeralContainerCommon{Name: "debug", Image: "registry.bank.internal/debug" + checktest.Digest,
 				SecurityContext: &corev1.SecurityContext{AllowPrivilegeEscalation: checktest.Ptr(false), Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}}}}}}
+		}), want: "FAIL[debug]", path: "spec.template.spec.ephemeralContainers[0].securityContext.readOnlyRootFilesystem"},
+		{name: "read-only ephemeral container", obj: checktest.Pod(func(s *corev1.PodSpec) {
+			c := checktest.HardenedContainer("debug")
+			s.EphemeralContainers = []corev1.EphemeralContainer{{EphemeralContainerCommon: corev1.EphemeralContainerCommon{Name: c.Name, Image: c.Image, SecurityContext: c.SecurityContext}}}
 		}), want: "PASS"},
 		{name: "init containers are not", obj: checktest.Pod(func(s *corev1.PodSpec) {
 			s.InitContainers = []corev1.Container{checktest.HardenedContainer("init")}
@@ -189,7 +193,8 @@ func TestWindowsPods(t *testing.T) {
 		s.OS = &corev1.PodOS{Name: corev1.Windows}
 		s.SecurityContext.SeccompProfile = nil
 		s.Containers[0].SecurityContext = &corev1.SecurityContext{Privileged: checktest.Ptr(true), Capabilities: &corev1.Capabilities{Add: []corev1.Capability{"SYS_ADMIN"}},
-			SELinuxOptions: &corev1.SELinuxOptions{Type: "spc_t"}, AppArmorProfile: &corev1.AppArmorProfile{Type: corev1.AppArmorProfileTypeUnconfined}}
+			SELinuxOptions: &corev1.SELinuxOptions{Type: "spc_t"}, AppArmorProfile: &corev1.AppArmorProfile{Type: corev1.AppArmorProfileTypeUnconfined},
+			RunAsGroup: checktest.Ptr(int64(0))}
 	})
 	rep := run(nil, windows)
 	tests := []struct {
@@ -201,6 +206,7 @@ func TestWindowsPods(t *testing.T) {
 		{workload.AppArmorUnconfined, ""},
 		{workload.SELinuxEscalating, ""},
 		{workload.RootFilesystemWritable, ""},
+		{workload.RootGroup, ""},
 		{workload.Privileged, "FAIL[app]"},
 		{workload.PrivilegeEscalation, "FAIL[app]"},
 		{workload.RunsAsRoot, "PASS"},
@@ -217,7 +223,8 @@ func TestWindowsPods(t *testing.T) {
 	linux := run(nil, checktest.Pod(func(s *corev1.PodSpec) {
 		s.SecurityContext.SeccompProfile = nil
 		s.Containers[0].SecurityContext = &corev1.SecurityContext{Capabilities: &corev1.Capabilities{Add: []corev1.Capability{"SYS_ADMIN"}},
-			SELinuxOptions: &corev1.SELinuxOptions{Type: "spc_t"}, AppArmorProfile: &corev1.AppArmorProfile{Type: corev1.AppArmorProfileTypeUnconfined}}
+			SELinuxOptions: &corev1.SELinuxOptions{Type: "spc_t"}, AppArmorProfile: &corev1.AppArmorProfile{Type: corev1.AppArmorProfileTypeUnconfined},
+			RunAsGroup: checktest.Ptr(int64(0))}
 	}))
 	for _, id := range workload.LinuxOnly {
 		if got := verdicts(linux, id); got != "FAIL[app]" {

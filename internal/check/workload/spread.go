@@ -1,8 +1,11 @@
 package workload
 
 import (
+	"slices"
 	"strconv"
+	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubeward/kubeward/internal/catalog"
@@ -36,12 +39,14 @@ func init() {
 func checkSpread(env *check.Env, t *check.Target, em *check.Emitter) {
 	w := t.Workload
 	if w.Replicas != nil && *w.Replicas > 1 {
-		aff := w.Spec.Affinity
-		anti := aff != nil && aff.PodAntiAffinity != nil &&
-			(len(aff.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution) > 0 || len(aff.PodAntiAffinity.PreferredDuringSchedulingIgnoredDuringExecution) > 0)
-		if !anti && len(w.Spec.TopologySpreadConstraints) == 0 {
-			em.Fail(ReplicasNotSpread, "", w.SpecPath, catalog.F("%d replicas with neither pod anti-affinity nor topologySpreadConstraints", "%d 个副本既无 Pod 反亲和性也无 topologySpreadConstraints", *w.Replicas),
-				"replicas="+strconv.Itoa(int(*w.Replicas)))
+		if !SpreadsOverNodes(w.Spec) {
+			path, keys := w.SpecPath, otherSpreadKeys(w.Spec)
+			msg := catalog.F("%d replicas with neither pod anti-affinity nor topologySpreadConstraints", "%d 个副本既无 Pod 反亲和性也无 topologySpreadConstraints", *w.Replicas)
+			if len(keys) > 0 {
+				path += spreadField(w.Spec)
+				msg = catalog.F("%d replicas spread only over %s, not over nodes (%s): several may share one node", "%d 个副本仅按 %s 分布，未按节点（%s）分布：多个副本可能位于同一节点", *w.Replicas, strings.Join(keys, ", "), HostnameKey)
+			}
+			em.Fail(ReplicasNotSpread, "", path, msg, "replicas="+strconv.Itoa(int(*w.Replicas)))
 		}
 	} else {
 		em.Skip(ReplicasNotSpread)
@@ -55,6 +60,67 @@ func checkSpread(env *check.Env, t *check.Target, em *check.Emitter) {
 	} else {
 		em.Skip(SystemWithoutPriority)
 	}
+}
+
+// HostnameKey is the node label that makes spread or anti-affinity per node.
+const HostnameKey = "kubernetes.io/hostname"
+
+// SpreadsOverNodes reports whether a pod spec keeps its replicas on
+// different nodes: a topologySpreadConstraint or a pod anti-affinity term
+// (required or preferred) over kubernetes.io/hostname. Spreading over zones
+// or custom keys alone lets several replicas share a node.
+func SpreadsOverNodes(s *corev1.PodSpec) bool {
+	for _, c := range s.TopologySpreadConstraints {
+		if c.TopologyKey == HostnameKey {
+			return true
+		}
+	}
+	aff := s.Affinity
+	if aff == nil || aff.PodAntiAffinity == nil {
+		return false
+	}
+	for _, term := range aff.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution {
+		if term.TopologyKey == HostnameKey {
+			return true
+		}
+	}
+	for _, p := range aff.PodAntiAffinity.PreferredDuringSchedulingIgnoredDuringExecution {
+		if p.PodAffinityTerm.TopologyKey == HostnameKey {
+			return true
+		}
+	}
+	return false
+}
+
+// spreadField is the field that spreads the pods other than per node.
+func spreadField(s *corev1.PodSpec) string {
+	if len(s.TopologySpreadConstraints) > 0 {
+		return ".topologySpreadConstraints"
+	}
+	return ".affinity.podAntiAffinity"
+}
+
+// otherSpreadKeys lists the topology keys a spec spreads or repels over
+// that are not per node.
+func otherSpreadKeys(s *corev1.PodSpec) []string {
+	var keys []string
+	add := func(k string) {
+		if k != "" && !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	for _, c := range s.TopologySpreadConstraints {
+		add(c.TopologyKey)
+	}
+	if aff := s.Affinity; aff != nil && aff.PodAntiAffinity != nil {
+		for _, term := range aff.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution {
+			add(term.TopologyKey)
+		}
+		for _, p := range aff.PodAntiAffinity.PreferredDuringSchedulingIgnoredDuringExecution {
+			add(p.PodAffinityTerm.TopologyKey)
+		}
+	}
+	return keys
 }
 
 // isSystemWorkload reports whether a workload in ns is a system service

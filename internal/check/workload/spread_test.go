@@ -44,8 +44,28 @@ func TestReplicasNotSpread(t *testing.T) {
 		{name: "preferred anti-affinity", obj: checktest.Deployment("apps", func(d *appsv1.Deployment) {
 			noSpread(d)
 			d.Spec.Template.Spec.Affinity = &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
-				PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{Weight: 100}}}}
+				PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{Weight: 100, PodAffinityTerm: corev1.PodAffinityTerm{TopologyKey: "kubernetes.io/hostname"}}}}}
 		}), want: "PASS"},
+		{name: "zone spread only", obj: checktest.Deployment("apps", func(d *appsv1.Deployment) {
+			d.Spec.Template.Spec.TopologySpreadConstraints = []corev1.TopologySpreadConstraint{{MaxSkew: 1, TopologyKey: "topology.kubernetes.io/zone", WhenUnsatisfiable: corev1.DoNotSchedule}}
+		}), want: "FAIL", path: "spec.template.spec.topologySpreadConstraints", evidence: "replicas=3"},
+		{name: "custom key spread only", obj: checktest.Deployment("apps", func(d *appsv1.Deployment) {
+			d.Spec.Template.Spec.TopologySpreadConstraints = []corev1.TopologySpreadConstraint{{MaxSkew: 1, TopologyKey: "example.com/rack"}}
+		}), want: "FAIL"},
+		{name: "zone and hostname spread", obj: checktest.Deployment("apps", func(d *appsv1.Deployment) {
+			d.Spec.Template.Spec.TopologySpreadConstraints = []corev1.TopologySpreadConstraint{
+				{MaxSkew: 1, TopologyKey: "topology.kubernetes.io/zone"}, {MaxSkew: 1, TopologyKey: "kubernetes.io/hostname", WhenUnsatisfiable: corev1.ScheduleAnyway}}
+		}), want: "PASS"},
+		{name: "zone spread with hostname anti-affinity", obj: checktest.Deployment("apps", func(d *appsv1.Deployment) {
+			d.Spec.Template.Spec.TopologySpreadConstraints = []corev1.TopologySpreadConstraint{{MaxSkew: 1, TopologyKey: "topology.kubernetes.io/zone"}}
+			d.Spec.Template.Spec.Affinity = &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
+				RequiredDuringSchedulingIgnoredDuringExecution: []corev1.PodAffinityTerm{{TopologyKey: "kubernetes.io/hostname"}}}}
+		}), want: "PASS"},
+		{name: "zone anti-affinity only", obj: checktest.Deployment("apps", func(d *appsv1.Deployment) {
+			noSpread(d)
+			d.Spec.Template.Spec.Affinity = &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
+				PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{Weight: 100, PodAffinityTerm: corev1.PodAffinityTerm{TopologyKey: "topology.kubernetes.io/zone"}}}}}
+		}), want: "FAIL", path: "spec.template.spec.affinity.podAntiAffinity"},
 		{name: "pod affinity is not anti-affinity", obj: checktest.Deployment("apps", func(d *appsv1.Deployment) {
 			noSpread(d)
 			d.Spec.Template.Spec.Affinity = &corev1.Affinity{PodAffinity: &corev1.PodAffinity{
