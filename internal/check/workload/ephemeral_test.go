@@ -47,7 +47,9 @@ func TestEphemeralContainers(t *testing.T) {
 		}},
 		{workload.RootFilesystemWritable, func(c *corev1.EphemeralContainerCommon) { c.SecurityContext.ReadOnlyRootFilesystem = nil }},
 		{workload.RootGroup, func(c *corev1.EphemeralContainerCommon) { c.SecurityContext.RunAsGroup = checktest.Ptr(int64(0)) }},
-		{workload.ImageUntrustedRegistry, func(c *corev1.EphemeralContainerCommon) { c.Image = "docker.io/library/busybox:1.36" + checktest.Digest }},
+		{workload.ImageUntrustedRegistry, func(c *corev1.EphemeralContainerCommon) {
+			c.Image = "docker.io/library/busybox:1.36" + checktest.Digest
+		}},
 		{workload.ImageNotPinned, func(c *corev1.EphemeralContainerCommon) { c.Image = checktest.TrustedRegistry + "/tools/debug:1.0" }},
 		{workload.ImageLatestTag, func(c *corev1.EphemeralContainerCommon) { c.Image = checktest.TrustedRegistry + "/tools/debug:latest" }},
 	}

@@ -45,7 +45,9 @@ func TestRootGroup(t *testing.T) {
 
 func TestSysctlInjection(t *testing.T) {
 	sysctl := func(name, value string) *inventory.Object {
-		return podSCtx(func(p *corev1.PodSecurityContext) { p.Sysctls = []corev1.Sysctl{{Name: "net.ipv4.ip_local_port_range", Value: "32768 60999"}, {Name: name, Value: value}} })
+		return podSCtx(func(p *corev1.PodSecurityContext) {
+			p.Sysctls = []corev1.Sysctl{{Name: "net.ipv4.ip_local_port_range", Value: "32768 60999"}, {Name: name, Value: value}}
+		})
 	}
 	runCases(t, workload.SysctlInjection, []ruleCase{
 		{name: "no sysctls", obj: checktest.Pod(func(*corev1.PodSpec) {}), want: "PASS"},
