@@ -1,12 +1,14 @@
 package admit
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -123,7 +125,7 @@ type reviewOutput struct {
 func (h *Handler) reviewWithTimeout(ctx context.Context, body []byte, mutate bool) ([]byte, int, []Decision) {
 	ch := make(chan reviewOutput, 1)
 	go func() {
-		b, c, d := h.Review(body, mutate)
+		b, c, d := h.ReviewContext(ctx, body, mutate)
 		ch <- reviewOutput{b, c, d}
 	}()
 	select {
@@ -151,6 +153,13 @@ func peekUID(body []byte) types.UID {
 // Review decides one serialized AdmissionReview and returns the serialized
 // response review, the HTTP status and the decisions taken. It never panics.
 func (h *Handler) Review(body []byte, mutate bool) (out []byte, code int, decisions []Decision) {
+	return h.ReviewContext(context.Background(), body, mutate)
+}
+
+// ReviewContext is Review bounded by ctx: once ctx is done, evaluation stops
+// between rules and the review answers with a timeout error (the API server
+// then applies the webhook's failurePolicy), never with a partial verdict.
+func (h *Handler) ReviewContext(ctx context.Context, body []byte, mutate bool) (out []byte, code int, decisions []Decision) {
 	defer func() {
 		if v := recover(); v != nil {
 			out, _ = json.Marshal(errorReview(peekUID(body), http.StatusInternalServerError, fmt.Sprintf("kubeward: internal error: %v", v)))
@@ -170,7 +179,11 @@ func (h *Handler) Review(body []byte, mutate bool) (out []byte, code int, decisi
 		b, _ := json.Marshal(errorReview(in.Request.UID, http.StatusBadRequest, "kubeward: unsupported AdmissionReview version "+in.APIVersion+" (want admission.k8s.io/v1)"))
 		return b, http.StatusBadRequest, nil
 	}
-	resp, decisions := h.Decide(in.Request, mutate)
+	resp, decisions := h.DecideContext(ctx, in.Request, mutate)
+	if ctx.Err() != nil {
+		b, _ := json.Marshal(errorReview(in.Request.UID, http.StatusGatewayTimeout, "kubeward: evaluation timed out"))
+		return b, http.StatusOK, nil
+	}
 	b, err := json.Marshal(&admissionv1.AdmissionReview{
 		TypeMeta: metav1.TypeMeta{APIVersion: "admission.k8s.io/v1", Kind: "AdmissionReview"},
 		Response: resp,
@@ -208,6 +221,12 @@ type Decision struct {
 
 // Decide evaluates one admission request.
 func (h *Handler) Decide(req *admissionv1.AdmissionRequest, mutate bool) (*admissionv1.AdmissionResponse, []Decision) {
+	return h.DecideContext(context.Background(), req, mutate)
+}
+
+// DecideContext evaluates one admission request until ctx is done. An
+// evaluation cut short by ctx is an error response, never an allow.
+func (h *Handler) DecideContext(ctx context.Context, req *admissionv1.AdmissionRequest, mutate bool) (*admissionv1.AdmissionResponse, []Decision) {
 	p := h.policy.Load()
 	resp := &admissionv1.AdmissionResponse{UID: req.UID, Allowed: true}
 	now := time.Now
@@ -258,9 +277,15 @@ func (h *Handler) Decide(req *admissionv1.AdmissionRequest, mutate bool) (*admis
 		}
 	}
 
-	eng := check.New(check.Options{Config: view.config, Mode: "admission", Now: now()})
+	eng := check.New(check.Options{Config: view.config, Mode: "admission", Now: now(), Context: ctx})
 	eng.Observe(obj)
 	rep := eng.Finish()
+	if rep.Interrupted {
+		resp.Allowed = false
+		resp.Result = &metav1.Status{Status: metav1.StatusFailure, Code: http.StatusGatewayTimeout, Reason: metav1.StatusReasonTimeout,
+			Message: "kubeward: evaluation timed out"}
+		return resp, nil
+	}
 	subj := obj.Subject()
 	var rs []result.Result
 	for _, r := range rep.Results {
@@ -291,6 +316,8 @@ func inScope(e *catalog.Entry) bool {
 func (h *Handler) apply(p *Policy, view *nsView, req *admissionv1.AdmissionRequest, namespace string, rs []result.Result, resp *admissionv1.AdmissionResponse) (*admissionv1.AdmissionResponse, []Decision) {
 	var denies []string
 	var decisions []Decision
+	// The most severe findings first, so the capped message keeps them.
+	slices.SortStableFunc(rs, func(a, b result.Result) int { return cmp.Compare(b.Severity, a.Severity) })
 	for i := range rs {
 		r := &rs[i]
 		msg := FormatResult(r, view.lang)
@@ -316,7 +343,9 @@ func (h *Handler) apply(p *Policy, view *nsView, req *admissionv1.AdmissionReque
 		}
 		decisions = append(decisions, d)
 	}
+	resp.Warnings = capMessages(resp.Warnings, MaxWarnings, view.lang)
 	if len(denies) > 0 {
+		denies = capMessages(denies, MaxDenyFindings, view.lang)
 		resp.Allowed = false
 		head := fmt.Sprintf("kubeward denied %s %s: ", req.Kind.Kind, objectName(req))
 		if view.lang == "zh" {
@@ -326,6 +355,34 @@ func (h *Handler) apply(p *Policy, view *nsView, req *admissionv1.AdmissionReque
 			Message: head + strings.Join(denies, "; ")}
 	}
 	return resp, decisions
+}
+
+// Bounds on what one response carries: the API server relays a denial to
+// the client and stores warnings in the response headers, and a workload
+// with hundreds of containers can fail the same check hundreds of times.
+const (
+	MaxDenyFindings = 20  // findings listed in a denial message, most severe first
+	MaxWarnings     = 20  // warnings returned, most severe first
+	MaxMessageRunes = 512 // runes of one finding's message
+)
+
+// capMessages keeps the first n messages, each cut to MaxMessageRunes, and
+// says how many more there were.
+func capMessages(msgs []string, n int, lang string) []string {
+	for i, m := range msgs {
+		if r := []rune(m); len(r) > MaxMessageRunes {
+			msgs[i] = string(r[:MaxMessageRunes]) + "…"
+		}
+	}
+	if len(msgs) <= n {
+		return msgs
+	}
+	more := len(msgs) - n
+	out := append(msgs[:n:n], fmt.Sprintf("and %d more findings", more))
+	if lang == "zh" {
+		out[n] = fmt.Sprintf("另有 %d 项发现", more)
+	}
+	return out
 }
 
 func objectName(req *admissionv1.AdmissionRequest) string {

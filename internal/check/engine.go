@@ -5,6 +5,7 @@
 package check
 
 import (
+	"context"
 	"sort"
 	"strings"
 	"sync"
@@ -105,6 +106,9 @@ type Options struct {
 	Only map[string]bool
 	// Mode is "manifest" (default), "cluster" or "admission".
 	Mode string
+	// Context, when set, bounds evaluation: once it is done, Observe and
+	// Finish stop between rules and the report is marked Interrupted.
+	Context context.Context
 }
 
 // Engine evaluates objects. Observe is safe for concurrent use.
@@ -116,6 +120,9 @@ type Engine struct {
 	// outOfScope are the catalogued checks whose scope excludes the mode:
 	// they are neither evaluated into results nor counted as PASS.
 	outOfScope map[string]bool
+
+	ctx         context.Context
+	interrupted bool // set under mu
 
 	mu      sync.Mutex
 	results []result.Result
@@ -139,6 +146,7 @@ func New(opts Options) *Engine {
 		keepPasses: opts.KeepPasses,
 		only:       opts.Only,
 		outOfScope: outOfScope(m),
+		ctx:        opts.Context,
 		passes:     map[string]int{},
 		index:      newIndex(),
 	}
@@ -211,6 +219,9 @@ func (e *Engine) Observe(o *inventory.Object) {
 	em := &Emitter{engine: e, obj: o}
 	var passed []string
 	for _, r := range rules {
+		if e.expired() {
+			return
+		}
 		if r.Applies != nil && !r.Applies(t) {
 			continue
 		}
@@ -262,6 +273,9 @@ type Report struct {
 	Passed map[string]int
 	// Objects is the number of objects evaluated.
 	Objects int
+	// Interrupted is set when the evaluation's context ended before every
+	// rule ran: the results are incomplete and must not be read as a pass.
+	Interrupted bool
 }
 
 // Counts tallies results by status, PASS verdicts included (result.Tally:
@@ -274,6 +288,9 @@ func (r *Report) Counts() map[result.Status]int {
 func (e *Engine) Finish() *Report {
 	em := &Emitter{engine: e}
 	for _, r := range policyRules {
+		if e.expired() {
+			break
+		}
 		r.Run(&e.env, e.index, em)
 	}
 	e.mu.Lock()
@@ -283,7 +300,19 @@ func (e *Engine) Finish() *Report {
 		e.passes[id] += n
 	}
 	result.Sort(e.results)
-	return &Report{Results: e.results, Passed: e.passes, Objects: e.index.objects}
+	return &Report{Results: e.results, Passed: e.passes, Objects: e.index.objects, Interrupted: e.interrupted}
+}
+
+// expired reports whether the evaluation's context is done, and marks the
+// report interrupted when it is.
+func (e *Engine) expired() bool {
+	if e.ctx == nil || e.ctx.Err() == nil {
+		return false
+	}
+	e.mu.Lock()
+	e.interrupted = true
+	e.mu.Unlock()
+	return true
 }
 
 // Severity is the catalogue severity of a check.
