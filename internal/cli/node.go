@@ -46,11 +46,11 @@ scanning, one report per interval, as the node DaemonSet in deploy/node does.`,
 				return err
 			}
 			if strings.HasSuffix(root, ".tar.gz") || strings.HasSuffix(root, ".tgz") {
-				dir, err := unpackSnapshot(root)
+				dir, remove, err := unpackSnapshot(root)
 				if err != nil {
 					return err
 				}
-				defer os.RemoveAll(dir)
+				defer remove()
 				root = dir
 			}
 			fs := &host.FS{Root: root}
@@ -117,20 +117,22 @@ func repeat(ctx context.Context, interval time.Duration, g *globalOptions, scan 
 	}
 }
 
-// unpackSnapshot extracts a `kubeward collect node` snapshot to a temporary directory.
-func unpackSnapshot(file string) (string, error) {
+// unpackSnapshot extracts a `kubeward collect node` snapshot to a temporary
+// directory, removed by the returned function, on error, and on SIGINT or
+// SIGTERM.
+func unpackSnapshot(file string) (string, func(), error) {
 	f, err := os.Open(file)
 	if err != nil {
-		return "", usageError("--root %s: %v", file, err)
+		return "", nil, usageError("--root %s: %v", file, err)
 	}
 	defer f.Close()
-	dir, err := os.MkdirTemp("", "kubeward-snapshot-")
+	dir, remove, err := newScratchDir("kubeward-snapshot-")
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if err := host.Unpack(f, dir); err != nil {
-		os.RemoveAll(dir)
-		return "", usageError("--root %s: %v", file, err)
+		remove()
+		return "", nil, usageError("--root %s: %v", file, err)
 	}
-	return dir, nil
+	return dir, remove, nil
 }
