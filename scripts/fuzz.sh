@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every Go fuzz target under internal/ and cmd/ for a bounded time each.
+# Targets are discovered (every `func FuzzX(f *testing.F)` in a _test.go
+# file), so a new fuzz target is run in CI without being listed anywhere.
+# A crasher fails the run; Go writes it to testdata/fuzz/FuzzX/ in the
+# package, where it becomes a regression seed once committed.
+#
+#   FUZZTIME  time per target (default 10s)
+#   ./scripts/fuzz.sh [package-dir...]   only these packages
+set -euo pipefail
+cd "$(dirname "$0")/.."
+fuzztime="${FUZZTIME:-10s}"
+dirs=("$@")
+if [ ${#dirs[@]} -eq 0 ]; then
+  mapfile -t dirs < <(grep -rl --include='*_test.go' -E '^func Fuzz[A-Za-z0-9_]*\(f \*testing\.F\)' internal cmd | xargs -n1 dirname | sort -u)
+fi
+failed=0
+for d in "${dirs[@]}"; do
+  for name in $(grep -h -o -E '^func Fuzz[A-Za-z0-9_]*\(f \*testing\.F\)' "$d"/*_test.go | sed -E 's/^func (Fuzz[A-Za-z0-9_]*).*/\1/' | sort -u); do
+    echo "fuzz ./$d $name ($fuzztime)"
+    if ! go test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" -parallel 2 "./$d" >"/tmp/fuzz-$name.log" 2>&1; then
+      echo "FAIL: fuzz ./$d $name"; tail -30 "/tmp/fuzz-$name.log"; failed=1
+    fi
+  done
+done
+exit $failed
