@@ -27,6 +27,7 @@ const (
 	ClusterAdmin     = "KW-RBAC-010"
 	AnonymousBinding = "KW-RBAC-011"
 	DefaultSABinding = "KW-RBAC-012"
+	EndpointsToEdit  = "KW-RBAC-013"
 )
 
 // Permission is one dangerous ability: any of the verbs on any of the resources.
@@ -59,10 +60,10 @@ var Permissions = []Permission{
 		Title: catalog.Text{EN: "Role can read Secrets", ZH: "角色可以读取 Secret"},
 		Fix:   catalog.Text{EN: "Grant get on named Secrets only (resourceNames), never list or watch on all Secrets.", ZH: "仅对指定名称的 Secret 授予 get（resourceNames），不要对全部 Secret 授予 list 或 watch。"},
 		Refs:  []string{"CIS Kubernetes 5.1.2"}, What: catalog.Text{EN: "read Secrets", ZH: "读取 Secret"}, NamedOK: true},
-	{ID: ExecAttach, Group: "", Resources: []string{"pods/exec", "pods/attach"}, Verbs: []string{"create", "get"}, Severity: catalog.SeverityHigh,
-		Title: catalog.Text{EN: "Role can exec or attach into pods", ZH: "角色可以 exec 或 attach 进入 Pod"},
-		Fix:   catalog.Text{EN: "Remove pods/exec and pods/attach; grant them only to break-glass administrators.", ZH: "删除 pods/exec 与 pods/attach；仅授予紧急管理员。"},
-		Refs:  []string{"CIS Kubernetes 5.1.13 (related)"}, What: catalog.Text{EN: "run commands in pods", ZH: "在 Pod 中执行命令"}},
+	{ID: ExecAttach, Group: "", Resources: []string{"pods/exec", "pods/attach", "pods/portforward", "pods/proxy"}, Verbs: []string{"create", "get"}, Severity: catalog.SeverityHigh,
+		Title: catalog.Text{EN: "Role can exec, attach, port-forward or proxy into pods", ZH: "角色可以 exec、attach、port-forward 或 proxy 进入 Pod"},
+		Fix:   catalog.Text{EN: "Remove pods/exec, pods/attach, pods/portforward and pods/proxy (and * on resources); grant them only to break-glass administrators.", ZH: "删除 pods/exec、pods/attach、pods/portforward 与 pods/proxy（以及资源上的 *）；仅授予紧急管理员。"},
+		Refs:  []string{"CIS Kubernetes 5.1.13 (related)"}, What: catalog.Text{EN: "run commands in or connect into pods", ZH: "在 Pod 中执行命令或连接进入 Pod"}},
 	{ID: NodesProxy, Group: "", Resources: []string{"nodes/proxy"}, Verbs: []string{"get", "create", "*"}, Severity: catalog.SeverityHigh,
 		Title: catalog.Text{EN: "Role can use nodes/proxy (kubelet API)", ZH: "角色可以使用 nodes/proxy（kubelet API）"},
 		Fix:   catalog.Text{EN: "Remove nodes/proxy: it reaches the kubelet API and bypasses admission and audit.", ZH: "删除 nodes/proxy：它可以访问 kubelet API，绕过准入控制与审计。"},
@@ -101,14 +102,19 @@ func init() {
 			Remediation: catalog.Text{EN: "Bind a role with only the permissions needed; keep cluster-admin for break-glass use.", ZH: "绑定仅含所需权限的角色；cluster-admin 仅用于紧急情况。"},
 			References:  []string{"CIS Kubernetes 5.1.1"}},
 		&catalog.Entry{ID: AnonymousBinding, Item: "4.3", Severity: catalog.SeverityCritical, Scope: scope,
-			Title:       catalog.Text{EN: "Binding grants permissions to anonymous or unauthenticated users", ZH: "绑定向匿名或未认证用户授予了权限"},
-			Remediation: catalog.Text{EN: "Remove system:anonymous and system:unauthenticated from the binding's subjects.", ZH: "从绑定的主体中删除 system:anonymous 与 system:unauthenticated。"},
+			Title:       catalog.Text{EN: "Binding grants permissions to anonymous, unauthenticated or all authenticated users", ZH: "绑定向匿名、未认证或所有已认证用户授予了权限"},
+			Remediation: catalog.Text{EN: "Remove system:anonymous, system:unauthenticated and system:authenticated from the binding's subjects and bind the users, groups or service accounts that need the role; leave the API server's own system:basic-user, system:discovery and system:public-info-viewer bindings as it creates them.", ZH: "从绑定的主体中删除 system:anonymous、system:unauthenticated 与 system:authenticated，改为绑定确需该角色的用户、组或服务账号；API 服务器自建的 system:basic-user、system:discovery 与 system:public-info-viewer 绑定保持原样。"},
 			References:  []string{"CIS Kubernetes 5.1.1 (related)"}},
 		&catalog.Entry{ID: DefaultSABinding, Item: "4.2", Severity: catalog.SeverityMedium, Scope: scope,
 			Title:       catalog.Text{EN: "Binding grants permissions to a default service account", ZH: "绑定向 default 服务账号授予了权限"},
 			Remediation: catalog.Text{EN: "Bind a dedicated ServiceAccount of the application instead of default.", ZH: "改为绑定应用专用的 ServiceAccount，而不是 default。"},
 			References:  []string{"CIS Kubernetes 5.1.5"}},
 	)
+	catalog.Register(&catalog.Entry{ID: EndpointsToEdit, Item: "4.3", Severity: catalog.SeverityMedium, Scope: scope,
+		Title:       catalog.Text{EN: "ClusterRole aggregated into edit or admin lets users write Endpoints (CVE-2021-25740)", ZH: "聚合到 edit 或 admin 的 ClusterRole 允许写入 Endpoints（CVE-2021-25740）"},
+		Remediation: catalog.Text{EN: "Remove create, update and patch on endpoints and endpointslices from ClusterRoles labelled rbac.authorization.k8s.io/aggregate-to-edit or aggregate-to-admin: \"true\"; Endpoints written by hand can point a Service at another namespace's pods or outside the cluster.", ZH: "从带有 rbac.authorization.k8s.io/aggregate-to-edit 或 aggregate-to-admin: \"true\" 标签的 ClusterRole 中删除对 endpoints 与 endpointslices 的 create、update、patch 权限；手工写入的 Endpoints 可以让 Service 指向其他命名空间的 Pod 或集群外部。"},
+		References:  []string{"CVE-2021-25740", "Kubernetes docs: RBAC (aggregated ClusterRoles, write access for Endpoints)"}})
+	check.Register(&check.Rule{IDs: []string{EndpointsToEdit}, Applies: isAggregatedToEdit, Run: checkEndpointsToEdit})
 	ids := []string{Wildcard, EscalateBind, CreateWorkloads}
 	for _, p := range Permissions {
 		catalog.Register(&catalog.Entry{ID: p.ID, Item: "4.3", Severity: p.Severity, Scope: scope, Title: p.Title, Remediation: p.Fix, References: p.Refs})
@@ -182,6 +188,39 @@ func GrantsAny(r rbacv1.PolicyRule, group string, resources, verbs []string) (wh
 	return "", nil, false
 }
 
+// AggregateLabels are the labels that aggregate a ClusterRole into the
+// built-in edit and admin roles, which every namespace administrator and
+// editor holds.
+var AggregateLabels = []string{"rbac.authorization.k8s.io/aggregate-to-edit", "rbac.authorization.k8s.io/aggregate-to-admin"}
+
+func isAggregatedToEdit(t *check.Target) bool {
+	if _, ok := t.Typed.(*rbacv1.ClusterRole); !ok {
+		return false
+	}
+	for _, l := range AggregateLabels {
+		if t.Labels[l] == "true" {
+			return true
+		}
+	}
+	return false
+}
+
+// checkEndpointsToEdit flags write access to endpoints and endpointslices
+// aggregated into edit or admin (CVE-2021-25740; removed from the built-in
+// roles in Kubernetes 1.22). Built-in roles are not skipped: on an older
+// cluster, system:aggregate-to-edit granting it is the vulnerability.
+func checkEndpointsToEdit(_ *check.Env, t *check.Target, em *check.Emitter) {
+	rules := rulesOf(t)
+	flagFirst(em, EndpointsToEdit, rules, true, func(i int, r rbacv1.PolicyRule) (string, []string, catalog.Text, bool) {
+		for _, res := range []struct{ group, resource string }{{"", "endpoints"}, {"discovery.k8s.io", "endpointslices"}} {
+			if what, names, ok := GrantsAny(r, res.group, []string{res.resource}, []string{"create", "update", "patch"}); ok {
+				return what, names, catalog.F("rule %d allows %s, and the role is aggregated into edit or admin", "规则 %d 允许 %s，且该角色被聚合到 edit 或 admin", i, what), true
+			}
+		}
+		return "", nil, catalog.Text{}, false
+	})
+}
+
 func rulesOf(t *check.Target) []rbacv1.PolicyRule {
 	switch r := t.Typed.(type) {
 	case *rbacv1.Role:
@@ -213,13 +252,18 @@ func checkRole(_ *check.Env, t *check.Target, em *check.Emitter) {
 		return
 	}
 	rules := rulesOf(t)
+	wildcard := false
 	for i, r := range rules {
 		if slices.Contains(r.Verbs, "*") || slices.Contains(r.Resources, "*") || slices.Contains(r.APIGroups, "*") {
 			em.Fail(Wildcard, "", fmt.Sprintf("rules[%d]", i),
 				catalog.F("rule %d grants %s on %s in API groups %s", "规则 %d 在 API 组 %[4]s 中对 %[3]s 授予 %[2]s", i, strings.Join(r.Verbs, ","), strings.Join(r.Resources, ","), quoteGroups(r.APIGroups)),
 				fmt.Sprintf("apiGroups=%v resources=%v verbs=%v", r.APIGroups, r.Resources, r.Verbs))
+			wildcard = true
 			break
 		}
+	}
+	if !wildcard {
+		warnLiteralPatterns(em, rules)
 	}
 	for _, p := range Permissions {
 		flagFirst(em, p.ID, rules, !p.NamedOK, func(i int, r rbacv1.PolicyRule) (string, []string, catalog.Text, bool) {
@@ -271,6 +315,36 @@ func checkRole(_ *check.Env, t *check.Target, em *check.Emitter) {
 	})
 }
 
+// literalPattern reports a resource written as a pattern the RBAC
+// authorizer does not expand: only "*" and "*/subresource" are wildcards
+// (ResourceMatches in k8s.io/kubernetes/pkg/apis/rbac/v1), so "pods/*"
+// names a subresource called "*" and grants nothing today.
+func literalPattern(res string) bool {
+	if res == "*" {
+		return false
+	}
+	if sub, ok := strings.CutPrefix(res, "*/"); ok {
+		return strings.Contains(sub, "*")
+	}
+	return strings.Contains(res, "*")
+}
+
+// warnLiteralPatterns warns about the first rule with such a resource: the
+// author meant a wildcard (pods/* for exec, attach, port-forward and proxy)
+// that the authorizer does not grant, a person must decide what is meant.
+func warnLiteralPatterns(em *check.Emitter, rules []rbacv1.PolicyRule) {
+	for i, r := range rules {
+		for _, res := range r.Resources {
+			if literalPattern(res) {
+				em.Warn(Wildcard, "", fmt.Sprintf("rules[%d]", i),
+					catalog.F("rule %d lists resource %s: the RBAC authorizer does not expand it (only * and */subresource are wildcards), so it grants nothing now; list the subresources meant", "规则 %d 列出了资源 %s：RBAC 鉴权器不会展开它（只有 * 与 */子资源 是通配符），因此目前不授予任何权限；请列出实际需要的子资源", i, res),
+					fmt.Sprintf("resources=%v verbs=%v", r.Resources, r.Verbs))
+				return
+			}
+		}
+	}
+}
+
 // flagFirst fails id at the first rule that grants it on every object or,
 // when namedFails and no rule does, at the first that grants it on named
 // objects only (resourceNames), naming them. grantOf says what rule i
@@ -316,9 +390,6 @@ func quoteGroups(groups []string) string {
 }
 
 func checkBinding(_ *check.Env, t *check.Target, em *check.Emitter) {
-	if builtIn(t, em, ClusterAdmin, AnonymousBinding, DefaultSABinding) {
-		return
-	}
 	var ref rbacv1.RoleRef
 	var subjects []rbacv1.Subject
 	ns := ""
@@ -328,14 +399,27 @@ func checkBinding(_ *check.Env, t *check.Target, em *check.Emitter) {
 	case *rbacv1.ClusterRoleBinding:
 		ref, subjects = b.RoleRef, b.Subjects
 	}
+	// Public subjects are judged by content, not by the bootstrapping
+	// label anyone can set: only the API server's own grants to everyone,
+	// as it creates them, pass.
+	for i, s := range subjects {
+		if isPublic(s) && !bootstrapGrant(t.Kind, t.Name, ref, s) {
+			msg := catalog.F("grants %s/%s to %s %s", "将 %s/%s 授予 %s %s", ref.Kind, ref.Name, s.Kind, s.Name)
+			if _, ok := BootstrapPublicBindings[t.Name]; ok && t.Kind == "ClusterRoleBinding" {
+				msg = catalog.F("grants %s/%s to %s %s: more than the API server's own %s binding grants", "将 %s/%s 授予 %s %s：超出了 API 服务器自建的 %s 绑定", ref.Kind, ref.Name, s.Kind, s.Name, t.Name)
+			}
+			em.Fail(AnonymousBinding, "", fmt.Sprintf("subjects[%d]", i), msg, s.Kind+" "+s.Name)
+		}
+	}
+	if builtIn(t, em, ClusterAdmin, DefaultSABinding) {
+		return
+	}
 	if ref.Kind == "ClusterRole" && ref.Name == "cluster-admin" {
 		em.Fail(ClusterAdmin, "", "roleRef.name", catalog.F("binds cluster-admin to %s", "将 cluster-admin 绑定到 %s", describe(subjects)), "roleRef=ClusterRole/cluster-admin")
 	}
 	for i, s := range subjects {
 		path := fmt.Sprintf("subjects[%d]", i)
 		switch {
-		case (s.Kind == rbacv1.UserKind && s.Name == "system:anonymous") || (s.Kind == rbacv1.GroupKind && s.Name == "system:unauthenticated"):
-			em.Fail(AnonymousBinding, "", path, catalog.F("grants %s/%s to %s %s", "将 %s/%s 授予 %s %s", ref.Kind, ref.Name, s.Kind, s.Name), s.Kind+" "+s.Name)
 		case s.Kind == rbacv1.ServiceAccountKind && s.Name == "default":
 			sns := s.Namespace
 			if sns == "" {

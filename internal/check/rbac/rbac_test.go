@@ -152,6 +152,18 @@ func TestRoleChecks(t *testing.T) {
 		{"attach via get (websocket)", clusterRole(nil, rule("core", "pods/attach", "get")), "KW-RBAC-003@rules[0]"},
 		{"*/exec", clusterRole(nil, rule("core", "*/exec", "create")), "KW-RBAC-003@rules[0]"},
 		{"pods/log", clusterRole(nil, rule("core", "pods/log", "get")), ""},
+		{"port-forward", role(rule("core", "pods/portforward", "create")), "KW-RBAC-003@rules[0]"},
+		{"pods/proxy", role(rule("core", "pods/proxy", "get")), "KW-RBAC-003@rules[0]"},
+		{"pods/* is no wildcard for the authorizer", role(rule("core", "pods/*", "get,create")), ""},
+		{"endpoints write aggregated into edit", clusterRole(map[string]string{"rbac.authorization.k8s.io/aggregate-to-edit": "true"}, rule("core", "endpoints", "create,update,patch")), "KW-RBAC-013@rules[0]"},
+		{"endpointslices patch aggregated into admin", clusterRole(map[string]string{"rbac.authorization.k8s.io/aggregate-to-admin": "true"},
+			rule("core", "services", "get"), rule("discovery.k8s.io", "endpointslices", "patch")), "KW-RBAC-013@rules[1]"},
+		{"endpoints read aggregated into edit", clusterRole(map[string]string{"rbac.authorization.k8s.io/aggregate-to-edit": "true"}, rule("core,discovery.k8s.io", "endpoints,endpointslices", "get,list,watch")), ""},
+		{"endpoints write aggregated into view only", clusterRole(map[string]string{"rbac.authorization.k8s.io/aggregate-to-view": "true"}, rule("core", "endpoints", "create")), ""},
+		{"endpoints write not aggregated", clusterRole(nil, rule("core", "endpoints", "create")), ""},
+		{"aggregation label not true", clusterRole(map[string]string{"rbac.authorization.k8s.io/aggregate-to-edit": "false"}, rule("core", "endpoints", "create")), ""},
+		{"built-in system:aggregate-to-edit of Kubernetes before 1.22", clusterRole(map[string]string{rbac.BootstrapLabel: "rbac-defaults", "rbac.authorization.k8s.io/aggregate-to-edit": "true"},
+			rule("core", "endpoints,pods", "create,update,patch,delete")), "KW-RBAC-013@rules[0]"},
 		{"escalate", clusterRole(nil, rule("rbac.authorization.k8s.io", "roles", "escalate")), "KW-RBAC-004@rules[0]"},
 		{"bind", clusterRole(nil, rule("rbac.authorization.k8s.io", "clusterroles", "bind")), "KW-RBAC-004@rules[0]"},
 		{"impersonate users", clusterRole(nil, rule("core", "users", "impersonate")), "KW-RBAC-004@rules[0]"},
@@ -213,6 +225,34 @@ func TestRoleEvidence(t *testing.T) {
 	}
 }
 
+// TestLiteralResourcePatterns: pods/* grants nothing to the authorizer, so
+// it is no exec FAIL; a person is asked what was meant (WARN).
+func TestLiteralResourcePatterns(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		obj  *inventory.Object
+		want result.Status
+	}{
+		{"pods/*", role(rule("core", "pods/*", "get,create")), result.Warn},
+		{"*/*", role(rule("core", "*/*", "get")), result.Warn},
+		{"*/exec is a wildcard the authorizer knows", role(rule("core", "*/exec", "create")), result.Pass},
+		{"plain resources", role(rule("core", "pods,pods/log", "get")), result.Pass},
+		{"* is reported as a wildcard FAIL", role(rule("core", "*", "get"), rule("core", "pods/*", "get")), result.Fail},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, r := range evaluate(tc.obj).Results {
+				if r.ID == rbac.Wildcard {
+					got = append(got, string(r.Status))
+				}
+			}
+			if len(got) != 1 || got[0] != string(tc.want) {
+				t.Errorf("KW-RBAC-001 = %v, want [%s]", got, tc.want)
+			}
+		})
+	}
+}
+
 // TestBootstrapRolesAreNotPasses: a skipped built-in role is neither a FAIL nor a PASS.
 func TestBootstrapRolesAreNotPasses(t *testing.T) {
 	rep := evaluate(clusterRole(map[string]string{rbac.BootstrapLabel: "rbac-defaults"}, rule("core", "configmaps", "get")))
@@ -255,7 +295,7 @@ func TestResourceNames(t *testing.T) {
 		{"named and unrestricted rules: the unrestricted one is reported", role(named(rule("core", "secrets", "get"), "a"), rule("core", "secrets", "watch")),
 			"KW-RBAC-002@rules[1]", "watch secrets", ""},
 		{"exec into a named pod", role(named(rule("core", "pods/exec", "create"), "db-0")), "KW-RBAC-003@rules[0]", "create pods/exec resourceNames=db-0",
-			"rule 0 lets subjects run commands in pods (create pods/exec), only on resourceNames db-0"},
+			"rule 0 lets subjects run commands in or connect into pods (create pods/exec), only on resourceNames db-0"},
 		{"exec: an unrestricted rule after a named one is reported", role(named(rule("core", "pods/exec", "create"), "db-0"), rule("core", "pods/attach", "get")),
 			"KW-RBAC-003@rules[1]", "get pods/attach", ""},
 		{"kubelet API of a named node", clusterRole(nil, named(rule("core", "nodes/proxy", "get"), "n1")), "KW-RBAC-006@rules[0]", "get nodes/proxy resourceNames=n1", ""},
@@ -295,6 +335,14 @@ func binding(kind, ns, refKind, refName string, labels map[string]string, subjec
 	return checktest.ObjectAt("rbac.authorization.k8s.io", kind, typed, "b.yaml", 1)
 }
 
+// bootstrapBinding is a ClusterRoleBinding name of ClusterRole ref, labelled as the
+// API server labels its own.
+func bootstrapBinding(name, ref string, subjects ...rbacv1.Subject) *inventory.Object {
+	b := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{rbac.BootstrapLabel: "rbac-defaults"}},
+		RoleRef: rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: ref}, Subjects: subjects}
+	return checktest.ObjectAt("rbac.authorization.k8s.io", "ClusterRoleBinding", b, "b.yaml", 1)
+}
+
 func TestBindingChecks(t *testing.T) {
 	user := func(n string) rbacv1.Subject { return rbacv1.Subject{Kind: "User", Name: n} }
 	group := func(n string) rbacv1.Subject { return rbacv1.Subject{Kind: "Group", Name: n} }
@@ -317,8 +365,19 @@ func TestBindingChecks(t *testing.T) {
 		{"anonymous user", binding("ClusterRoleBinding", "", "ClusterRole", "view", nil, group("a"), user("system:anonymous")),
 			"KW-RBAC-011@subjects[1]", "User system:anonymous", "grants ClusterRole/view to User system:anonymous"},
 		{"unauthenticated group", binding("RoleBinding", "apps", "Role", "reader", nil, group("system:unauthenticated")), "KW-RBAC-011@subjects[0]", "Group system:unauthenticated", ""},
-		{"a group named system:anonymous is not the anonymous user", binding("ClusterRoleBinding", "", "ClusterRole", "view", nil, group("system:anonymous")), "", "", ""},
-		{"authenticated users", binding("ClusterRoleBinding", "", "ClusterRole", "view", nil, group("system:authenticated")), "", "", ""},
+		{"a group named system:anonymous", binding("ClusterRoleBinding", "", "ClusterRole", "view", nil, group("system:anonymous")), "KW-RBAC-011@subjects[0]", "Group system:anonymous", ""},
+		{"authenticated users", binding("ClusterRoleBinding", "", "ClusterRole", "view", nil, group("system:authenticated")), "KW-RBAC-011@subjects[0]", "Group system:authenticated", ""},
+		{"authenticated users in one namespace, whatever the role", binding("RoleBinding", "apps", "Role", "nothing", nil, group("system:authenticated")), "KW-RBAC-011@subjects[0]", "", ""},
+		{"a user named system:authenticated is nobody", binding("ClusterRoleBinding", "", "ClusterRole", "view", nil, user("system:authenticated")), "", "", ""},
+		{"the bootstrapping label does not excuse a public grant", binding("ClusterRoleBinding", "", "ClusterRole", "view", map[string]string{rbac.BootstrapLabel: "rbac-defaults"}, group("system:unauthenticated")),
+			"KW-RBAC-011@subjects[0]", "", ""},
+		{"bootstrap system:basic-user as the API server creates it", bootstrapBinding("system:basic-user", "system:basic-user", group("system:authenticated")), "", "", ""},
+		{"bootstrap system:discovery as the API server creates it", bootstrapBinding("system:discovery", "system:discovery", group("system:authenticated")), "", "", ""},
+		{"bootstrap system:public-info-viewer as the API server creates it", bootstrapBinding("system:public-info-viewer", "system:public-info-viewer", group("system:authenticated"), group("system:unauthenticated")), "", "", ""},
+		{"bootstrap system:discovery edited to unauthenticated users", bootstrapBinding("system:discovery", "system:discovery", group("system:authenticated"), group("system:unauthenticated")),
+			"KW-RBAC-011@subjects[1]", "Group system:unauthenticated", "grants ClusterRole/system:discovery to Group system:unauthenticated: more than the API server's own system:discovery binding grants"},
+		{"bootstrap binding edited to another role", bootstrapBinding("system:basic-user", "view", group("system:authenticated")), "KW-RBAC-011@subjects[0]", "", ""},
+		{"bootstrap binding edited to the anonymous user", bootstrapBinding("system:public-info-viewer", "system:public-info-viewer", user("system:anonymous")), "KW-RBAC-011@subjects[0]", "", ""},
 		{"default service account", binding("ClusterRoleBinding", "", "ClusterRole", "view", nil, sa("apps", "default")),
 			"KW-RBAC-012@subjects[0]", "ServiceAccount apps/default", "grants ClusterRole/view to the default service account of apps"},
 		{"default service account of the binding's namespace", binding("RoleBinding", "team", "Role", "reader", nil, rbacv1.Subject{Kind: "ServiceAccount", Name: "default"}),

@@ -71,7 +71,8 @@ type Ability string
 const (
 	// ReadSecrets: get, list or watch secrets.
 	ReadSecrets Ability = "read-secrets"
-	// ExecPods: create or get pods/exec or pods/attach.
+	// ExecPods: create or get pods/exec, pods/attach, pods/portforward or
+	// pods/proxy: commands in, or connections into, the pod.
 	ExecPods Ability = "exec-pods"
 	// CreatePodsKubeSystem: create pods or pod controllers (deployments,
 	// daemonsets, statefulsets, replicasets, jobs, cronjobs,
@@ -683,7 +684,8 @@ var defs = func() []abilityDef {
 		{ability: CreatePodsKubeSystem, targets: createPods},
 		{ability: TokenRequest, targets: []target{tgt("", "serviceaccounts/token", namespaced, "create")}},
 		{ability: Escalate, targets: []target{tgt(rbacGroup, "roles", namespaced, "escalate"), tgt(rbacGroup, "clusterroles", clusterWd, "escalate")}},
-		{ability: ExecPods, targets: []target{tgt("", "pods/exec", namespaced, "create", "get"), tgt("", "pods/attach", namespaced, "create", "get")}},
+		{ability: ExecPods, targets: []target{tgt("", "pods/exec", namespaced, "create", "get"), tgt("", "pods/attach", namespaced, "create", "get"),
+			tgt("", "pods/portforward", namespaced, "create", "get"), tgt("", "pods/proxy", namespaced, "create", "get")}},
 		{ability: Impersonate, targets: []target{
 			tgt("", "users", clusterWd, "impersonate"), tgt("", "groups", clusterWd, "impersonate"),
 			tgt("", "serviceaccounts", namespaced, "impersonate"), tgt("authentication.k8s.io", "uids", clusterWd, "impersonate")}},

@@ -65,7 +65,14 @@ func TestAbilities(t *testing.T) {
 		{"*/attach", rules{rule(core, l("*/attach"), l("get"))}, A(EP), A(EP)},
 		{"update pods/exec", rules{rule(core, l("pods/exec"), l("update", "patch"))}, nil, nil},
 		{"pods do not cover pods/exec", rules{rule(core, l("pods"), l("*"))}, A(CP), nil},
-		{"pods/log and portforward", rules{rule(core, l("pods/log", "pods/portforward"), l("get", "create"))}, nil, nil},
+		{"pods/log", rules{rule(core, l("pods/log"), l("get", "create"))}, nil, nil},
+		{"create pods/portforward", rules{rule(core, l("pods/portforward"), l("create"))}, A(EP), A(EP)},
+		{"get pods/proxy", rules{rule(core, l("pods/proxy"), l("get"))}, A(EP), A(EP)},
+		{"* resources", rules{rule(core, l("*"), l("get"))}, A(EP, NP, RS), A(EP, RS)},
+		// pods/* is no wildcard for the RBAC authorizer (ResourceMatches in
+		// k8s.io/kubernetes/pkg/apis/rbac/v1 matches "*", the exact
+		// resource and "*/subresource" only): it grants no subresource.
+		{"pods/* is literal", rules{rule(core, l("pods/*"), l("get", "create"))}, nil, nil},
 		{"*/* matches no subresource", rules{rule(l("*"), l("*/*"), l("*"))}, nil, nil},
 		{"exec in apps", rules{rule(l("apps"), l("pods/exec"), l("create"))}, nil, nil},
 		// create-pods-kube-system
@@ -111,7 +118,7 @@ func TestAbilities(t *testing.T) {
 		// nodes-proxy
 		{"get nodes/proxy", rules{rule(core, l("nodes/proxy"), l("get"))}, A(NP), nil},
 		{"create nodes/proxy", rules{rule(core, l("nodes/proxy"), l("create"))}, A(NP), nil},
-		{"get */proxy", rules{rule(core, l("*/proxy"), l("get"))}, A(NP), nil},
+		{"get */proxy", rules{rule(core, l("*/proxy"), l("get"))}, A(EP, NP), A(EP)},
 		{"nodes without proxy", rules{rule(core, l("nodes", "nodes/stats", "nodes/metrics"), l("*"))}, nil, nil},
 		{"list nodes/proxy", rules{rule(core, l("nodes/proxy"), l("list", "watch"))}, nil, nil},
 		// create-tokens

@@ -31,7 +31,8 @@ func reqs(group, combined string, clusterScoped bool, verbs ...string) []request
 // oracleRequests restates the brief's ability definitions as requests.
 var oracleRequests = map[Ability][]request{
 	ReadSecrets: reqs("", "secrets", false, "get", "list", "watch"),
-	ExecPods:    slices.Concat(reqs("", "pods/exec", false, "create", "get"), reqs("", "pods/attach", false, "create", "get")),
+	ExecPods: slices.Concat(reqs("", "pods/exec", false, "create", "get"), reqs("", "pods/attach", false, "create", "get"),
+		reqs("", "pods/portforward", false, "create", "get"), reqs("", "pods/proxy", false, "create", "get")),
 	CreatePodsKubeSystem: slices.Concat(reqs("", "pods", false, "create"), reqs("", "replicationcontrollers", false, "create"),
 		reqs("apps", "deployments", false, "create"), reqs("apps", "daemonsets", false, "create"), reqs("apps", "statefulsets", false, "create"),
 		reqs("apps", "replicasets", false, "create"), reqs("batch", "jobs", false, "create"), reqs("batch", "cronjobs", false, "create")),
