@@ -2,23 +2,19 @@ package host
 
 import (
 	"archive/tar"
-	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
-
-	"sigs.k8s.io/yaml"
 
 	"github.com/kubeward/kubeward/internal/inventory"
 )
@@ -39,15 +35,17 @@ type CollectSummary struct {
 // maxCopy bounds a copied file: configuration, not data.
 const maxCopy = 8 << 20
 
-var secretEnv = regexp.MustCompile(`(?i)(pass|secret|token|key|credential|auth)`)
-
 // Collect writes a gzipped tar snapshot of what `scan node` reads: the
-// components' /proc entries (environment values that look secret masked),
-// the files their flags and config files name, static pod manifests,
-// systemd units, runtime and sshd configuration, captured command outputs,
-// and files.json with every file's mode and owner. Private keys and token
-// files are never copied: only their metadata. Kubeconfigs and encryption
-// configurations are copied with their secrets masked.
+// components' /proc entries, the files their flags and config files name,
+// static pod manifests, systemd units, runtime and sshd configuration,
+// captured command outputs, and files.json with every file's mode, owner
+// and size. A snapshot holds no secret: command lines, environments and
+// captured outputs are masked (MaskArgs), and a file's content is copied
+// only as RedactFile allows — private keys and token files never (a key's
+// type and size are recorded), kubeconfigs and encryption configurations
+// rebuilt from what the checks read, other configurations parsed and
+// written back without secret-named values or URL credentials, anything
+// that does not parse withheld.
 func Collect(ctx context.Context, f *FS, w io.Writer, capturers map[string]Capturer) (*CollectSummary, error) {
 	n := Discover(f)
 	gz := gzip.NewWriter(w)
@@ -89,10 +87,16 @@ func Collect(ctx context.Context, f *FS, w io.Writer, capturers map[string]Captu
 	c.dir("/etc/ssh/sshd_config.d", "")
 	c.dir("/etc/ssh", "")
 	if b, err := f.ReadFile("/proc/net/if_inet6"); err == nil {
+		b = lines(b, "", maskInline).Data
 		c.write("/proc/net/if_inet6", b, 0o444, 0, 0, now) // which addresses make IPv6 rules matter
 	}
 	c.dir("/etc/cni/net.d", "")
 	c.dir("/etc/containerd/certs.d", "")
+	if entries, err := f.ReadDir("/etc/containerd/certs.d"); err == nil {
+		for _, e := range entries {
+			c.file(filepath.Join("/etc/containerd/certs.d", e.Name(), "hosts.toml"), "")
+		}
+	}
 
 	// Command outputs and API answers.
 	for _, name := range sortedKeys(capturers) {
@@ -102,6 +106,11 @@ func Collect(ctx context.Context, f *FS, w io.Writer, capturers map[string]Captu
 			continue
 		}
 		if out == nil {
+			continue
+		}
+		out, err = redactCapture(name, out)
+		if err != nil {
+			c.sum.Problems = append(c.sum.Problems, fmt.Sprintf("%s: %v", name, err))
 			continue
 		}
 		c.write(CaptureDir+"/"+name, out, 0o644, 0, 0, now)
@@ -171,23 +180,31 @@ func (c *collector) write(name string, data []byte, mode fs.FileMode, uid, gid i
 
 func (c *collector) proc(comp *inventory.Component, now time.Time) {
 	dir := "/proc/" + strconv.Itoa(comp.PID)
-	for _, name := range []string{"cmdline", "stat"} {
-		if b, err := c.f.ReadFile(dir + "/" + name); err == nil {
-			c.write(dir+"/"+name, b, 0o444, 0, 0, now)
-		}
+	// The command line is written from what discovery read, masked.
+	args := MaskArgs(comp.Args, c.exists)
+	c.write(dir+"/cmdline", []byte(strings.Join(args, "\x00")+"\x00"), 0o444, 0, 0, now)
+	if b, err := c.f.ReadFile(dir + "/stat"); err == nil {
+		c.write(dir+"/stat", b, 0o444, 0, 0, now)
 	}
 	var env []string
 	for k, v := range comp.Env {
-		if secretEnv.MatchString(k) && !strings.HasPrefix(v, "/") {
-			v = "REDACTED"
-		}
-		env = append(env, k+"="+v)
+		env = append(env, k+"="+maskEnvValue(k, v, c.exists))
 	}
 	sort.Strings(env)
 	c.write(dir+"/environ", []byte(strings.Join(env, "\x00")), 0o400, 0, 0, now)
-	if exe, err := os.Readlink(c.f.Path(dir + "/exe")); err == nil && c.err == nil {
-		c.err = c.tw.WriteHeader(&tar.Header{Name: strings.TrimPrefix(dir+"/exe", "/"), Typeflag: tar.TypeSymlink, Linkname: exe, ModTime: now, Mode: 0o777})
+	if exe, err := c.f.Readlink(dir + "/exe"); err == nil && c.err == nil {
+		c.err = c.tw.WriteHeader(&tar.Header{Name: strings.TrimPrefix(dir+"/exe", "/"), Typeflag: tar.TypeSymlink, Linkname: maskInline(exe), ModTime: now, Mode: 0o777})
 	}
+}
+
+// exists tells whether a host path exists (a path value of a secret-named
+// setting is kept only then).
+func (c *collector) exists(p string) bool {
+	if !filepath.IsAbs(p) {
+		return false
+	}
+	_, err := c.f.Stat(p)
+	return err == nil
 }
 
 // pathsIn adds the files a setting's value names (comma-separated lists and
@@ -208,7 +225,7 @@ func (c *collector) dir(p, setting string) {
 	if p == "" {
 		return
 	}
-	entries, err := os.ReadDir(c.f.Path(p))
+	entries, err := c.f.ReadDir(p)
 	if err != nil {
 		return
 	}
@@ -217,14 +234,15 @@ func (c *collector) dir(p, setting string) {
 	}
 }
 
-// file adds one host file: copied, masked or as metadata only.
+// file adds one host file: its metadata always; its content only as
+// RedactFile allows (rewritten without secrets, or not at all).
 func (c *collector) file(p, setting string) {
 	p = filepath.Clean(p)
 	if p == "/" || c.seen[p] || !filepath.IsAbs(p) || strings.HasPrefix(p, "/proc/") || strings.HasPrefix(p, "/dev/") || strings.HasPrefix(p, "/sys/") {
 		return
 	}
 	c.seen[p] = true
-	st, err := os.Stat(c.f.Path(p))
+	st, err := c.f.Stat(p)
 	if err != nil {
 		return
 	}
@@ -236,91 +254,69 @@ func (c *collector) file(p, setting string) {
 		}
 		return
 	}
-	if !st.Mode().IsRegular() {
+	if err := regularErr(p, st); err != nil {
+		c.sum.Problems = append(c.sum.Problems, err.Error())
 		return
 	}
-	var data []byte
-	if st.Size() <= maxCopy {
-		data, _ = c.f.ReadFile(p)
-	}
-	switch {
-	case st.Size() > maxCopy:
-		data, m.Redacted = nil, true
-	case isSecretFile(p, setting, data):
-		data, m.Redacted = nil, true
-	case bytes.Contains(data, []byte("kind: Config")) || bytes.Contains(data, []byte("kind: EncryptionConfiguration")) || bytes.Contains(data, []byte(`"kind":"Config"`)):
-		data, m.Redacted = maskYAMLSecrets(data)
-		if bytes.Contains(data, []byte("kind: Config")) {
-			c.kubeconfigRefs(data, filepath.Dir(p))
+	data, err := c.f.ReadFileLimit(p, maxCopy)
+	var r Redaction
+	if err != nil {
+		r = Redaction{Withheld: true}
+		if errors.Is(err, ErrTooLarge) || errors.Is(err, ErrNotRegular) {
+			c.sum.Problems = append(c.sum.Problems, fmt.Sprintf("%s: %v (metadata only)", p, unwrap(err)))
 		}
+	} else {
+		r = RedactFile(p, setting, data, c.exists)
+	}
+	m.Key = r.Key
+	switch {
+	case r.Withheld:
+		data, m.Redacted = nil, true
+	case r.Masked:
+		data, m.Redacted = r.Data, true
+	default:
+		data = r.Data
 	}
 	if m.Redacted {
 		c.sum.Redacted++
 	}
 	c.meta = append(c.meta, m)
 	c.write(p, data, m.Mode, int(m.UID), int(m.GID), st.ModTime())
-}
-
-func isSecretFile(p, setting string, data []byte) bool {
-	s := strings.ToLower(setting + " " + filepath.Base(p))
-	if strings.Contains(s, "token-auth-file") || strings.Contains(s, "basic-auth") || strings.HasSuffix(p, ".key") || strings.HasSuffix(p, "tokens.csv") {
-		return true
-	}
-	return bytes.Contains(data, []byte("PRIVATE KEY-----"))
-}
-
-// secretKeys are YAML keys whose values kubeconfigs and encryption
-// configurations keep secret.
-var secretKeys = map[string]bool{"client-key-data": true, "token": true, "password": true, "secret": true, "id-token": true, "refresh-token": true}
-
-func maskYAMLSecrets(data []byte) ([]byte, bool) {
-	var doc any
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, true // cannot tell what is secret: withhold it all
-	}
-	masked := false
-	var walk func(v any) any
-	walk = func(v any) any {
-		switch t := v.(type) {
-		case map[string]any:
-			for k, e := range t {
-				if secretKeys[k] {
-					t[k], masked = "REDACTED", true
-					continue
-				}
-				t[k] = walk(e)
-			}
-		case []any:
-			for i := range t {
-				t[i] = walk(t[i])
-			}
+	for _, ref := range r.Refs {
+		v := ref.Path
+		if !filepath.IsAbs(v) {
+			v = filepath.Join(filepath.Dir(p), v)
 		}
-		return v
+		c.file(v, ref.Key)
 	}
-	out, err := yaml.Marshal(walk(doc))
-	if err != nil {
-		return nil, true
+	if textKind(p, setting) == "unit" && data != nil {
+		c.unitRefs(data)
 	}
-	return out, masked
 }
 
-// kubeconfigRefs adds the certificate files a kubeconfig names.
-func (c *collector) kubeconfigRefs(data []byte, base string) {
-	walkStrings(unmarshalMap(data), func(key, v string) {
-		switch key {
-		case "certificate-authority", "client-certificate", "client-key", "tokenFile":
-			if !filepath.IsAbs(v) {
-				v = filepath.Join(base, v)
-			}
-			c.file(v, key)
+// unitRefs adds the environment files a systemd unit reads: discovery
+// expands their variables into the command line.
+func (c *collector) unitRefs(data []byte) {
+	for _, line := range strings.Split(string(data), "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), "=")
+		if ok && strings.TrimSpace(k) == "EnvironmentFile" {
+			c.file(strings.TrimPrefix(strings.TrimSpace(v), "-"), "EnvironmentFile")
 		}
-	})
+	}
 }
 
-func unmarshalMap(data []byte) map[string]any {
-	m := map[string]any{}
-	_ = yaml.Unmarshal(data, &m)
-	return m
+// redactCapture masks a captured output: JSON answers (the Engine's
+// containers carry their environments and commands) value by value, text
+// line by line.
+func redactCapture(name string, out []byte) ([]byte, error) {
+	if !strings.HasSuffix(name, ".json") {
+		return lines(out, "capture", maskInline).Data, nil
+	}
+	var v any
+	if err := json.Unmarshal(out, &v); err != nil {
+		return nil, fmt.Errorf("not JSON, withheld: %w", err)
+	}
+	return json.MarshalIndent(redactValue("", v, nil), "", "  ")
 }
 
 func walkStrings(v any, fn func(key, value string)) {

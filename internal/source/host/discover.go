@@ -132,7 +132,7 @@ func hostname(f *FS) string {
 
 // processes lists the components among /proc's processes.
 func processes(f *FS) []*inventory.Component {
-	entries, err := os.ReadDir(f.Path("/proc"))
+	entries, err := f.ReadDir("/proc")
 	if err != nil {
 		return nil
 	}
@@ -149,7 +149,7 @@ func processes(f *FS) []*inventory.Component {
 			continue
 		}
 		args := strings.Split(strings.TrimRight(string(raw), "\x00"), "\x00")
-		exe, err := os.Readlink(f.Path(dir + "/exe"))
+		exe, err := f.Readlink(dir + "/exe")
 		if err != nil {
 			exe = strings.Fields(args[0] + " ")[0]
 			exe = strings.TrimSuffix(exe, ":") // "sshd: /usr/sbin/sshd -D [listener]"
@@ -235,7 +235,7 @@ func staticPods(f *FS, n *inventory.Node) []*inventory.Component {
 		loadConfig(f, n, k) // staticPodPath lives in the kubelet's config file
 	}
 	dir := staticPodPath(n)
-	entries, err := os.ReadDir(f.Path(dir))
+	entries, err := f.ReadDir(dir)
 	if err != nil {
 		return nil
 	}
@@ -284,7 +284,7 @@ func systemdUnits(f *FS, n *inventory.Node) []*inventory.Component {
 	var out []*inventory.Component
 	done := map[string]bool{}
 	for _, dir := range unitDirs {
-		entries, err := os.ReadDir(f.Path(dir))
+		entries, err := f.ReadDir(dir)
 		if err != nil {
 			continue
 		}

@@ -18,6 +18,9 @@ type FileMeta struct {
 	Size     int64       `json:"size"`
 	Dir      bool        `json:"dir,omitempty"`
 	Redacted bool        `json:"redacted,omitempty"` // content withheld or secrets masked
+	// Key is the type and size of the private key the file holds: the key
+	// itself never leaves the node.
+	Key *KeyInfo `json:"key,omitempty"`
 }
 
 var metaCache sync.Map // root -> map[string]FileMeta
