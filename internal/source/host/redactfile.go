@@ -31,11 +31,11 @@ type KeyInfo struct {
 
 // Redaction is what a snapshot keeps of one file.
 type Redaction struct {
-	Data     []byte   // the content to copy; nil: metadata only
-	Withheld bool     // nothing of the content is copied
-	Masked   bool     // the content is copied with values masked or removed
-	Key      *KeyInfo // the private key the file held
-	Kind     string   // what the content was read as
+	Data     []byte    // the content to copy; nil: metadata only
+	Withheld bool      // nothing of the content is copied
+	Masked   bool      // the content is copied with values masked or removed
+	Key      *KeyInfo  // the private key the file held
+	Kind     string    // what the content was read as
 	Refs     []FileRef // files the content names (a kubeconfig's certificates)
 }
 
