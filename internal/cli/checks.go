@@ -43,10 +43,15 @@ func newChecksCommand(g *globalOptions) *cobra.Command {
 		Use:   "checks",
 		Short: "List the check catalogue",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if g.lang != "en" && g.lang != "zh" {
-				return usageError("unknown language %q (want en or zh)", g.lang)
+		PreRunE: func(*cobra.Command, []string) error {
+			switch format {
+			case "table", "text", "json", "yaml", "markdown":
+			default:
+				return usageError("-o: unknown format %q for checks (want table, json, yaml or markdown)", format)
 			}
+			return validateLang(g.lang)
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
 			entries := catalogEntries(g.lang)
 			w := cmd.OutOrStdout()
 			switch format {
@@ -73,5 +78,6 @@ func newChecksCommand(g *globalOptions) *cobra.Command {
 	}
 	// -o on this command selects a catalogue format, not a report format.
 	cmd.Flags().StringVarP(&format, "output", "o", "table", "table, json, yaml or markdown")
+	cmd.Flags().StringVar(&g.lang, "lang", defaultLang(), "language of titles and remediations: en or zh")
 	return cmd
 }

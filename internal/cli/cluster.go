@@ -19,6 +19,7 @@ type clusterOptions struct {
 	allNamespaces bool
 	showPassed    bool
 	etcd          etcdOptions
+	failOn        catalog.Severity // validated --fail-on
 }
 
 func newScanClusterCommand(g *globalOptions) *cobra.Command {
@@ -36,9 +37,11 @@ deploy/rbac/kubeward-reader.yaml.`,
 		Example: `  kubeward scan cluster
   kubeward scan cluster --context prod -n payments -o sarif
   kubeward scan cluster --etcd-endpoints https://10.0.0.10:2379 --etcd-cacert ca.crt --etcd-cert client.crt --etcd-key client.key`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runScanCluster(cmd.Context(), g, o) },
+		Args:    cobra.NoArgs,
+		PreRunE: func(cmd *cobra.Command, _ []string) error { return o.validate(cmd, g) },
+		RunE:    func(cmd *cobra.Command, _ []string) error { return runScanCluster(cmd.Context(), g, o) },
 	}
+	addReportFlags(cmd, g)
 	f := cmd.Flags()
 	f.StringVar(&o.kube.Kubeconfig, "kubeconfig", "", "kubeconfig file (default: KUBECONFIG, ~/.kube/config, or in-cluster config)")
 	f.StringVar(&o.kube.Context, "context", "", "kubeconfig context")
@@ -50,17 +53,48 @@ deploy/rbac/kubeward-reader.yaml.`,
 	f.IntVar(&o.kube.Concurrency, "concurrency", 6, "lists running at once")
 	f.BoolVar(&o.showPassed, "show-passed", false, "list PASS results one by one (otherwise counted)")
 	addEtcdFlags(f, &o.etcd)
-	return cmd
+	return markWork(cmd)
+}
+
+// validate checks every flag before the API server is contacted.
+func (o *clusterOptions) validate(cmd *cobra.Command, g *globalOptions) error {
+	failOn, err := g.validate()
+	if err != nil {
+		return err
+	}
+	o.failOn = failOn
+	f := cmd.Flags()
+	if f.Changed("all-namespaces") {
+		switch {
+		case o.allNamespaces && o.kube.Namespace != "":
+			return usageError("-A/--all-namespaces and -n/--namespace %s are exclusive", o.kube.Namespace)
+		case !o.allNamespaces && o.kube.Namespace == "":
+			return usageError("-A=false needs -n/--namespace NAME")
+		}
+	}
+	if f.Changed("namespace") && o.kube.Namespace == "" {
+		return usageError("--namespace: must not be empty (leave it out to audit every namespace)")
+	}
+	if err := firstError(
+		positiveFloat("qps", float64(o.kube.QPS)),
+		atLeast("burst", o.kube.Burst, 1),
+		atLeast("page-size", o.kube.PageSize, 1),
+		between("concurrency", o.kube.Concurrency, 1, 64),
+	); err != nil {
+		return err
+	}
+	if err := o.etcd.validate(f.Changed("etcd-prefix")); err != nil {
+		return err
+	}
+	_, err = g.loadConfig()
+	return err
 }
 
 func runScanCluster(ctx context.Context, g *globalOptions, o *clusterOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	failOn, err := g.validate()
-	if err != nil {
-		return err
-	}
+	failOn := o.failOn
 	cfg, err := g.loadConfig()
 	if err != nil {
 		return err
@@ -92,10 +126,14 @@ func runScanCluster(ctx context.Context, g *globalOptions, o *clusterOptions) er
 		return fmt.Errorf("writing report: %w", err)
 	}
 	fmt.Fprintf(g.stderr, "kubeward: read %d objects from %s in %s\n", stats.Objects, client.Host, stats.Duration.Round(time.Millisecond))
-	if run.AtOrAbove(failOn) > 0 {
-		return &exitError{code: ExitFindings}
+	empty := ""
+	switch {
+	case stats.Objects == 0 && len(stats.Errors) > 0:
+		empty = fmt.Sprintf("every list was refused by %s (%d resources; first: %v)", client.Host, len(stats.Errors), stats.Errors[0])
+	case stats.Objects == 0:
+		empty = "the API server " + client.Host + " returned no objects"
 	}
-	return nil
+	return g.verdict(run, failOn, empty)
 }
 
 // ReadErrorID is the check a resource that could not be read reports under.

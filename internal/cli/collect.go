@@ -33,10 +33,19 @@ command outputs, the Docker Engine's state, and every file's mode and owner.
 Private keys and token files are never copied, only their metadata; kubeconfigs
 and encryption configurations are copied with their secrets masked.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		PreRunE: func(*cobra.Command, []string) error {
 			if out == "" {
 				return usageError("collect node: -o FILE.tar.gz is required")
 			}
+			if root == "" {
+				return usageError("--root: must not be empty (/ is the machine kubeward runs on)")
+			}
+			if info, err := os.Stat(out); err == nil && info.IsDir() {
+				return usageError("collect node: -o %s is a directory; give a FILE.tar.gz", out)
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
 			f, err := os.OpenFile(out, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 			if err != nil {
 				return usageError("collect node: %v", err)
@@ -57,7 +66,7 @@ and encryption configurations are copied with their secrets masked.`,
 	}
 	node.Flags().StringVarP(&out, "output", "o", "", "snapshot file to write (.tar.gz)")
 	node.Flags().StringVar(&root, "root", "/", "host filesystem to read")
-	collect.AddCommand(node)
+	collect.AddCommand(markWork(node))
 	return collect
 }
 

@@ -24,6 +24,29 @@ func addEtcdFlags(f *pflag.FlagSet, o *etcdOptions) {
 	f.StringVar(&o.prefix, "etcd-prefix", "/registry", "the API server's --etcd-prefix")
 }
 
+// validate refuses etcd flags that would be ignored: the certificate
+// flags and --etcd-prefix mean nothing without --etcd-endpoints.
+func (o *etcdOptions) validate(prefixChanged bool) error {
+	if o.endpoints == "" {
+		for _, f := range []struct{ flag, v string }{{"etcd-cacert", o.cacert}, {"etcd-cert", o.cert}, {"etcd-key", o.key}} {
+			if f.v != "" {
+				return usageError("--%s is given without --etcd-endpoints: it would be ignored", f.flag)
+			}
+		}
+		if prefixChanged {
+			return usageError("--etcd-prefix is given without --etcd-endpoints: it would be ignored")
+		}
+		return nil
+	}
+	if (o.cert == "") != (o.key == "") {
+		return usageError("--etcd-cert and --etcd-key go together")
+	}
+	if o.prefix == "" || o.prefix[0] != '/' {
+		return usageError("--etcd-prefix %q: must start with /", o.prefix)
+	}
+	return nil
+}
+
 // EncryptionProvenID is the check proving encryption at rest in etcd.
 const EncryptionProvenID = "KW-CL-090"
 

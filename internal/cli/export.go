@@ -1,9 +1,13 @@
 package cli
 
 import (
+	"path"
+	"strings"
+
 	"github.com/spf13/cobra"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/export/vap"
 )
 
@@ -21,7 +25,7 @@ func newExportCommand(g *globalOptions) *cobra.Command {
 }
 
 func newExportVAPCommand(g *globalOptions) *cobra.Command {
-	var mode, selector string
+	var mode, selector, format string
 	var exclude []string
 	cmd := &cobra.Command{
 		Use:   "vap",
@@ -33,18 +37,29 @@ kubectl apply -f. Every policy is named after its check (kubeward-kw-pod-002) an
 its messages start with the check ID. trustedRegistries from --config enable
 KW-IMG-001. The bindings never cover kube-system. See docs/vap.md.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			format := g.output
+		PreRunE: func(*cobra.Command, []string) error {
 			switch format {
-			case "text", "yaml":
-				format = "yaml"
-			case "json":
+			case "yaml", "json":
 			default:
-				return usageError("export vap: unknown output format %q (want yaml or json)", g.output)
+				return usageError("-o: unknown format %q for export vap (want yaml or json)", format)
 			}
 			if _, ok := vap.Modes[mode]; !ok {
 				return usageError("--mode: unknown mode %q (want deny, warn or audit)", mode)
 			}
+			for _, x := range exclude {
+				if err := matchesACheck(x); err != nil {
+					return err
+				}
+			}
+			if selector != "" {
+				if _, err := metav1.ParseToLabelSelector(selector); err != nil {
+					return usageError("--namespace-selector: %v", err)
+				}
+			}
+			_, err := g.loadConfig()
+			return err
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := g.loadConfig()
 			if err != nil {
 				return err
@@ -67,6 +82,9 @@ KW-IMG-001. The bindings never cover kube-system. See docs/vap.md.`,
 			if err != nil {
 				return usageError("export vap: %v", err)
 			}
+			if len(ps) == 0 {
+				return usageError("export vap: --exclude leaves no policy to export")
+			}
 			if len(cfg.TrustedRegistries) == 0 {
 				cmd.PrintErrln("kubeward: trustedRegistries is not set in the configuration: KW-IMG-001 is not exported")
 			}
@@ -74,8 +92,25 @@ KW-IMG-001. The bindings never cover kube-system. See docs/vap.md.`,
 		},
 	}
 	f := cmd.Flags()
+	f.StringVarP(&format, "output", "o", "yaml", "yaml or json")
+	f.StringVar(&g.configFile, "config", "", "configuration file (trustedRegistries, allowedCapabilities, systemNamespaces)")
 	f.StringVar(&mode, "mode", "deny", "binding validationActions: deny, warn or audit")
 	f.StringVar(&selector, "namespace-selector", "", "label selector of the namespaces to enforce in (e.g. 'env in (prod),team!=infra'); kube-system is always excluded")
-	f.StringSliceVar(&exclude, "exclude", nil, "check IDs or globs not to export (e.g. KW-RES-*,KW-RBAC-005)")
+	f.StringSliceVar(&exclude, "exclude", nil, "check IDs or globs not to export (e.g. KW-RES-*,KW-RBAC-005); each must match a check")
 	return cmd
+}
+
+// matchesACheck refuses an --exclude pattern that is malformed or matches
+// no check of the catalogue (a typo would otherwise exclude nothing).
+func matchesACheck(pattern string) error {
+	p := strings.ToUpper(pattern)
+	if _, err := path.Match(p, ""); err != nil {
+		return usageError("--exclude %q: bad pattern: %v", pattern, err)
+	}
+	for _, e := range catalog.All() {
+		if ok, _ := path.Match(p, e.ID); ok {
+			return nil
+		}
+	}
+	return usageError("--exclude %q matches no check (see kubeward checks)", pattern)
 }

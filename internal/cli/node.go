@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/check/node"
 	"github.com/kubeward/kubeward/internal/report"
@@ -20,6 +21,7 @@ import (
 func newScanNodeCommand(g *globalOptions) *cobra.Command {
 	var root string
 	var interval time.Duration
+	var failOn catalog.Severity
 	cmd := &cobra.Command{
 		Use:   "node",
 		Short: "Audit this node: etcd, control plane, kubelet, kube-proxy, Calico, container runtime, sshd, firewall",
@@ -36,11 +38,24 @@ scanning, one report per interval, as the node DaemonSet in deploy/node does.`,
   kubeward scan node --root /host -o json --interval 6h
   kubeward scan node --lang zh --fail-on high`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			failOn, err := g.validate()
-			if err != nil {
+		PreRunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if failOn, err = g.validate(); err != nil {
 				return err
 			}
+			if root == "" {
+				return usageError("--root: must not be empty (/ is the machine kubeward runs on)")
+			}
+			if err := nonNegativeDuration("interval", interval); err != nil {
+				return err
+			}
+			if interval > 0 && interval < time.Second {
+				return usageError("--interval %s: must be 0 (scan once) or at least 1s", interval)
+			}
+			_, err = g.loadConfig()
+			return err
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := g.loadConfig()
 			if err != nil {
 				return err
@@ -65,24 +80,34 @@ scanning, one report per interval, as the node DaemonSet in deploy/node does.`,
 				if err := report.Write(g.stdout, g.output, run); err != nil {
 					return nil, fmt.Errorf("writing report: %w", err)
 				}
+				if len(n.Components) == 0 && !g.allowEmpty {
+					return run, errNoComponents(root)
+				}
 				return run, nil
 			}
 			if interval > 0 {
 				return repeat(cmd.Context(), interval, g, scan)
 			}
 			run, err := scan()
-			if err != nil {
+			if err != nil && run == nil {
 				return err
 			}
-			if run.AtOrAbove(failOn) > 0 {
-				return &exitError{code: ExitFindings}
+			empty := ""
+			if err != nil {
+				empty = err.Error()
 			}
-			return nil
+			return g.verdict(run, failOn, empty)
 		},
 	}
+	addReportFlags(cmd, g)
 	cmd.Flags().StringVar(&root, "root", "/", "host filesystem to audit: a mounted host, an unpacked snapshot, or a snapshot .tar.gz")
 	cmd.Flags().DurationVar(&interval, "interval", 0, "scan again every interval until SIGTERM, one report each (the DaemonSet in deploy/node); 0 scans once")
-	return cmd
+	return markWork(cmd)
+}
+
+// errNoComponents says a node audit found nothing to evaluate.
+func errNoComponents(root string) error {
+	return fmt.Errorf("no node component found under --root %s (no etcd, control plane, kubelet, kube-proxy, Calico, container runtime or sshd in /proc, static pods or systemd units)", root)
 }
 
 // nodeName is $NODE_NAME (the DaemonSet sets it from spec.nodeName), else

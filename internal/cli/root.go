@@ -17,11 +17,16 @@ import (
 	"github.com/kubeward/kubeward/internal/config"
 )
 
-// Exit codes a CI pipeline can rely on.
+// Exit codes a CI pipeline can rely on. When several apply, the lowest
+// non-zero one in this order wins: usage/input (2), findings (1),
+// incomplete (3).
 const (
-	ExitOK       = 0 // nothing at or above --fail-on
+	ExitOK       = 0 // nothing at or above --fail-on, and every check evaluated
 	ExitFindings = 1 // findings at or above --fail-on
-	ExitUsage    = 2 // usage or input error
+	ExitUsage    = 2 // usage or input error, unknown command, or nothing evaluated
+	// ExitIncomplete: no findings at or above --fail-on, but some checks
+	// could not be evaluated (ERROR results); --ignore-errors accepts that.
+	ExitIncomplete = 3
 )
 
 // Version is set at build time with -ldflags "-X github.com/kubeward/kubeward/internal/cli.Version=...".
@@ -33,31 +38,45 @@ type exitError struct {
 	err  error
 }
 
-func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return ""
+	}
+	return e.err.Error()
+}
 
 func usageError(format string, args ...any) error {
 	return &exitError{code: ExitUsage, err: fmt.Errorf(format, args...)}
 }
 
-// globalOptions are the flags every audit shares.
+// globalOptions are the streams every command shares and the report flags
+// of the commands that report (addReportFlags).
 type globalOptions struct {
-	output     string
-	configFile string
-	failOn     string
-	lang       string
-	stdin      io.Reader
-	stdout     io.Writer
-	stderr     io.Writer
+	output       string
+	configFile   string
+	failOn       string
+	lang         string
+	allowEmpty   bool
+	ignoreErrors bool
+	cfg          *config.Config // loaded once by loadConfig
+	stdin        io.Reader
+	stdout       io.Writer
+	stderr       io.Writer
 }
 
 func (g *globalOptions) loadConfig() (*config.Config, error) {
+	if g.cfg != nil {
+		return g.cfg, nil
+	}
 	if g.configFile == "" {
-		return config.Default(), nil
+		g.cfg = config.Default()
+		return g.cfg, nil
 	}
 	c, err := config.Load(g.configFile)
 	if err != nil {
 		return nil, usageError("%v", err)
 	}
+	g.cfg = c
 	return c, nil
 }
 
@@ -65,18 +84,24 @@ func (g *globalOptions) validate() (catalog.Severity, error) {
 	switch g.output {
 	case "text", "json", "sarif", "junit":
 	default:
-		return 0, usageError("unknown output format %q (want text, json, sarif or junit)", g.output)
+		return 0, usageError("-o: unknown output format %q (want text, json, sarif or junit)", g.output)
 	}
-	switch g.lang {
-	case "en", "zh":
-	default:
-		return 0, usageError("unknown language %q (want en or zh)", g.lang)
+	if err := validateLang(g.lang); err != nil {
+		return 0, err
 	}
 	sev, err := catalog.ParseSeverity(g.failOn)
 	if err != nil {
 		return 0, usageError("--fail-on: %v", err)
 	}
 	return sev, nil
+}
+
+func validateLang(lang string) error {
+	switch lang {
+	case "en", "zh":
+		return nil
+	}
+	return usageError("--lang: unknown language %q (want en or zh; the default comes from KUBEWARD_LANG or the locale)", lang)
 }
 
 // color reports whether text output goes to a terminal that wants colour.
@@ -101,15 +126,11 @@ and reports evidence an auditor accepts, in English or Chinese.`,
 	root.SetIn(g.stdin)
 	root.SetOut(g.stdout)
 	root.SetErr(g.stderr)
-	pf := root.PersistentFlags()
-	pf.StringVarP(&g.output, "output", "o", "text", "output format: text, json, sarif or junit")
-	pf.StringVar(&g.configFile, "config", "", "configuration file (trusted registries, allowed capabilities, exceptions)")
-	pf.StringVar(&g.failOn, "fail-on", "low", "exit 1 when a FAIL at or above this severity is found: critical, high, medium or low")
-	pf.StringVar(&g.lang, "lang", defaultLang(), "report language: en or zh")
 	root.AddCommand(newScanCommand(g), newCollectCommand(g), newChecksCommand(g), newVersionCommand(g))
 	for _, c := range extraCommands {
 		root.AddCommand(c(g))
 	}
+	failClosed(root)
 	return root
 }
 
@@ -132,35 +153,44 @@ var extraCommands []func(*globalOptions) *cobra.Command
 
 // Main runs kubeward with args and returns the exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return mainWith(args, stdin, stdout, stderr, nil)
+}
+
+// mainWith is Main with a hook that may change the command tree first
+// (FuzzArgs stubs the commands that do work).
+func mainWith(args []string, stdin io.Reader, stdout, stderr io.Writer, tweak func(*cobra.Command)) int {
 	g := &globalOptions{stdin: stdin, stdout: stdout, stderr: stderr}
 	root := newRoot(g)
+	if tweak != nil {
+		tweak(root)
+	}
 	root.SetArgs(args)
-	err := root.Execute()
+	return exitCode(root.Execute(), stderr)
+}
+
+// exitCode prints err as one line and maps it to an exit code.
+func exitCode(err error, stderr io.Writer) int {
 	if err == nil {
 		return ExitOK
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
-		if ee.err != nil && ee.err.Error() != "" {
-			fmt.Fprintln(stderr, "kubeward: "+ee.err.Error())
+		if msg := ee.Error(); msg != "" {
+			fmt.Fprintln(stderr, "kubeward: "+oneLine(msg))
 		}
 		return ee.code
 	}
-	// cobra's own errors: unknown commands and flags.
-	fmt.Fprintln(stderr, "kubeward: "+err.Error())
+	// cobra's own errors: unknown flags, bad flag values, wrong arguments.
+	fmt.Fprintln(stderr, "kubeward: "+oneLine(err.Error()))
 	return ExitUsage
 }
 
-func newVersionCommand(g *globalOptions) *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print kubeward's version",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintf(cmd.OutOrStdout(), "kubeward %s\n", Version)
-			return nil
-		},
+// oneLine folds a multi-line message so stderr gets one line per problem.
+func oneLine(s string) string {
+	if !strings.Contains(s, "\n") {
+		return s
 	}
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
 }
 
 // nowFunc is the clock exceptions expire against (tests replace it).

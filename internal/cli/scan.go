@@ -3,9 +3,15 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/report"
 	"github.com/kubeward/kubeward/internal/source/manifest"
@@ -14,7 +20,7 @@ import (
 func newScanCommand(g *globalOptions) *cobra.Command {
 	scan := &cobra.Command{
 		Use:   "scan",
-		Short: "Audit manifests (and, in later commands, nodes and clusters)",
+		Short: "Audit manifests, a node or a live cluster",
 	}
 	scan.AddCommand(newScanManifestsCommand(g), newScanNodeCommand(g), newScanClusterCommand(g))
 	return scan
@@ -22,42 +28,130 @@ func newScanCommand(g *globalOptions) *cobra.Command {
 
 type manifestOptions struct {
 	namespace  string
+	filenames  []string
 	valueFiles []string
 	set        []string
 	showPassed bool
+
+	paths  []string         // arguments and --filename, validated
+	failOn catalog.Severity // validated --fail-on
 }
 
 func newScanManifestsCommand(g *globalOptions) *cobra.Command {
 	o := &manifestOptions{}
 	cmd := &cobra.Command{
-		Use:   "manifests PATH...",
+		Use:   "manifests [PATH...] [-f FILE]...",
 		Short: "Audit Kubernetes manifests: files, directories, Helm charts, kustomizations or - for stdin",
 		Example: `  kubeward scan manifests examples/insecure
+  kubeward scan manifests -f deployment.yaml -f service.yaml
   kubeward scan manifests -o sarif --config kubeward.yaml deploy/ > kubeward.sarif
   helm template ./chart | kubeward scan manifests -
   kubeward scan manifests ./chart --values prod.yaml --set image.tag=1.2.3`,
-		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runScanManifests(g, o, args)
+		Args: cobra.ArbitraryArgs,
+		PreRunE: func(cmd *cobra.Command, args []string) error {
+			return o.validate(g, args)
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runScanManifests(g, o)
 		},
 	}
+	addReportFlags(cmd, g)
 	f := cmd.Flags()
 	f.StringVarP(&o.namespace, "namespace", "n", "default", "namespace of objects that name none")
-	f.StringArrayVarP(&o.valueFiles, "values", "f", nil, "Helm values file for charts (repeatable)")
-	f.StringArrayVar(&o.set, "set", nil, "Helm value key=value for charts (repeatable)")
+	f.StringArrayVarP(&o.filenames, "filename", "f", nil, "file, directory or - to audit, as kubectl -f (repeatable; same as a PATH argument)")
+	f.StringArrayVar(&o.valueFiles, "values", nil, "Helm values file for the charts among the inputs (repeatable)")
+	f.StringArrayVar(&o.set, "set", nil, "Helm value key=value for the charts among the inputs (repeatable)")
 	f.BoolVar(&o.showPassed, "show-passed", false, "list PASS results one by one (otherwise counted)")
-	return cmd
+	return markWork(cmd)
 }
 
-func runScanManifests(g *globalOptions, o *manifestOptions, paths []string) error {
+// validate checks every flag and input before anything is read.
+func (o *manifestOptions) validate(g *globalOptions, args []string) error {
 	failOn, err := g.validate()
 	if err != nil {
 		return err
 	}
+	o.failOn = failOn
+	o.paths = append(append([]string{}, args...), o.filenames...)
+	if len(o.paths) == 0 {
+		return usageError("scan manifests: no input: give files, directories or - for stdin (as arguments or with -f)")
+	}
+	stdin := 0
+	for _, p := range o.paths {
+		if p == "" {
+			return usageError("scan manifests: an input path is empty")
+		}
+		if p == "-" {
+			stdin++
+		}
+	}
+	if stdin > 1 {
+		return usageError("scan manifests: standard input (-) is given %d times; it can be read once", stdin)
+	}
+	if o.namespace == "" {
+		return usageError("--namespace: must not be empty")
+	}
+	for _, s := range o.set {
+		if !strings.Contains(s, "=") {
+			return usageError("--set %q: want key=value", s)
+		}
+	}
+	for _, v := range o.valueFiles {
+		if _, err := os.Stat(v); err != nil {
+			return usageError("--values %s: %v", v, unwrapPath(err))
+		}
+	}
+	if (len(o.valueFiles) > 0 || len(o.set) > 0) && !anyChart(o.paths) {
+		return usageError("--values/--set apply to Helm charts, and no input is a chart (a directory with Chart.yaml); render the chart with them or drop them")
+	}
+	if _, err := g.loadConfig(); err != nil {
+		return err
+	}
+	return nil
+}
+
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// anyChart reports whether a directory among paths is or holds a Helm
+// chart (the manifest loader renders those; hidden directories are skipped
+// as the loader skips them).
+func anyChart(paths []string) bool {
+	found := errors.New("found")
+	for _, p := range paths {
+		if info, err := os.Stat(p); err != nil || !info.IsDir() {
+			continue
+		}
+		err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || !d.IsDir() {
+				return nil
+			}
+			if path != p && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			if _, err := os.Stat(filepath.Join(path, "Chart.yaml")); err == nil {
+				return found
+			}
+			return nil
+		})
+		if err == found {
+			return true
+		}
+	}
+	return false
+}
+
+func runScanManifests(g *globalOptions, o *manifestOptions) error {
 	cfg, err := g.loadConfig()
 	if err != nil {
 		return err
 	}
+	paths := o.paths
 	engine := check.New(check.Options{Config: cfg, KeepPasses: o.showPassed})
 	stats := manifest.Load(paths, manifest.Options{
 		DefaultNamespace: o.namespace, ValueFiles: o.valueFiles, Set: o.set, Stdin: g.stdin,
@@ -66,7 +160,7 @@ func runScanManifests(g *globalOptions, o *manifestOptions, paths []string) erro
 	run := &report.Run{
 		Target: "manifests", Inputs: paths, Results: rep.Results, Passed: rep.Passed,
 		Objects: rep.Objects, Skipped: stats.Skipped, Version: Version, Lang: g.lang,
-		FailOn: failOn, Color: g.color(), BaseDir: ".",
+		FailOn: o.failOn, Color: g.color(), BaseDir: ".",
 	}
 	for _, e := range stats.Errors {
 		run.Errors = append(run.Errors, e.Error())
@@ -78,10 +172,30 @@ func runScanManifests(g *globalOptions, o *manifestOptions, paths []string) erro
 		for _, e := range stats.Errors {
 			fmt.Fprintln(g.stderr, "kubeward: "+e.Error())
 		}
-		return &exitError{code: ExitUsage, err: errors.New("")}
+		return &exitError{code: ExitUsage}
 	}
-	if run.AtOrAbove(failOn) > 0 {
-		return &exitError{code: ExitFindings}
+	empty := ""
+	if rep.Objects == 0 {
+		empty = emptyManifests(paths, stats)
 	}
-	return nil
+	return g.verdict(run, o.failOn, empty)
+}
+
+// emptyManifests says why inputs that were read gave no object to evaluate.
+func emptyManifests(paths []string, st *manifest.Stats) string {
+	in := strings.Join(paths, " ")
+	switch {
+	case len(paths) == 1 && paths[0] == "-" && st.Documents == 0:
+		return "standard input was empty (did the command before | fail?)"
+	case st.Files == 0:
+		return "no .yaml, .yml or .json file in " + in
+	case len(st.Skipped) == 0:
+		return fmt.Sprintf("no Kubernetes object in %s (%d files, %d documents)", in, st.Files, st.Documents)
+	}
+	kinds := make([]string, 0, len(st.Skipped))
+	for k, n := range st.Skipped {
+		kinds = append(kinds, fmt.Sprintf("%s %d", k, n))
+	}
+	sort.Strings(kinds)
+	return fmt.Sprintf("no object kubeward has checks for in %s (skipped: %s)", in, strings.Join(kinds, ", "))
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -55,7 +56,8 @@ The same checks as 'kubeward scan' decide: per check and per namespace a failing
 check denies (enforce), warns (warn) or annotates the audit event (audit), as the
 policy file says (--config, hot reloaded). /healthz, /readyz and /metrics are served
 on the same listener. See docs/admission.md.`,
-		Args: cobra.NoArgs,
+		Args:    unknownSubcommand, // "webhook manifest" names "manifests"
+		PreRunE: func(cmd *cobra.Command, _ []string) error { return o.validate(cmd) },
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runWebhook(cmd.Context(), g, o)
 		},
@@ -78,7 +80,45 @@ on the same listener. See docs/admission.md.`,
 	f.DurationVar(&o.shutdownDelay, "shutdown-delay", 5*time.Second, "on SIGTERM, keep serving this long with /readyz failing and keep-alives off, so endpoints and clients move away before connections close")
 	f.DurationVar(&o.requestTimeout, "request-timeout", admit.DefaultTimeout, "bound on the evaluation of one review")
 	cmd.AddCommand(newWebhookManifestsCommand())
-	return cmd
+	return markWork(cmd)
+}
+
+// validate checks the serving flags before anything is generated, read or
+// listened on. Flags that only mean something with another flag are refused
+// without it, so none is ignored silently.
+func (o *webhookOptions) validate(cmd *cobra.Command) error {
+	f := cmd.Flags()
+	switch {
+	case o.selfSigned && (o.certFile != "" || o.keyFile != ""):
+		return usageError("--self-signed and --tls-cert-file/--tls-private-key-file are exclusive")
+	case !o.selfSigned && (o.certFile == "" || o.keyFile == ""):
+		return usageError("serving needs --tls-cert-file and --tls-private-key-file, or --self-signed")
+	}
+	if !o.selfSigned {
+		for _, flag := range []string{"self-signed-dir", "print-ca-bundle", "ca-bundle-file", "inject-ca-bundle", "service-name", "namespace"} {
+			if f.Changed(flag) {
+				return usageError("--%s needs --self-signed", flag)
+			}
+		}
+	}
+	if f.Changed("kubeconfig") && o.injectInto == "" {
+		return usageError("--kubeconfig is only used by --inject-ca-bundle")
+	}
+	if f.Changed("reload-interval") && o.policyFile == "" {
+		return usageError("--reload-interval needs --config (the policy file it watches)")
+	}
+	if o.listen == "" {
+		return usageError("--listen: must not be empty")
+	}
+	if o.serviceName == "" || o.namespace == "" {
+		return usageError("--service-name and --namespace must not be empty")
+	}
+	return firstError(
+		positiveDuration("reload-interval", o.reloadInterval),
+		nonNegativeDuration("shutdown-grace-period", o.shutdownGrace),
+		nonNegativeDuration("shutdown-delay", o.shutdownDelay),
+		positiveDuration("request-timeout", o.requestTimeout),
+	)
 }
 
 func runWebhook(ctx context.Context, g *globalOptions, o *webhookOptions) error {
@@ -93,12 +133,6 @@ func runWebhook(ctx context.Context, g *globalOptions, o *webhookOptions) error 
 		debug.SetGCPercent(400)
 	}
 	logger := slog.New(slog.NewTextHandler(g.stderr, nil))
-	switch {
-	case o.selfSigned && (o.certFile != "" || o.keyFile != ""):
-		return usageError("--self-signed and --tls-cert-file/--tls-private-key-file are exclusive")
-	case !o.selfSigned && (o.certFile == "" || o.keyFile == ""):
-		return usageError("serving needs --tls-cert-file and --tls-private-key-file, or --self-signed")
-	}
 	policy := admit.DefaultPolicy()
 	if o.policyFile != "" {
 		p, err := admit.LoadPolicy(o.policyFile)
@@ -228,25 +262,71 @@ func runWebhook(ctx context.Context, g *globalOptions, o *webhookOptions) error 
 func newWebhookManifestsCommand() *cobra.Command {
 	o := admit.DefaultManifestOptions()
 	var caFile string
-	var noMutating bool
+	var noMutating, selfSigned bool
 	cmd := &cobra.Command{
-		Use:   "manifests",
+		Use:   "manifests (--ca-bundle-file CA.pem | --self-signed)",
 		Short: "Print the webhook's Deployment, Service, PDB, policy objects and webhook configurations",
-		Args:  cobra.NoArgs,
+		Long: `Print the objects that deploy the admission webhook (docs/admission.md).
+
+The webhook configurations must carry the CA that signed the serving
+certificate: with a wrong caBundle and failurePolicy Fail, the API server
+could admit nothing the webhook covers. So one of these is required:
+
+  --ca-bundle-file CA.pem   the CA of the pair you put in the --tls-secret Secret
+  --self-signed             generate a CA and a serving pair now, and print the
+                            kubernetes.io/tls Secret with them (the private key
+                            is in the output: apply it, do not commit it)`,
+		Example: `  kubeward webhook manifests --ca-bundle-file ca.crt > webhook.yaml
+  kubeward webhook manifests --self-signed | kubectl apply -f -`,
+		Args: cobra.NoArgs,
+		PreRunE: func(*cobra.Command, []string) error {
+			switch {
+			case caFile != "" && selfSigned:
+				return usageError("--ca-bundle-file and --self-signed are exclusive")
+			case caFile == "" && !selfSigned:
+				return usageError("webhook manifests needs --ca-bundle-file CA.pem or --self-signed: without the CA that signed the serving certificate the webhook configuration would carry a placeholder caBundle, and with failurePolicy Fail the API server would reject every request the webhook covers")
+			}
+			if o.FailurePolicy != "Fail" && o.FailurePolicy != "Ignore" {
+				return usageError("--failure-policy %q: want Fail or Ignore", o.FailurePolicy)
+			}
+			if o.Namespace == "" || o.ServiceName == "" || o.Image == "" || o.TLSSecret == "" {
+				return usageError("--namespace, --service-name, --image and --tls-secret must not be empty")
+			}
+			if _, _, err := net.ParseCIDR(o.APIServerCIDR); err != nil {
+				return usageError("--apiserver-cidr %q: not a CIDR", o.APIServerCIDR)
+			}
+			return firstError(
+				atLeast("replicas", o.Replicas, 2),
+				between("timeout-seconds", o.TimeoutSeconds, 1, 30),
+			)
+		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			var secret []byte
 			if caFile != "" {
 				ca, err := os.ReadFile(filepath.Clean(caFile))
 				if err != nil {
 					return usageError("--ca-bundle-file: %v", err)
 				}
+				if !isPEMCertificate(ca) {
+					return usageError("--ca-bundle-file %s: no PEM CERTIFICATE block", caFile)
+				}
 				o.CABundle = ca
+			} else {
+				ss, err := admit.NewSelfSigned(admit.ServiceDNSNames(o.ServiceName, o.Namespace), time.Now())
+				if err != nil {
+					return err
+				}
+				o.CABundle = ss.CAPEM
+				if secret, err = tlsSecretYAML(o.Namespace, o.TLSSecret, ss); err != nil {
+					return err
+				}
 			}
 			o.Mutating = !noMutating
 			out, err := admit.Manifests(o)
 			if err != nil {
 				return usageError("%v", err)
 			}
-			_, err = cmd.OutOrStdout().Write(out)
+			_, err = cmd.OutOrStdout().Write(afterFirstDocument(out, secret))
 			return err
 		},
 	}
@@ -256,10 +336,34 @@ func newWebhookManifestsCommand() *cobra.Command {
 	f.StringVar(&o.Image, "image", o.Image, "kubeward image, pinned by digest")
 	f.Int32Var(&o.Replicas, "replicas", o.Replicas, "replicas (2 or more)")
 	f.StringVar(&o.TLSSecret, "tls-secret", o.TLSSecret, "Secret (type kubernetes.io/tls) holding the serving pair")
-	f.StringVar(&caFile, "ca-bundle-file", "", "PEM of the CA that signed the serving certificate (caBundle)")
+	f.StringVar(&caFile, "ca-bundle-file", "", "PEM of the CA that signed the serving certificate (caBundle); this or --self-signed is required")
+	f.BoolVar(&selfSigned, "self-signed", false, "generate a CA and serving pair and print the --tls-secret Secret with them (contains the private key)")
 	f.StringVar(&o.APIServerCIDR, "apiserver-cidr", o.APIServerCIDR, "CIDR the API server calls the webhook from (NetworkPolicy)")
 	f.StringVar(&o.FailurePolicy, "failure-policy", o.FailurePolicy, "validating webhook failurePolicy: Fail or Ignore")
 	f.Int32Var(&o.TimeoutSeconds, "timeout-seconds", o.TimeoutSeconds, "webhook timeoutSeconds (1-30)")
 	f.BoolVar(&noMutating, "no-mutating", false, "leave out the MutatingWebhookConfiguration")
-	return cmd
+	return markWork(cmd)
+}
+
+// afterFirstDocument inserts doc (a "---"-led document) after the first
+// document of stream: the Secret goes after the Namespace it lives in, so
+// kubectl apply -f creates them in order.
+func afterFirstDocument(stream, doc []byte) []byte {
+	if len(doc) == 0 {
+		return stream
+	}
+	sep := []byte("---\n")
+	first := bytes.Index(stream, sep)
+	if first < 0 {
+		return append(stream, doc...)
+	}
+	next := bytes.Index(stream[first+len(sep):], sep)
+	if next < 0 {
+		return append(stream, doc...)
+	}
+	at := first + len(sep) + next
+	out := make([]byte, 0, len(stream)+len(doc))
+	out = append(out, stream[:at]...)
+	out = append(out, doc...)
+	return append(out, stream[at:]...)
 }
