@@ -131,7 +131,35 @@ var words = map[string]catalog.Text{
 	"IGNORED":        {EN: "IGNORED", ZH: "已忽略"},
 	"ERROR":          {EN: "ERROR", ZH: "错误"},
 	"NOT_APPLICABLE": {EN: "NOT APPLICABLE", ZH: "不适用"},
+	"sarifLimit":     {EN: "%d results left out: GitHub code scanning accepts at most %d per run (the most severe are kept; -o json lists every result)", ZH: "省略了 %d 条结果：GitHub 代码扫描每次运行最多接受 %d 条（保留最严重的；-o json 列出全部结果）"},
+	"exceptionFrom":  {EN: "exception from", ZH: "例外来源："},
+	"planItem":       {EN: "plan item", ZH: "计划条目"},
+	"severity":       {EN: "Severity", ZH: "严重级别"},
+	"references":     {EN: "References", ZH: "参考"},
+	"checksDoc":      {EN: "Check catalogue", ZH: "检查项目录"},
+	"critical":       {EN: "critical", ZH: "严重"},
+	"high":           {EN: "high", ZH: "高"},
+	"medium":         {EN: "medium", ZH: "中"},
+	"low":            {EN: "low", ZH: "低"},
+	"commit":         {EN: "commit", ZH: "提交"},
+	"inputs":         {EN: "Inputs", ZH: "输入"},
+	"nodeRoot":       {EN: "Node root", ZH: "节点根目录"},
+	"apiServer":      {EN: "API server", ZH: "API 服务器"},
+	"config":         {EN: "Configuration", ZH: "配置文件"},
+	"defaultConfig":  {EN: "(none: built-in defaults)", ZH: "（无：使用内置默认值）"},
+	"time":           {EN: "Time", ZH: "时间"},
+	"host":           {EN: "Host", ZH: "主机"},
+	"passed":         {EN: "passed this check", ZH: "通过此项检查"},
+	"failBySeverity": {EN: "FAIL by severity", ZH: "失败项按严重级别"},
+	"topNamespaces":  {EN: "Namespaces with most FAIL", ZH: "失败项最多的命名空间"},
+	"topSubjects":    {EN: "Objects with most FAIL", ZH: "失败项最多的对象"},
+	"notEvaluated":   {EN: "Could not evaluate (ERROR)", ZH: "无法评估（错误）"},
+	"andMore":        {EN: "… and %d more", ZH: "…… 另有 %d 项"},
+	"notice":         {EN: "Notice", ZH: "提示"},
 }
+
+// sev is a severity's word in the run's language.
+func (r *Run) sev(s catalog.Severity) string { return r.tr(s.String()) }
 
 // statusOrder is the order statuses are summarised in.
 var statusOrder = []result.Status{result.Fail, result.Warn, result.Error, result.Ignored, result.NotApplicable, result.Pass}

@@ -65,8 +65,8 @@ func TestWriteFormats(t *testing.T) {
 		prefix  string
 		wantErr bool
 	}{
-		{"", "2. Containers and images", false},
-		{"text", "2. Containers and images", false},
+		{"", "kubeward 1.2.3\n", false},
+		{"text", "kubeward 1.2.3\n", false},
 		{"json", "{", false},
 		{"sarif", "{", false},
 		{"junit", "<?xml", false},
@@ -134,31 +134,35 @@ func TestText(t *testing.T) {
 		absent   []string
 	}{
 		{"en",
-			[]string{"2. Containers and images", "[FAIL] KW-POD-002 critical Container runs in privileged mode", "3. Control plane", "[ERROR] KW-NODE-000", "4. Cluster policy",
-				"Input errors", "Summary: 7 objects evaluated; FAIL 2, WARN 1, ERROR 1, IGNORED 2, NOT APPLICABLE 1, PASS 3", "2 skipped (no checks for these kinds)", "failures at or above high: 2"},
+			[]string{"kubeward 1.2.3", "Inputs: deploy/", "Configuration: (none: built-in defaults)", "Time: ",
+				"2. Containers and images", "  KW-POD-002 critical Container runs in privileged mode\n    [FAIL] Deployment/apps/web [app]", "3. Control plane", "KW-NODE-000", "[ERROR] Node/n1", "4. Cluster policy",
+				"Input errors", "Summary: 7 objects evaluated; FAIL 2, WARN 1, ERROR 1, IGNORED 2, NOT APPLICABLE 1, PASS 3",
+				"  FAIL by severity: critical 1, high 1", "  Namespaces with most FAIL: apps 2", "  Objects with most FAIL: Deployment/apps/web 2",
+				"  Could not evaluate (ERROR):\n    ✗ KW-NODE-000 Node/n1: could not read: /etc/kubernetes/pki",
+				"2 skipped (no checks for these kinds)", "failures at or above high: 2"},
 			[]string{
-				"      Deployment/apps/web [app]  /repo/deploy/app.yaml:12\n",
-				"      container app runs privileged\n",
-				"      Evidence: securityContext.privileged=true\n",
-				"      Fix: Remove securityContext.privileged: true",
+				"    [FAIL] Deployment/apps/web [app]  /repo/deploy/app.yaml:12\n",
+				"        container app runs privileged\n",
+				"        Evidence: securityContext.privileged=true\n",
+				"    Fix: Remove securityContext.privileged: true",
 				"exception expired after 2024-01-01 (reason: migration)",
 				"ignored [annotation kubeward.io/ignore] reason: break-glass group",
-				"[WARN] KW-NS-005",
-				"[NOT APPLICABLE] KW-NS-001",
+				"[WARN] NetworkPolicy/apps/open",
+				"[NOT APPLICABLE] Namespace/kube-system",
 				"  ✗ deploy/bad.yaml: line 3: mapping values are not allowed",
 				"apiextensions.k8s.io/CustomResourceDefinition×2",
 			},
 			[]string{"\x1b[", "容器", "No findings."}},
 		{"zh",
-			[]string{"2. 容器与镜像", "[失败] KW-POD-002 critical 容器以特权模式运行", "3. 控制平面", "[错误] KW-NODE-000", "4. 集群策略",
-				"输入错误", "汇总: 7 个对象已评估; 失败 2, 警告 1, 错误 1, 已忽略 2, 不适用 1, 通过 3", "达到或高于以下级别的失败项 high: 2"},
+			[]string{"输入: deploy/", "配置文件: （无：使用内置默认值）", "2. 容器与镜像", "  KW-POD-002 严重 容器以特权模式运行\n    [失败] Deployment/apps/web [app]", "3. 控制平面", "[错误] Node/n1", "4. 集群策略",
+				"输入错误", "汇总: 7 个对象已评估; 失败 2, 警告 1, 错误 1, 已忽略 2, 不适用 1, 通过 3", "失败项按严重级别: 严重 1, 高 1", "达到或高于以下级别的失败项 高: 2"},
 			[]string{
-				"      容器 app 以特权模式运行\n",
-				"      证据: securityContext.privileged=true\n",
-				"      修复: 删除 securityContext.privileged: true",
+				"        容器 app 以特权模式运行\n",
+				"        证据: securityContext.privileged=true\n",
+				"    修复: 删除 securityContext.privileged: true",
 				"例外已过期，最后有效日（UTC）为 2024-01-01 (原因: migration)",
 				"已忽略 [annotation kubeward.io/ignore] 原因: break-glass group",
-				"[警告] KW-NS-005",
+				"[警告] NetworkPolicy/apps/open",
 			},
 			[]string{"Containers and images", "Container runs in privileged mode", "Fix:", "Summary", "[FAIL]"}},
 	}
@@ -183,10 +187,10 @@ func TestText(t *testing.T) {
 					t.Errorf("%q present in:\n%s", a, out)
 				}
 			}
-			// A remediation is shown for each FAIL with a catalogue entry, and only for those.
+			// A remediation is shown once for each check with a FAIL or WARN, and only for those.
 			fix := map[string]string{"en": "Fix: ", "zh": "修复: "}[tc.lang]
-			if n := strings.Count(out, fix); n != 2 {
-				t.Errorf("%d remediation lines, want 2 (one per FAIL)", n)
+			if n := strings.Count(out, fix); n != 3 {
+				t.Errorf("%d remediation lines, want 3 (one per check with a FAIL or WARN)", n)
 			}
 		})
 	}
@@ -203,9 +207,11 @@ func TestTextEmptyAndColor(t *testing.T) {
 			[]string{"No findings.\n", "Summary: 3 objects evaluated; PASS 3\n"}, []string{"Input errors", "skipped", "failures at or above"}},
 		{"no findings zh", &report.Run{Lang: "zh"}, []string{"未发现问题。", "汇总: 0 个对象已评估\n"}, []string{";"}},
 		{"unknown check ID goes under cluster policy with its ID as title", &report.Run{Results: []result.Result{{ID: "KW-X-999", Status: result.Fail, Severity: catalog.SeverityLow, Subject: result.Subject{Kind: "Pod", Name: "p"}}}},
-			[]string{"4. Cluster policy\n  [FAIL] KW-X-999 low      KW-X-999\n"}, []string{"Fix:"}},
+			[]string{"4. Cluster policy\n  KW-X-999 low      KW-X-999\n    [FAIL] Pod/p\n"}, []string{"Fix:"}},
 		{"color", func() *report.Run { r := sampleRun("en"); r.Color = true; return r }(),
 			[]string{"\x1b[31m[FAIL]\x1b[0m", "\x1b[33m[WARN]\x1b[0m", "\x1b[90m[IGNORED]\x1b[0m", "\x1b[1m2. Containers and images\x1b[0m", "\x1b[31m✗\x1b[0m", "\x1b[32mPASS\x1b[0m 3"}, nil},
+		{"a listed PASS reads as a pass", &report.Run{Results: []result.Result{{ID: "KW-POD-001", Status: result.Pass, Severity: catalog.SeverityHigh, Subject: result.Subject{Kind: "Pod", Name: "p"}}}},
+			[]string{"    [PASS] Pod/p\n        passed this check\n"}, []string{"Fix:"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -321,6 +327,7 @@ type sarifOut struct {
 					Name             string                `json:"name"`
 					ShortDescription struct{ Text string } `json:"shortDescription"`
 					FullDescription  struct{ Text string } `json:"fullDescription"`
+					HelpURI          string                `json:"helpUri"`
 					Help             struct {
 						Text     string `json:"text"`
 						Markdown string `json:"markdown"`
@@ -378,18 +385,17 @@ func TestSARIF(t *testing.T) {
 	}
 	type want struct {
 		rule, level, uri string
-		line             int // 0: no region
-		physical         bool
+		line             int
 		suppression      string
 		message          string
 	}
 	wants := []want{
-		{"KW-POD-002", "error", "deploy/app.yaml", 12, true, "", "Deployment/apps/web [app]: container app runs privileged"},
-		{"KW-HOST-003", "error", "deploy/app.yaml", 20, true, "", "Deployment/apps/web: pod uses the host's network"},
-		{"KW-NS-005", "warning", "", 0, false, "", "NetworkPolicy/apps/open: ingress rule 0 admits traffic from anywhere"},
-		{"KW-RBAC-010", "note", "rbac.yaml", 0, true, "inSource", "ClusterRoleBinding/ops: binds cluster-admin to Group ops"},
+		{"KW-POD-002", "error", "deploy/app.yaml", 12, "", "Deployment/apps/web [app]: container app runs privileged"},
+		{"KW-HOST-003", "error", "deploy/app.yaml", 20, "", "Deployment/apps/web: pod uses the host's network"},
+		{"KW-NS-005", "warning", "stdin", 3, "", "NetworkPolicy/apps/open: ingress rule 0 admits traffic from anywhere"},
+		{"KW-RBAC-010", "note", "rbac.yaml", 1, "inSource", "ClusterRoleBinding/ops: binds cluster-admin to Group ops"},
 		// No message: the check's title stands in.
-		{"KW-RBAC-001", "note", "", 0, false, "external", "ClusterRole/ops: Role uses wildcards"},
+		{"KW-RBAC-001", "note", "cluster/_cluster/ClusterRole/ops", 1, "external", "ClusterRole/ops: Role uses wildcards"},
 	}
 	if len(run.Results) != len(wants) {
 		t.Fatalf("%d results, want %d (NOT_APPLICABLE and ERROR are not SARIF results)", len(run.Results), len(wants))
@@ -407,19 +413,16 @@ func TestSARIF(t *testing.T) {
 			if len(loc.LogicalLocations) != 1 || loc.LogicalLocations[0].FullyQualifiedName == "" {
 				t.Errorf("logical location = %+v", loc.LogicalLocations)
 			}
-			switch {
-			case w.physical && loc.PhysicalLocation == nil:
+			// Every result has a physical location: GitHub rejects one without.
+			p := loc.PhysicalLocation
+			if p == nil {
 				t.Fatal("no physical location")
-			case !w.physical && loc.PhysicalLocation != nil:
-				t.Fatalf("physical location %+v for a result without a real file", loc.PhysicalLocation)
-			case w.physical:
-				p := loc.PhysicalLocation
-				if p.ArtifactLocation.URI != w.uri || p.ArtifactLocation.URIBaseID != "%SRCROOT%" {
-					t.Errorf("artifact = %+v, want %s relative to %%SRCROOT%%", p.ArtifactLocation, w.uri)
-				}
-				if (w.line == 0) != (p.Region == nil) || (p.Region != nil && p.Region.StartLine != w.line) {
-					t.Errorf("region = %+v, want line %d", p.Region, w.line)
-				}
+			}
+			if p.ArtifactLocation.URI != w.uri || p.ArtifactLocation.URIBaseID != "%SRCROOT%" {
+				t.Errorf("artifact = %+v, want %s relative to %%SRCROOT%%", p.ArtifactLocation, w.uri)
+			}
+			if p.Region == nil || p.Region.StartLine != w.line {
+				t.Errorf("region = %+v, want line %d", p.Region, w.line)
 			}
 			if fp := r.PartialFingerprints["kubewardFinding/v1"]; !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(fp) {
 				t.Errorf("fingerprint %q", fp)
@@ -438,8 +441,9 @@ func TestSARIF(t *testing.T) {
 		t.Fatalf("%d rules, want one per distinct check reported", len(rules))
 	}
 	r0 := rules[0]
-	if r0.ID != "KW-POD-002" || r0.Name != "Containerrunsinprivilegedmode" || r0.ShortDescription.Text != "Container runs in privileged mode" ||
-		!strings.Contains(r0.FullDescription.Text, "(2.4 ") || !strings.HasPrefix(r0.Help.Text, "Remove securityContext.privileged") ||
+	if r0.ID != "KW-POD-002" || r0.Name != "ContainerRunsInPrivilegedMode" || r0.ShortDescription.Text != "Container runs in privileged mode" ||
+		r0.HelpURI != "https://github.com/kubeward/kubeward/blob/main/docs/checks.md#kw-pod-002" ||
+		!strings.Contains(r0.FullDescription.Text, "(plan item 2.4 ") || !strings.HasPrefix(r0.Help.Text, "Fix: Remove securityContext.privileged") ||
 		!strings.Contains(r0.Help.Text, "References: CIS Kubernetes 5.2.2") || !strings.HasPrefix(r0.Help.Markdown, "**Container runs in privileged mode**") {
 		t.Errorf("rule = %+v", r0)
 	}
@@ -465,7 +469,7 @@ func TestSARIFChinese(t *testing.T) {
 		t.Errorf("rule description = %q", got)
 	}
 	// The rule name stays English: it is an identifier, not prose.
-	if got := r.Tool.Driver.Rules[0].Name; got != "Containerrunsinprivilegedmode" {
+	if got := r.Tool.Driver.Rules[0].Name; got != "ContainerRunsInPrivilegedMode" {
 		t.Errorf("rule name = %q", got)
 	}
 }
@@ -483,7 +487,8 @@ func TestSARIFPathsAndFingerprints(t *testing.T) {
 		wantURI string
 	}{
 		{"relative to the base", "/repo", "/repo/k8s/app.yaml", "k8s/app.yaml"},
-		{"outside the base stays absolute", "/repo", "/elsewhere/app.yaml", "/elsewhere/app.yaml"},
+		{"outside the base: absolute path without the leading slash", "/repo", "/elsewhere/app.yaml", "elsewhere/app.yaml"},
+		{"escaped", "/repo", "/repo/a b/c:d.yaml", "a%20b/c%3Ad.yaml"},
 		{"no base", "", "k8s/app.yaml", "k8s/app.yaml"},
 		{"relative file and base", ".", "k8s/app.yaml", "k8s/app.yaml"},
 	}

@@ -2,10 +2,14 @@ package report
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
+
+	"golang.org/x/text/width"
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/result"
@@ -19,6 +23,15 @@ const (
 	bold   = "\x1b[1m"
 	reset  = "\x1b[0m"
 )
+
+// topN is how many namespaces and workloads the summary names.
+const topN = 5
+
+// maxNamedErrors is how many ERROR results the summary names.
+const maxNamedErrors = 20
+
+// nowFunc is the clock of the text header when the run has no time.
+var nowFunc = time.Now
 
 func (r *Run) paint(code, s string) string {
 	if !r.Color {
@@ -39,18 +52,50 @@ func statusColor(s result.Status) string {
 	return grey
 }
 
-// writeText prints findings grouped by plan layer, then a summary. PASS and
-// NOT_APPLICABLE results are listed only when present in Results.
+// Width is the number of terminal columns s takes: East Asian wide and
+// full-width characters (Chinese) take two.
+func Width(s string) int {
+	n := 0
+	for _, r := range s {
+		switch width.LookupRune(r).Kind() {
+		case width.EastAsianWide, width.EastAsianFullwidth:
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
+}
+
+// pad pads s with spaces to w terminal columns.
+func pad(s string, w int) string {
+	if d := w - Width(s); d > 0 {
+		return s + strings.Repeat(" ", d)
+	}
+	return s
+}
+
+// writeText prints a header, the findings grouped by plan layer and check
+// (each check's remediation once, after its findings), then a summary.
+// PASS and NOT_APPLICABLE results are listed only when present in Results.
 func writeText(w io.Writer, run *Run) error {
-	bw := bufio.NewWriter(w)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	writeTextHeader(bw, run)
 	byLayer := map[catalog.Layer][]*result.Result{}
 	for i := range run.Results {
 		res := &run.Results[i]
+		if result.IsNotice(res) {
+			continue
+		}
 		layer := catalog.LayerClusterPolicy
 		if e := res.Entry(); e != nil {
 			layer = e.Layer()
 		}
 		byLayer[layer] = append(byLayer[layer], res)
+	}
+	sevWidth := 0
+	for _, s := range []catalog.Severity{catalog.SeverityLow, catalog.SeverityMedium, catalog.SeverityHigh, catalog.SeverityCritical} {
+		sevWidth = max(sevWidth, Width(run.sev(s)))
 	}
 	any := false
 	for _, layer := range catalog.Layers() {
@@ -60,35 +105,14 @@ func writeText(w io.Writer, run *Run) error {
 		}
 		any = true
 		fmt.Fprintf(bw, "%s\n", run.paint(bold, layer.Title().In(run.Lang)))
-		for _, res := range rs {
-			e := res.Entry()
-			title := res.ID
-			if e != nil {
-				title = e.Title.In(run.Lang)
+		// Results are sorted by check: one heading and one fix per check.
+		for start := 0; start < len(rs); {
+			end := start + 1
+			for end < len(rs) && rs[end].ID == rs[start].ID {
+				end++
 			}
-			status := run.tr(string(res.Status))
-			fmt.Fprintf(bw, "  %s %s %-8s %s\n", run.paint(statusColor(res.Status), fmt.Sprintf("[%s]", status)), res.ID, res.Severity, title)
-			fmt.Fprintf(bw, "      %s", res.Subject.String())
-			if loc := res.Location.String(); loc != "" {
-				fmt.Fprintf(bw, "  %s", run.paint(grey, loc))
-			}
-			bw.WriteString("\n")
-			if msg := res.Message.In(run.Lang); msg != "" {
-				fmt.Fprintf(bw, "      %s\n", msg)
-			}
-			if res.Evidence != "" {
-				fmt.Fprintf(bw, "      %s: %s\n", run.tr("evidence"), res.Evidence)
-			}
-			if x := res.Exception; x != nil {
-				if x.Expired {
-					fmt.Fprintf(bw, "      %s %s (%s: %s)\n", run.tr("expired"), x.Expires, run.tr("reason"), x.Reason)
-				} else {
-					fmt.Fprintf(bw, "      %s [%s] %s: %s\n", run.tr("ignored"), x.Source, run.tr("reason"), x.Reason)
-				}
-			}
-			if res.Status == result.Fail && e != nil {
-				fmt.Fprintf(bw, "      %s: %s\n", run.tr("fix"), e.Remediation.In(run.Lang))
-			}
+			writeTextCheck(bw, run, rs[start:end], sevWidth)
+			start = end
 		}
 		bw.WriteString("\n")
 	}
@@ -102,6 +126,108 @@ func writeText(w io.Writer, run *Run) error {
 		}
 		bw.WriteString("\n")
 	}
+	writeTextSummary(bw, run)
+	return bw.Flush()
+}
+
+func writeTextHeader(bw *bufio.Writer, run *Run) {
+	b := BuildOf(run.Version)
+	fmt.Fprintf(bw, "kubeward %s", b.Version)
+	if b.Commit != "" {
+		fmt.Fprintf(bw, " (%s %s)", run.tr("commit"), b.Commit)
+	}
+	bw.WriteString("\n")
+	if len(run.Inputs) > 0 {
+		label := run.tr("inputs")
+		switch run.Target {
+		case "node":
+			label = run.tr("nodeRoot")
+		case "cluster":
+			label = run.tr("apiServer")
+		}
+		fmt.Fprintf(bw, "%s: %s\n", label, strings.Join(run.Inputs, " "))
+	}
+	cfg := run.ConfigFile
+	if cfg == "" {
+		cfg = run.tr("defaultConfig")
+	}
+	fmt.Fprintf(bw, "%s: %s\n", run.tr("config"), cfg)
+	at := run.Time
+	if at.IsZero() {
+		at = nowFunc()
+	}
+	fmt.Fprintf(bw, "%s: %s", run.tr("time"), at.UTC().Format(time.RFC3339))
+	if run.Host != "" {
+		fmt.Fprintf(bw, "  %s: %s", run.tr("host"), run.Host)
+	}
+	bw.WriteString("\n\n")
+}
+
+// writeTextCheck prints one check's results: its heading, each subject with
+// its status, then the fix once when a FAIL or WARN needs one.
+func writeTextCheck(bw *bufio.Writer, run *Run, rs []*result.Result, sevWidth int) {
+	id := rs[0].ID
+	e := rs[0].Entry()
+	title := id
+	sev := rs[0].Severity
+	if e != nil {
+		title, sev = e.Title.In(run.Lang), e.Severity
+	}
+	fmt.Fprintf(bw, "  %s %s %s\n", run.paint(bold, id), pad(run.sev(sev), sevWidth), title)
+	needsFix := false
+	for _, res := range rs {
+		status := run.paint(statusColor(res.Status), "["+run.tr(string(res.Status))+"]")
+		fmt.Fprintf(bw, "    %s %s", status, res.Subject.String())
+		if loc := res.Location.String(); loc != "" {
+			fmt.Fprintf(bw, "  %s", run.paint(grey, loc))
+		}
+		bw.WriteString("\n")
+		if res.Status == result.Pass {
+			// A listed PASS reads as a pass, whatever the check's title says.
+			fmt.Fprintf(bw, "        %s\n", run.tr("passed"))
+			if res.Evidence != "" {
+				fmt.Fprintf(bw, "        %s: %s\n", run.tr("evidence"), res.Evidence)
+			}
+			continue
+		}
+		if msg := res.Message.In(run.Lang); msg != "" {
+			fmt.Fprintf(bw, "        %s\n", msg)
+		}
+		if res.Evidence != "" {
+			fmt.Fprintf(bw, "        %s: %s\n", run.tr("evidence"), res.Evidence)
+		}
+		if x := res.Exception; x != nil {
+			if x.Expired {
+				fmt.Fprintf(bw, "        %s %s (%s: %s)\n", run.tr("expired"), x.Expires, run.tr("reason"), x.Reason)
+			} else {
+				fmt.Fprintf(bw, "        %s [%s] %s: %s\n", run.tr("ignored"), x.Source, run.tr("reason"), x.Reason)
+			}
+		}
+		if res.Status == result.Fail || res.Status == result.Warn {
+			needsFix = true
+		}
+	}
+	if needsFix && e != nil {
+		fmt.Fprintf(bw, "    %s: %s\n", run.paint(bold, run.tr("fix")), e.Remediation.In(run.Lang))
+	}
+}
+
+type tally struct {
+	name string
+	n    int
+}
+
+// top returns the n largest counts, ties by name.
+func top(m map[string]int, n int) []tally {
+	out := make([]tally, 0, len(m))
+	for k, v := range m {
+		out = append(out, tally{k, v})
+	}
+	slices.SortFunc(out, func(a, b tally) int { return cmp.Or(cmp.Compare(b.n, a.n), strings.Compare(a.name, b.name)) })
+	return out[:min(n, len(out))]
+}
+
+func writeTextSummary(bw *bufio.Writer, run *Run) {
 	fmt.Fprintf(bw, "%s: %d %s", run.paint(bold, run.tr("summary")), run.Objects, run.tr("objects"))
 	counts := run.Counts()
 	var parts []string
@@ -114,6 +240,64 @@ func writeText(w io.Writer, run *Run) error {
 		fmt.Fprintf(bw, "; %s", strings.Join(parts, ", "))
 	}
 	bw.WriteString("\n")
+
+	bySev := map[catalog.Severity]int{}
+	byNS := map[string]int{}
+	byWorkload := map[string]int{}
+	var errs []*result.Result
+	for i := range run.Results {
+		r := &run.Results[i]
+		switch r.Status {
+		case result.Fail:
+			bySev[r.Severity]++
+			if r.Subject.Namespace != "" {
+				byNS[r.Subject.Namespace]++
+			}
+			s := r.Subject
+			s.Container = ""
+			byWorkload[s.String()]++
+		case result.Error:
+			errs = append(errs, r)
+		}
+	}
+	if len(bySev) > 0 {
+		var sp []string
+		for _, s := range []catalog.Severity{catalog.SeverityCritical, catalog.SeverityHigh, catalog.SeverityMedium, catalog.SeverityLow} {
+			if bySev[s] > 0 {
+				sp = append(sp, fmt.Sprintf("%s %d", run.sev(s), bySev[s]))
+			}
+		}
+		fmt.Fprintf(bw, "  %s: %s\n", run.tr("failBySeverity"), strings.Join(sp, ", "))
+	}
+	for _, t := range []struct {
+		key string
+		m   map[string]int
+	}{{"topNamespaces", byNS}, {"topSubjects", byWorkload}} {
+		if len(t.m) == 0 {
+			continue
+		}
+		var tp []string
+		for _, x := range top(t.m, topN) {
+			tp = append(tp, fmt.Sprintf("%s %d", x.name, x.n))
+		}
+		fmt.Fprintf(bw, "  %s: %s\n", run.tr(t.key), strings.Join(tp, ", "))
+	}
+	if len(errs) > 0 {
+		fmt.Fprintf(bw, "  %s:\n", run.tr("notEvaluated"))
+		for i, r := range errs {
+			if i == maxNamedErrors {
+				fmt.Fprintf(bw, "    "+run.tr("andMore")+"\n", len(errs)-i)
+				break
+			}
+			fmt.Fprintf(bw, "    %s %s %s: %s\n", run.paint(red, "✗"), r.ID, r.Subject.String(), r.Message.In(run.Lang))
+		}
+	}
+	if len(run.Errors) > 0 {
+		fmt.Fprintf(bw, "  %s: %d\n", run.tr("errors"), len(run.Errors))
+	}
+	for _, n := range run.Notices() {
+		fmt.Fprintf(bw, "%s: %s\n", run.tr("notice"), noticeText(n, run.Lang))
+	}
 	if len(run.Skipped) > 0 {
 		var sk []string
 		total := 0
@@ -124,7 +308,7 @@ func writeText(w io.Writer, run *Run) error {
 		fmt.Fprintf(bw, "%d %s: %s\n", total, run.tr("skipped"), strings.Join(sk, ", "))
 	}
 	if run.FailOn > 0 {
-		fmt.Fprintf(bw, "%s %s: %d\n", run.tr("failOn"), run.FailOn, run.AtOrAbove(run.FailOn))
+		fmt.Fprintf(bw, "%s %s: %d\n", run.tr("failOn"), run.sev(run.FailOn), run.AtOrAbove(run.FailOn))
 	}
 	if run.Host != "" || !run.Time.IsZero() {
 		var at []string
@@ -136,5 +320,4 @@ func writeText(w io.Writer, run *Run) error {
 		}
 		fmt.Fprintf(bw, "%s: %s\n", run.tr("audited"), strings.Join(at, ", "))
 	}
-	return bw.Flush()
 }
