@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/kubeward/kubeward/internal/inventory"
 )
@@ -30,6 +31,10 @@ type Options struct {
 	Workers int
 	// Stdin is read for the path "-" (default os.Stdin).
 	Stdin io.Reader
+	// RenderTimeout bounds one chart render or kustomize build (default
+	// DefaultRenderTimeout); AllowRemote lets kustomize fetch remote bases.
+	RenderTimeout time.Duration
+	AllowRemote   bool
 }
 
 // Stats describe what was read.
@@ -48,6 +53,7 @@ type Stats struct {
 type job struct {
 	file, origin string
 	doc          document
+	fix          func([]*inventory.Object, document) // rendered inputs: true source locations (render.go)
 }
 
 // Load reads every path and hands each object to sink, from several
@@ -82,6 +88,9 @@ func Load(paths []string, opts Options, sink func(*inventory.Object)) *Stats {
 				if err != nil {
 					fail(err)
 					continue
+				}
+				if j.fix != nil {
+					j.fix(d.objects, j.doc)
 				}
 				for _, o := range d.objects {
 					sink(o)
@@ -185,21 +194,27 @@ func (r *reader) chart(dir string) {
 		return
 	}
 	for _, f := range files {
-		r.stream(f.name, "helm template "+dir, bytes.NewReader(f.data))
+		r.streamFix(f.name, "helm template "+dir, bytes.NewReader(f.data), f.fix)
 	}
 }
 
 func (r *reader) kustomization(dir, file string) {
-	out, err := renderKustomization(dir)
+	files, err := renderKustomizationFiles(dir, r.opts)
 	if err != nil {
 		r.fail(&InputError{File: file, Err: err})
 		return
 	}
-	r.stream(file, "kustomize build "+dir, bytes.NewReader(out))
+	for _, f := range files {
+		r.streamFix(f.name, "kustomize build "+dir, bytes.NewReader(f.data), f.fix)
+	}
 }
 
 // stream splits a YAML or JSON stream into documents for the workers.
-func (r *reader) stream(name, origin string, in io.Reader) {
+func (r *reader) stream(name, origin string, in io.Reader) { r.streamFix(name, origin, in, nil) }
+
+// streamFix is stream for rendered inputs: fix gives their objects true
+// source locations (render.go, locate.go).
+func (r *reader) streamFix(name, origin string, in io.Reader, fix func([]*inventory.Object, document)) {
 	r.files++
 	br := newPeekReader(in)
 	if binary, err := br.looksBinary(); err != nil {
@@ -219,7 +234,7 @@ func (r *reader) stream(name, origin string, in io.Reader) {
 			r.fail(&InputError{File: name, Err: unwrapPathError(err)})
 			return
 		}
-		r.jobs <- job{file: name, origin: origin, doc: doc}
+		r.jobs <- job{file: name, origin: origin, doc: doc, fix: fix}
 	}
 }
 

@@ -2,27 +2,38 @@ package manifest
 
 import (
 	"bytes"
+	"encoding/base64"
+	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
 
+	"go.yaml.in/yaml/v3"
 	"helm.sh/helm/v4/pkg/chart/common"
 	chartutil "helm.sh/helm/v4/pkg/chart/common/util"
+	chart "helm.sh/helm/v4/pkg/chart/v2"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 	chartv2util "helm.sh/helm/v4/pkg/chart/v2/util"
 	"helm.sh/helm/v4/pkg/cli/values"
 	"helm.sh/helm/v4/pkg/engine"
 	"helm.sh/helm/v4/pkg/getter"
 	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/resource"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+
+	"github.com/kubeward/kubeward/internal/inventory"
 )
 
 // renderedFile is one file of a rendered chart or kustomization.
 type renderedFile struct {
 	name string
 	data []byte
+	// fix, when set, gives the objects decoded from one document of data
+	// their true source location (see locate.go).
+	fix func(objs []*inventory.Object, doc document)
 }
 
 // isChart reports whether dir holds a Helm chart.
@@ -42,11 +53,24 @@ func kustomizationFile(dir string) string {
 }
 
 // renderChart renders a chart directory as `helm template` does, with the
-// chart's values overridden by --values files and --set expressions.
+// chart's values overridden by --values files and --set expressions, within
+// the render time limit and output cap (render_limits.go).
 func renderChart(dir string, opts Options) ([]renderedFile, error) {
+	return withTimeout("rendering chart "+dir, opts.RenderTimeout, func() ([]renderedFile, error) {
+		return renderChartNow(dir, opts)
+	})
+}
+
+func renderChartNow(dir string, opts Options) ([]renderedFile, error) {
+	if err := checkChartSymlinks(dir); err != nil {
+		return nil, err
+	}
 	ch, err := loader.LoadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("loading chart: %w", err)
+	}
+	if err := checkChartDependencies(ch); err != nil {
+		return nil, err
 	}
 	vo := values.Options{ValueFiles: opts.ValueFiles, Values: opts.Set}
 	vals, err := vo.MergeValues(getter.Providers{})
@@ -66,8 +90,16 @@ func renderChart(dir string, opts Options) ([]renderedFile, error) {
 	}
 	out, err := engine.Render(ch, rv)
 	if err != nil {
-		return nil, fmt.Errorf("rendering chart: %w", err)
+		return nil, fmt.Errorf("rendering chart: %w", firstLine(err))
 	}
+	total := 0
+	for _, s := range out {
+		total += len(s)
+	}
+	if total > MaxRenderBytes {
+		return nil, fmt.Errorf("rendering chart: output of %d MiB is over the %d MiB limit", total>>20, MaxRenderBytes>>20)
+	}
+	sources := templateSources(ch)
 	names := make([]string, 0, len(out))
 	for name := range out {
 		names = append(names, name)
@@ -84,21 +116,480 @@ func renderChart(dir string, opts Options) ([]renderedFile, error) {
 		if i := strings.IndexByte(name, '/'); i >= 0 {
 			rel = name[i+1:]
 		}
-		files = append(files, renderedFile{name: filepath.Join(dir, rel), data: []byte(out[name])})
+		data := []byte(out[name])
+		files = append(files, renderedFile{
+			name: filepath.Join(dir, rel), data: data,
+			fix: newTemplateLocator(sources[name]).fix,
+		})
 	}
 	return files, nil
 }
 
-// renderKustomization runs `kustomize build` on dir.
-func renderKustomization(dir string) ([]byte, error) {
-	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
-	m, err := k.Run(filesys.MakeFsOnDisk(), dir)
-	if err != nil {
-		return nil, fmt.Errorf("kustomize build: %w", err)
+// firstLine keeps an error to one line: Helm's template errors can carry a
+// multi-line excerpt of the template.
+func firstLine(err error) error {
+	msg := err.Error()
+	if i := strings.IndexByte(msg, '\n'); i >= 0 {
+		return errors.New(strings.TrimSpace(msg[:i]))
 	}
-	out, err := m.AsYaml()
+	return err
+}
+
+// templateSources maps the engine's template names ("<chart>/templates/x",
+// "<chart>/charts/<sub>/templates/x") to their source.
+func templateSources(ch *chart.Chart) map[string][]byte {
+	m := map[string][]byte{}
+	var walk func(c *chart.Chart)
+	walk = func(c *chart.Chart) {
+		for _, t := range c.Templates {
+			m[path.Join(c.ChartFullPath(), t.Name)] = t.Data
+		}
+		for _, d := range c.Dependencies() {
+			walk(d)
+		}
+	}
+	walk(ch)
+	return m
+}
+
+// checkChartSymlinks refuses a chart holding a symbolic link that resolves
+// outside the chart directory: Helm follows links, so a template could read
+// a host file (a token, a key) with .Files.Get and print it in the report.
+// Links that stay inside the chart are allowed.
+func checkChartSymlinks(dir string) error {
+	root, err := filepath.EvalSymlinks(dir)
 	if err != nil {
-		return nil, fmt.Errorf("kustomize build: %w", err)
+		return fmt.Errorf("loading chart: %w", unwrapPathError(err))
+	}
+	root, err = filepath.Abs(root)
+	if err != nil {
+		return err
+	}
+	return filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return nil // Helm's loader reports unreadable files itself
+		}
+		if d.Type()&os.ModeSymlink == 0 {
+			return nil
+		}
+		rel, _ := filepath.Rel(dir, p)
+		target, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			return fmt.Errorf("chart file %s is a symbolic link that cannot be resolved; not read", filepath.ToSlash(rel))
+		}
+		if target, err = filepath.Abs(target); err != nil {
+			return err
+		}
+		if target != root && !strings.HasPrefix(target, root+string(filepath.Separator)) {
+			return fmt.Errorf("chart file %s is a symbolic link to a path outside the chart; not read", filepath.ToSlash(rel))
+		}
+		return nil
+	})
+}
+
+// checkChartDependencies fails as `helm template` does when Chart.yaml
+// lists a dependency that is not in charts/.
+func checkChartDependencies(ch *chart.Chart) error {
+	if ch.Metadata == nil {
+		return nil
+	}
+	have := map[string]bool{}
+	for _, d := range ch.Dependencies() {
+		have[d.Name()] = true
+	}
+	var missing []string
+	for _, r := range ch.Metadata.Dependencies {
+		if r != nil && !have[r.Name] {
+			missing = append(missing, r.Name)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("chart dependencies: found in Chart.yaml, but missing in charts/ directory: %s (run helm dependency build)", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// renderKustomization runs `kustomize build` on dir within the render time
+// limit and output cap. Remote bases and resources (URLs, git repositories)
+// are refused unless opts.AllowRemote. The result is grouped by the file
+// each resource came from (kustomize's origin annotations), so findings
+// point at the base or overlay that holds the resource.
+func renderKustomizationFiles(dir string, opts Options) ([]renderedFile, error) {
+	tree, err := readKustTree(dir)
+	if err != nil {
+		return nil, tree.redactErr(fmt.Errorf("kustomize build: %w", err))
+	}
+	if len(tree.remote) > 0 && !opts.AllowRemote {
+		return nil, fmt.Errorf("kustomize build: remote %s %q refused: kubeward reads only local files unless --allow-remote is given", tree.remote[0].what, tree.remote[0].ref)
+	}
+	if opts.AllowRemote {
+		installRemoteLimits(opts.RenderTimeout)
+	}
+	files, err := withTimeout("kustomize build "+dir, opts.RenderTimeout, func() ([]renderedFile, error) {
+		return buildKustomization(dir)
+	})
+	if err != nil {
+		return nil, tree.redactErr(err)
+	}
+	return files, nil
+}
+
+// renderKustomization is `kustomize build dir` as one stream, with the
+// default limits.
+func renderKustomization(dir string) ([]byte, error) {
+	files, err := renderKustomizationFiles(dir, Options{})
+	if err != nil {
+		return nil, err
+	}
+	var out []byte
+	for _, f := range files {
+		if len(out) > 0 {
+			out = append(out, "---\n"...)
+		}
+		out = append(out, f.data...)
 	}
 	return bytes.TrimSpace(out), nil
+}
+
+func buildKustomization(dir string) ([]renderedFile, error) {
+	top := kustomizationFile(dir)
+	fs := &originFS{FileSystem: filesys.MakeFsOnDisk(), top: top}
+	if st, err := os.Stat(top); err == nil {
+		fs.topInfo = st
+	}
+	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
+	m, err := k.Run(fs, dir)
+	if err != nil {
+		return nil, fmt.Errorf("kustomize build: %w", err)
+	}
+	var files []renderedFile
+	index := map[string]int{}
+	total := 0
+	for _, res := range m.Resources() {
+		origin, _ := res.GetOrigin()
+		if fs.injected {
+			if err := res.SetOrigin(nil); err != nil {
+				return nil, fmt.Errorf("kustomize build: %w", err)
+			}
+		}
+		y, err := res.AsYAML()
+		if err != nil {
+			return nil, fmt.Errorf("kustomize build: %w", err)
+		}
+		total += len(y)
+		if total > MaxRenderBytes {
+			return nil, fmt.Errorf("kustomize build: output over the %d MiB limit", MaxRenderBytes>>20)
+		}
+		name, local := originFile(dir, top, origin)
+		i, ok := index[name]
+		if !ok {
+			i = len(files)
+			index[name] = i
+			rf := renderedFile{name: name}
+			if local {
+				rf.fix = newSourceLocator(name).fix
+			} else {
+				rf.fix = noLines
+			}
+			files = append(files, rf)
+		}
+		if len(files[i].data) > 0 {
+			files[i].data = append(files[i].data, "---\n"...)
+		}
+		files[i].data = append(files[i].data, y...)
+	}
+	return files, nil
+}
+
+// originFile names the file a resource came from, and whether it is a
+// local file holding the resource as written.
+func originFile(dir, top string, o *resource.Origin) (string, bool) {
+	switch {
+	case o == nil:
+		return top, false
+	case o.Repo != "":
+		ref := o.Repo
+		if o.Ref != "" {
+			ref += "?ref=" + o.Ref
+		}
+		return ref + "//" + o.Path, false
+	case o.Path != "":
+		return filepath.Join(dir, o.Path), true
+	case o.ConfiguredIn != "":
+		return filepath.Join(dir, o.ConfiguredIn), false
+	}
+	return top, false
+}
+
+// originFS asks kustomize to keep its origin annotations by adding
+// buildMetadata: [originAnnotations] to the top kustomization as it is read.
+type originFS struct {
+	filesys.FileSystem
+	top      string
+	topInfo  os.FileInfo
+	injected bool
+}
+
+func (f *originFS) ReadFile(p string) ([]byte, error) {
+	data, err := f.FileSystem.ReadFile(p)
+	if err != nil || f.topInfo == nil || f.injected {
+		return data, err
+	}
+	if st, serr := os.Stat(p); serr != nil || !os.SameFile(st, f.topInfo) {
+		return data, err
+	}
+	if out, ok := addOriginAnnotations(data); ok {
+		f.injected = true
+		return out, nil
+	}
+	return data, nil
+}
+
+func addOriginAnnotations(data []byte) ([]byte, bool) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, false
+	}
+	m := doc.Content[0]
+	if bm := yfield(m, "buildMetadata"); bm != nil {
+		if bm.Kind != yaml.SequenceNode {
+			return nil, false
+		}
+		for _, v := range bm.Content {
+			if v.Value == "originAnnotations" {
+				return nil, false // the user asked for them: keep them in the output
+			}
+		}
+		bm.Content = append(bm.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "originAnnotations"})
+	} else {
+		m.Content = append(m.Content,
+			&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "buildMetadata"},
+			&yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{{Kind: yaml.ScalarNode, Tag: "!!str", Value: "originAnnotations"}}})
+	}
+	out, err := yaml.Marshal(&doc)
+	if err != nil {
+		return nil, false
+	}
+	return out, true
+}
+
+// kustTree is what kubeward reads from a kustomization and its local bases
+// before kustomize runs: remote references, and secret values to keep out
+// of error messages.
+type kustTree struct {
+	remote  []remoteRef
+	secrets []string
+	seen    map[string]bool
+}
+
+type remoteRef struct{ what, ref string }
+
+// readKustTree reads the kustomization in dir and, recursively, those of
+// its local bases and components.
+func readKustTree(dir string) (*kustTree, error) {
+	t := &kustTree{seen: map[string]bool{}}
+	return t, t.read(dir, 0)
+}
+
+func (t *kustTree) read(dir string, depth int) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil || t.seen[abs] || depth > 50 {
+		return nil
+	}
+	t.seen[abs] = true
+	file := kustomizationFile(dir)
+	if file == "" {
+		return nil // a plain directory of resources, or kustomize's own error
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil
+	}
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil // kustomize reports the syntax error
+	}
+	m := doc.Content[0]
+	// Secret values first, so that any later error can be redacted.
+	if sg := yfield(m, "secretGenerator"); sg != nil && sg.Kind == yaml.SequenceNode {
+		for _, g := range sg.Content {
+			for _, l := range strs(yfield(g, "literals")) {
+				t.addSecret(l)
+				if i := strings.IndexByte(l, '='); i >= 0 {
+					t.addSecret(strings.Trim(l[i+1:], `"'`))
+				}
+			}
+			envs := strs(yfield(g, "envs"))
+			if e := yfield(g, "env"); e != nil && e.Kind == yaml.ScalarNode {
+				envs = append(envs, e.Value)
+			}
+			for _, e := range envs {
+				if !isURL(e) {
+					t.addEnvFile(filepath.Join(dir, e))
+				}
+			}
+		}
+	}
+	for _, key := range []string{"resources", "bases", "components", "generators", "transformers", "validators"} {
+		for _, ref := range strs(yfield(m, key)) {
+			if isRemoteRef(dir, ref) {
+				t.remote = append(t.remote, remoteRef{strings.TrimSuffix(key, "s"), ref})
+				continue
+			}
+			p := ref
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(dir, ref)
+			}
+			if st, err := os.Stat(p); err == nil && st.IsDir() {
+				if err := t.read(p, depth+1); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	// Files kustomize loads by path, which may also be URLs.
+	var paths []remoteRef
+	for _, key := range []string{"crds", "configurations", "patchesStrategicMerge"} {
+		for _, s := range strs(yfield(m, key)) {
+			paths = append(paths, remoteRef{key, s})
+		}
+	}
+	for _, key := range []string{"patches", "patchesJson6902", "replacements"} {
+		if l := yfield(m, key); l != nil && l.Kind == yaml.SequenceNode {
+			for _, e := range l.Content {
+				if e.Kind == yaml.MappingNode {
+					if p := yfield(e, "path"); p != nil && p.Kind == yaml.ScalarNode {
+						paths = append(paths, remoteRef{key, p.Value})
+					}
+				}
+			}
+		}
+	}
+	if o := yfield(m, "openapi"); o != nil && o.Kind == yaml.MappingNode {
+		if p := yfield(o, "path"); p != nil && p.Kind == yaml.ScalarNode {
+			paths = append(paths, remoteRef{"openapi", p.Value})
+		}
+	}
+	for _, key := range []string{"configMapGenerator", "secretGenerator"} {
+		if l := yfield(m, key); l != nil && l.Kind == yaml.SequenceNode {
+			for _, g := range l.Content {
+				for _, f := range strs(yfield(g, "files")) {
+					if i := strings.IndexByte(f, '='); i >= 0 {
+						f = f[i+1:]
+					}
+					paths = append(paths, remoteRef{key, f})
+				}
+				for _, f := range strs(yfield(g, "envs")) {
+					paths = append(paths, remoteRef{key, f})
+				}
+			}
+		}
+	}
+	for _, p := range paths {
+		if isURL(p.ref) {
+			t.remote = append(t.remote, remoteRef{p.what + " file", p.ref})
+		}
+	}
+	return nil
+}
+
+func (t *kustTree) addSecret(s string) {
+	if len(s) >= 3 {
+		t.secrets = append(t.secrets, s)
+	}
+}
+
+// addEnvFile collects the values of a secretGenerator env file.
+func (t *kustTree) addEnvFile(p string) {
+	data, err := os.ReadFile(p)
+	if err != nil || len(data) > 1<<20 {
+		return
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		t.addSecret(line)
+		if i := strings.IndexByte(line, '='); i >= 0 {
+			t.addSecret(strings.Trim(line[i+1:], `"'`))
+		}
+	}
+}
+
+// redactErr removes secret values (and their base64 forms) from an error
+// message, keeping it on one line.
+func (t *kustTree) redactErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if t != nil && len(t.secrets) > 0 {
+		secrets := append([]string(nil), t.secrets...)
+		for _, s := range t.secrets {
+			secrets = append(secrets, base64.StdEncoding.EncodeToString([]byte(s)))
+		}
+		sort.Slice(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
+		for _, s := range secrets {
+			msg = strings.ReplaceAll(msg, s, "[redacted]")
+		}
+	}
+	if i := strings.IndexByte(msg, '\n'); i >= 0 {
+		msg = strings.TrimSpace(msg[:i])
+	}
+	if msg == err.Error() {
+		return err
+	}
+	return errors.New(msg)
+}
+
+func strs(n *yaml.Node) []string {
+	if n == nil || n.Kind != yaml.SequenceNode {
+		return nil
+	}
+	var out []string
+	for _, c := range n.Content {
+		if c.Kind == yaml.ScalarNode {
+			out = append(out, c.Value)
+		}
+	}
+	return out
+}
+
+func isURL(s string) bool {
+	return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://")
+}
+
+// isRemoteRef reports whether kustomize would fetch a resource, base or
+// component reference from the network (an URL or a git repository such as
+// github.com/org/repo//path?ref=v1) rather than read it from disk.
+func isRemoteRef(dir, ref string) bool {
+	if strings.Contains(ref, "://") || strings.HasPrefix(ref, "git@") || strings.HasPrefix(ref, "git::") {
+		return true
+	}
+	p := ref
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(dir, ref)
+	}
+	if _, err := os.Stat(p); err == nil {
+		return false
+	}
+	if strings.Contains(ref, "?ref=") || strings.Contains(ref, "?version=") || strings.Contains(ref, ".git/") || strings.HasSuffix(ref, ".git") {
+		return true
+	}
+	// host/org/repo: a first segment that looks like a host name.
+	if i := strings.IndexByte(ref, '/'); i > 0 {
+		host := ref[:i]
+		return strings.Contains(host, ".") && host != "." && host != ".." && !strings.HasPrefix(host, ".")
+	}
+	return false
+}
+
+// readSource reads a local source file for locating fields, tolerating errors.
+func readSource(p string) []byte {
+	data, err := os.ReadFile(p)
+	if err != nil || len(data) > MaxDocumentBytes {
+		return nil
+	}
+	return bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
 }
