@@ -118,7 +118,8 @@ func runScanCluster(ctx context.Context, g *globalOptions, o *clusterOptions) er
 	}
 	rep := engine.Finish()
 	run := &report.Run{Target: "cluster", Inputs: []string{client.Host}, Results: rep.Results, Passed: rep.Passed,
-		Objects: rep.Objects, Skipped: nil, Version: Version, Lang: g.lang, FailOn: failOn, Color: g.color(), Time: nowFunc(), Host: client.Host}
+		Objects: rep.Objects, Skipped: nil, Version: Version, Lang: g.lang, FailOn: failOn, Color: g.color(), Time: nowFunc(), Host: client.Host,
+		BaseDir: g.sarifRoot, ConfigFile: g.configFile}
 	for _, e := range stats.Errors {
 		run.Errors = append(run.Errors, e.Error())
 	}

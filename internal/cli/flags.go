@@ -17,6 +17,7 @@ func addReportFlags(cmd *cobra.Command, g *globalOptions) {
 	f.StringVar(&g.lang, "lang", defaultLang(), "report language: en or zh (default from KUBEWARD_LANG or the locale)")
 	f.BoolVar(&g.allowEmpty, "allow-empty", false, "exit 0 even when nothing was evaluated (otherwise exit 2)")
 	f.BoolVar(&g.ignoreErrors, "ignore-errors", false, "exit 0 even when some checks could not be evaluated (otherwise exit 3)")
+	f.StringVar(&g.sarifRoot, "sarif-root", ".", "directory SARIF paths are relative to (the repository root GitHub code scanning resolves them against)")
 }
 
 // Flag validators: one line naming the flag, exit 2, before any work.

@@ -76,7 +76,8 @@ scanning, one report per interval, as the node DaemonSet in deploy/node does.`,
 				n := host.Discover(fs)
 				env := &check.Env{Config: cfg, Now: nowFunc()}
 				run := &report.Run{Target: "node", Inputs: []string{root}, Results: node.Evaluate(env, n, fs), Objects: len(n.Components),
-					Version: Version, Lang: g.lang, FailOn: failOn, Color: g.color(), Time: env.Now, Host: nodeName(fs), Compact: interval > 0}
+					Version: Version, Lang: g.lang, FailOn: failOn, Color: g.color(), Time: env.Now, Host: nodeName(fs), Compact: interval > 0,
+					BaseDir: g.sarifRoot, ConfigFile: g.configFile}
 				if err := report.Write(g.stdout, g.output, run); err != nil {
 					return nil, fmt.Errorf("writing report: %w", err)
 				}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -32,6 +33,9 @@ type manifestOptions struct {
 	valueFiles []string
 	set        []string
 	showPassed bool
+
+	renderTimeout time.Duration // --render-timeout for charts and kustomizations
+	allowRemote   bool          // --allow-remote kustomize bases
 
 	paths  []string         // arguments and --filename, validated
 	failOn catalog.Severity // validated --fail-on
@@ -62,6 +66,8 @@ func newScanManifestsCommand(g *globalOptions) *cobra.Command {
 	f.StringArrayVar(&o.valueFiles, "values", nil, "Helm values file for the charts among the inputs (repeatable)")
 	f.StringArrayVar(&o.set, "set", nil, "Helm value key=value for the charts among the inputs (repeatable)")
 	f.BoolVar(&o.showPassed, "show-passed", false, "list PASS results one by one (otherwise counted)")
+	f.DurationVar(&o.renderTimeout, "render-timeout", manifest.DefaultRenderTimeout, "time limit for rendering one Helm chart or building one kustomization (0: the default)")
+	f.BoolVar(&o.allowRemote, "allow-remote", false, "let kustomizations fetch remote bases and resources (URLs, git repositories), with time and size limits")
 	return markWork(cmd)
 }
 
@@ -155,12 +161,13 @@ func runScanManifests(g *globalOptions, o *manifestOptions) error {
 	engine := check.New(check.Options{Config: cfg, KeepPasses: o.showPassed})
 	stats := manifest.Load(paths, manifest.Options{
 		DefaultNamespace: o.namespace, ValueFiles: o.valueFiles, Set: o.set, Stdin: g.stdin,
+		RenderTimeout: o.renderTimeout, AllowRemote: o.allowRemote,
 	}, engine.Observe)
 	rep := engine.Finish()
 	run := &report.Run{
 		Target: "manifests", Inputs: paths, Results: rep.Results, Passed: rep.Passed,
 		Objects: rep.Objects, Skipped: stats.Skipped, Version: Version, Lang: g.lang,
-		FailOn: o.failOn, Color: g.color(), BaseDir: ".",
+		FailOn: o.failOn, Color: g.color(), BaseDir: g.sarifRoot, ConfigFile: g.configFile,
 	}
 	for _, e := range stats.Errors {
 		run.Errors = append(run.Errors, e.Error())
