@@ -45,90 +45,263 @@ func (e *InputError) Error() string {
 
 func (e *InputError) Unwrap() error { return e.Err }
 
+var (
+	// errNotObjects: a document kubectl refuses that holds what look like
+	// Kubernetes objects (a bare YAML sequence of them).
+	errNotObjects = errors.New("a sequence of Kubernetes objects is not a Kubernetes object (kubectl refuses it): wrap them in a kind: List")
+	// errNotObject: a JSON stream value that is not an object.
+	errNotObject = errors.New("JSON value is not an object")
+	// errSecondDocument: yaml.v3 (and kubectl) read one document from each
+	// part between "---" lines; more, after a "..." end marker, would be
+	// silently dropped.
+	errSecondDocument = errors.New(`a second YAML document after a "..." end marker (kubectl reads only the first): separate documents with ---`)
+)
+
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): `)
 
-// decodeDocument parses one YAML or JSON document into objects.
-func decodeDocument(file, origin string, doc document, defaultNamespace string) (*decoded, error) {
+// parseDocument parses one document, reporting errors with file and line.
+func parseDocument(file string, doc document) (*yaml.Node, error) {
 	var root yaml.Node
 	if err := unmarshalYAML(doc.data, &root); err != nil {
+		var de *docError
+		if errors.As(err, &de) {
+			return nil, &InputError{File: file, Line: doc.line + de.line - 1, Err: de.err}
+		}
 		msg := err.Error()
 		line := doc.line
 		if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 			n, _ := strconv.Atoi(m[1])
 			line = doc.line + n - 1
-			msg = "invalid YAML: " + msg[len(m[0]):]
+			msg = msg[len(m[0]):]
 		} else {
-			msg = "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")
+			msg = strings.TrimPrefix(msg, "yaml: ")
 		}
-		return nil, &InputError{File: file, Line: line, Err: errors.New(msg)}
+		return nil, &InputError{File: file, Line: line, Err: errors.New("invalid YAML: " + redact(msg))}
 	}
-	out := &decoded{}
-	if len(root.Content) == 0 {
-		return out, nil // empty document or only comments
-	}
-	body := root.Content[0]
-	offset := doc.line - 1
-	if body.Kind != yaml.MappingNode {
-		out.skip("(not an object)")
-		return out, nil
-	}
-	return out, decodeObject(out, body, file, origin, offset, defaultNamespace)
+	return &root, nil
 }
 
-func decodeObject(out *decoded, body *yaml.Node, file, origin string, offset int, defaultNamespace string) error {
-	apiVersion, kind := scalarField(body, "apiVersion"), scalarField(body, "kind")
-	if kind == "" || apiVersion == "" {
-		out.skip("(no apiVersion/kind)")
-		return nil
+// objectNode is one object found in a document: its mapping and the
+// apiVersion and kind kubectl would give it.
+type objectNode struct {
+	body             *yaml.Node
+	apiVersion, kind string
+	// inferred: the mapping names no apiVersion and kind; they come from
+	// the list holding it (a PodList's items), as kubectl infers them.
+	inferred bool
+}
+
+// walker finds the objects of a document as kubectl does: a mapping with a
+// non-null items field is a list whose items are the objects (recursively);
+// any other mapping with apiVersion and kind is an object.
+type walker struct {
+	file   string
+	offset int // document line - 1
+	w      *jsonWriter
+	out    *decoded
+	emit   func(objectNode) error
+}
+
+func (k *walker) fail(line int, err error) error {
+	return &InputError{File: k.file, Line: line + k.offset, Err: err}
+}
+
+// convFail turns a conversion error into an InputError.
+func (k *walker) convFail(fallback int, err error) error {
+	var ce *convError
+	if errors.As(err, &ce) {
+		return k.fail(ce.line, ce)
 	}
-	if items := field(body, "items"); items != nil && strings.HasSuffix(kind, "List") {
-		if items.Kind != yaml.SequenceNode {
-			return &InputError{File: file, Line: items.Line + offset, Err: fmt.Errorf("%s items is not a list", kind)}
+	return k.fail(fallback, err)
+}
+
+func (k *walker) document(root *yaml.Node) error {
+	if len(root.Content) == 0 {
+		return nil // empty document or only comments
+	}
+	body := deref(root.Content[0])
+	switch body.Kind {
+	case yaml.MappingNode:
+		return k.object(body, "", "", 0)
+	case yaml.ScalarNode:
+		if r, err := resolveV2(body); err == nil && r.kind == scalarNull {
+			return nil // "null": kubectl skips it too
 		}
-		for i, item := range items.Content {
-			if item.Kind != yaml.MappingNode {
-				return &InputError{File: file, Line: item.Line + offset, Err: fmt.Errorf("%s item %d is not an object", kind, i)}
+		if k.w.json {
+			return k.fail(body.Line, errNotObject)
+		}
+	case yaml.SequenceNode:
+		if k.w.json {
+			return k.fail(body.Line, errNotObject)
+		}
+		for _, c := range body.Content {
+			if c = deref(c); c.Kind == yaml.MappingNode {
+				if ps, err := k.w.effectivePairs(c, 0); err == nil && stringField(ps, "kind") != "" && stringField(ps, "apiVersion") != "" {
+					return k.fail(body.Line, errNotObjects)
+				}
 			}
-			if err := decodeObject(out, item, file, origin, offset, defaultNamespace); err != nil {
+		}
+	}
+	k.out.skip("(not an object)")
+	return nil
+}
+
+// object handles a mapping: a top-level document (depth 0) or a list item
+// (listAPIVersion and listKind are those of the list).
+func (k *walker) object(body *yaml.Node, listAPIVersion, listKind string, depth int) error {
+	if depth > 100 {
+		return k.fail(body.Line, errTooDeep)
+	}
+	ps, err := k.w.effectivePairs(body, 0)
+	if err != nil {
+		return k.convFail(body.Line, err)
+	}
+	apiVersion, kind := stringField(ps, "apiVersion"), stringField(ps, "kind")
+	inferred := false
+	if depth > 0 && apiVersion == "" && kind == "" && pairOf(ps, "apiVersion") == nil && pairOf(ps, "kind") == nil {
+		apiVersion, kind, inferred = listAPIVersion, strings.TrimSuffix(listKind, "List"), true
+	}
+	if items := pairOf(ps, "items"); items != nil && !isNull(items.v) {
+		// A list, whatever its kind, as kubectl's unstructured decoder
+		// sees it.
+		v := deref(items.v)
+		if kind == "" || apiVersion == "" {
+			if depth > 0 {
+				return k.fail(body.Line, errors.New("list item has no apiVersion or kind"))
+			}
+			if v.Kind == yaml.SequenceNode && len(v.Content) > 0 {
+				return k.fail(body.Line, errors.New("a list of items without apiVersion and kind (kubectl refuses it)"))
+			}
+			k.out.skip("(no apiVersion/kind)")
+			return nil
+		}
+		if v.Kind != yaml.SequenceNode {
+			return k.fail(items.k.Line, fmt.Errorf("%s items is not a list", kind))
+		}
+		for i, item := range v.Content {
+			item = deref(item)
+			if item.Kind != yaml.MappingNode {
+				return k.fail(item.Line, fmt.Errorf("%s item %d is not an object", kind, i))
+			}
+			if err := k.object(item, apiVersion, kind, depth+1); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
+	if kind == "" || apiVersion == "" {
+		if depth > 0 {
+			return k.fail(body.Line, errors.New("list item has no apiVersion or kind"))
+		}
+		k.out.skip("(no apiVersion/kind)")
+		return nil
+	}
+	return k.emit(objectNode{body: body, apiVersion: apiVersion, kind: kind, inferred: inferred})
+}
+
+// json writes an object's JSON into the document's writer and returns it.
+func (k *walker) json(o objectNode) ([]byte, error) {
+	start := k.w.buf.Len()
+	var extra []string
+	if o.inferred {
+		extra = []string{"apiVersion", o.apiVersion, "kind", o.kind}
+	}
+	if err := k.w.writeMapping(o.body, 0, extra); err != nil {
+		return nil, k.convFail(o.body.Line, err)
+	}
+	return k.w.buf.Bytes()[start:], nil
+}
+
+func deref(n *yaml.Node) *yaml.Node {
+	for i := 0; n.Kind == yaml.AliasNode && n.Alias != nil && i < 1000; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+func isNull(n *yaml.Node) bool {
+	n = deref(n)
+	if n.Kind != yaml.ScalarNode {
+		return false
+	}
+	r, err := resolveV2(n)
+	return err == nil && r.kind == scalarNull
+}
+
+func pairOf(ps []pair, key string) *pair {
+	for i := range ps {
+		if ps[i].key == key {
+			return &ps[i]
+		}
+	}
+	return nil
+}
+
+// stringField returns the value of key if it is a string, as kubectl's
+// unstructured accessors do.
+func stringField(ps []pair, key string) string {
+	p := pairOf(ps, key)
+	if p == nil {
+		return ""
+	}
+	v := deref(p.v)
+	if v.Kind != yaml.ScalarNode {
+		return ""
+	}
+	if r, err := resolveV2(v); err == nil && r.kind == scalarString {
+		return r.text
+	}
+	return ""
+}
+
+// decodeDocument parses one YAML or JSON document into objects.
+func decodeDocument(file, origin string, doc document, defaultNamespace string) (*decoded, error) {
+	root, err := parseDocument(file, doc)
+	if err != nil {
+		return nil, err
+	}
+	out := &decoded{}
+	k := &walker{file: file, offset: doc.line - 1, w: &jsonWriter{limit: maxJSONBytes, json: doc.json}, out: out}
+	k.emit = func(o objectNode) error { return k.decodeObject(o, origin, defaultNamespace) }
+	return out, k.document(root)
+}
+
+func (k *walker) decodeObject(on objectNode, origin, defaultNamespace string) error {
+	body, apiVersion, kind, offset := on.body, on.apiVersion, on.kind, k.offset
 	group, version := inventory.SplitAPIVersion(apiVersion)
 	typed := inventory.NewTyped(group, kind)
 	if typed == nil {
 		if group == "" {
-			out.skip(kind)
+			k.out.skip(kind)
 		} else {
-			out.skip(group + "/" + kind)
+			k.out.skip(group + "/" + kind)
 		}
 		return nil
 	}
-	data, err := toJSON(body)
+	data, err := k.json(on)
 	if err != nil {
-		return &InputError{File: file, Line: body.Line + offset, Err: err}
+		return err
 	}
 	if err := json.Unmarshal(data, typed); err != nil {
 		line := body.Line + offset
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
 			line = locate(body, te.Field) + offset
-			err = fmt.Errorf("%s %s: field %s: cannot use %s as %s", apiVersion, kind, te.Field, te.Value, te.Type)
+			err = fmt.Errorf("%s %s: field %s: cannot use %s as %s", apiVersion, kind, te.Field, redact(te.Value), te.Type)
 		} else {
-			err = fmt.Errorf("%s %s: %v", apiVersion, kind, err)
+			err = fmt.Errorf("%s %s: %s", apiVersion, kind, redact(err.Error()))
 		}
-		return &InputError{File: file, Line: line, Err: err}
+		return &InputError{File: k.file, Line: line, Err: err}
 	}
 	meta, ok := typed.(metav1.Object)
 	if !ok {
-		return &InputError{File: file, Line: body.Line + offset, Err: fmt.Errorf("%s has no metadata", kind)}
+		return &InputError{File: k.file, Line: body.Line + offset, Err: fmt.Errorf("%s has no metadata", kind)}
 	}
 	o := &inventory.Object{
 		Group: group, Version: version, Kind: kind,
 		Namespace: meta.GetNamespace(), Name: meta.GetName(),
 		Labels: meta.GetLabels(), Annotations: meta.GetAnnotations(),
-		Typed: typed, File: file, Line: body.Line + offset, Origin: origin,
+		Typed: typed, File: k.file, Line: body.Line + offset, Origin: origin,
 	}
 	if inventory.ClusterScoped(kind) {
 		o.Namespace = ""
@@ -140,22 +313,32 @@ func decodeObject(out *decoded, body *yaml.Node, file, origin string, offset int
 		o.Name = meta.GetGenerateName()
 	}
 	o.Locate = func(path string) int { return locate(body, path) + offset }
-	out.objects = append(out.objects, o)
+	k.out.objects = append(k.out.objects, o)
 	return nil
 }
 
-func field(m *yaml.Node, key string) *yaml.Node {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
+// quotedRE finds quoted fragments of error messages: parsers and decoders
+// quote the offending value, which may be a secret.
+var quotedRE = regexp.MustCompile("\"(?:[^\"\\\\]|\\\\.)*\"|`[^`]*`|'[^']*'")
+
+// redact shortens quoted values in an error message so that it never
+// echoes more than a few characters of a document, and keeps it on one
+// line and short.
+func redact(msg string) string {
+	msg = quotedRE.ReplaceAllStringFunc(msg, func(q string) string {
+		inner := q[1 : len(q)-1]
+		if len(inner) <= 8 {
+			return q
 		}
+		r := []rune(inner)
+		if len(r) > 3 {
+			r = r[:3]
+		}
+		return q[:1] + string(r) + "…(redacted)" + q[len(q)-1:]
+	})
+	msg = strings.ReplaceAll(msg, "\n", " ")
+	if len(msg) > 300 {
+		msg = msg[:300] + "…"
 	}
-	return nil
-}
-
-func scalarField(m *yaml.Node, key string) string {
-	if v := field(m, key); v != nil && v.Kind == yaml.ScalarNode {
-		return v.Value
-	}
-	return ""
+	return msg
 }

@@ -2,6 +2,8 @@ package manifest
 
 import (
 	"bytes"
+	"fmt"
+	"io"
 	"math"
 	"strings"
 	"sync"
@@ -26,13 +28,45 @@ import (
 
 // unmarshalYAML parses one document into root like yaml.Unmarshal(data, root),
 // trying the fast path first.
+//
+// yaml.Unmarshal reads only the first document of data; a second one (after
+// a "..." end marker, which does not split documents the way "---" lines
+// do) would vanish silently, so it is an error here.
 func unmarshalYAML(data []byte, root *yaml.Node) error {
 	if n, ok := parseFast(data); ok {
 		*root = *n
 		return nil
 	}
-	return yaml.Unmarshal(data, root)
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(root); err != nil {
+		if err == io.EOF {
+			*root = yaml.Node{}
+			return nil
+		}
+		return err
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == io.EOF:
+		return nil
+	case err != nil:
+		return err
+	}
+	line := next.Line
+	if len(next.Content) > 0 {
+		line = next.Content[0].Line
+	}
+	return &docError{line: line, err: errSecondDocument}
 }
+
+// docError is an error at a line of a document.
+type docError struct {
+	line int
+	err  error
+}
+
+func (e *docError) Error() string { return fmt.Sprintf("line %d: %v", e.line, e.err) }
+func (e *docError) Unwrap() error { return e.err }
 
 // fastRecover turns a panic in the fast path into a fall-back; tests turn it
 // off so that the fuzzer sees panics.

@@ -5,6 +5,7 @@ package manifest
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 	"time"
 
 	"github.com/kubeward/kubeward/internal/inventory"
@@ -47,6 +50,11 @@ type Stats struct {
 	Skipped map[string]int
 	// Errors are the inputs that could not be read, each naming file and line.
 	Errors []error
+	// Notices name inputs skipped on purpose: special files (pipes,
+	// sockets, devices), symbolic links that leave a scanned directory,
+	// broken links. Each is also counted in Skipped under a name in
+	// parentheses, like "(special file)".
+	Notices []string
 }
 
 // job is one document to decode.
@@ -106,23 +114,29 @@ func Load(paths []string, opts Options, sink func(*inventory.Object)) *Stats {
 			}
 		}()
 	}
-	r := &reader{opts: opts, jobs: jobs, fail: fail}
+	r := &reader{opts: opts, jobs: jobs, fail: fail, skipped: map[string]int{}}
 	for _, p := range paths {
 		r.path(p)
 	}
 	close(jobs)
 	wg.Wait()
 	st.Files = r.files
+	st.Notices = r.notices
+	for k, n := range r.skipped {
+		st.Skipped[k] += n
+	}
 	sort.Slice(st.Errors, func(i, j int) bool { return st.Errors[i].Error() < st.Errors[j].Error() })
 	return st
 }
 
 // reader walks inputs and feeds documents to the workers.
 type reader struct {
-	opts  Options
-	jobs  chan<- job
-	fail  func(error)
-	files int
+	opts    Options
+	jobs    chan<- job
+	fail    func(error)
+	files   int
+	notices []string
+	skipped map[string]int
 }
 
 func (r *reader) path(p string) {
@@ -130,42 +144,144 @@ func (r *reader) path(p string) {
 		r.stream("<stdin>", "", r.opts.Stdin)
 		return
 	}
+	// Stat follows symlinks: a symlinked file or directory given as an
+	// argument is read.
 	info, err := os.Stat(p)
 	if err != nil {
-		r.fail(&InputError{File: p, Err: errors.Unwrap(err)})
+		r.fail(&InputError{File: p, Err: unwrapPathError(err)})
 		return
 	}
-	if !info.IsDir() {
+	switch {
+	case info.IsDir():
+		r.dir(p)
+	case info.Mode().IsRegular():
 		r.file(p)
+	default:
+		// A FIFO, socket or device: opening it may block forever.
+		r.notice(p, "(special file)", fmt.Sprintf("%s: skipped: %s, not a regular file (pipe manifests through - instead)", p, fileType(info.Mode())))
+	}
+}
+
+// notice records an input that was skipped on purpose, counting it in
+// Skipped under what.
+func (r *reader) notice(path, what, msg string) {
+	r.notices = append(r.notices, msg)
+	r.skipped[what]++
+	_ = path
+}
+
+func fileType(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	}
+	return "not a regular file"
+}
+
+// dir reads the manifests under root. Symbolic links inside it are followed
+// only when they resolve inside root (a link out of the tree could read
+// anything on the machine); others, broken links and loops are reported as
+// notices and skipped. Special files are never opened.
+func (r *reader) dir(root string) {
+	real, err := filepath.EvalSymlinks(root)
+	if err == nil {
+		real, err = filepath.Abs(real)
+	}
+	if err != nil {
+		r.fail(&InputError{File: root, Err: unwrapPathError(err)})
 		return
 	}
-	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			r.fail(&InputError{File: path, Err: unwrapPathError(err)})
-			return nil
+	w := &treeWalk{r: r, root: root, real: real, seen: map[string]bool{}}
+	w.walk(root, real)
+}
+
+type treeWalk struct {
+	r          *reader
+	root, real string // as given, and its absolute path without links
+	seen       map[string]bool
+}
+
+// within reports whether the absolute path p is inside the tree.
+func (w *treeWalk) within(p string) bool {
+	return p == w.real || strings.HasPrefix(p, w.real+string(filepath.Separator)) || w.real == string(filepath.Separator)
+}
+
+// walk reads directory path, whose real path is real.
+func (w *treeWalk) walk(path, real string) {
+	if w.seen[real] {
+		return // reached again through a link
+	}
+	w.seen[real] = true
+	if path != w.root {
+		if strings.HasPrefix(filepath.Base(path), ".") {
+			return
 		}
-		if d.IsDir() {
-			if path != p && strings.HasPrefix(d.Name(), ".") {
-				return filepath.SkipDir
-			}
-			if isChart(path) {
-				r.chart(path)
-				return filepath.SkipDir
-			}
-			if k := kustomizationFile(path); k != "" {
-				r.kustomization(path, k)
-				return filepath.SkipDir
-			}
-			return nil
+		if isChart(path) {
+			w.r.chart(path)
+			return
 		}
-		switch strings.ToLower(filepath.Ext(path)) {
-		case ".yaml", ".yml", ".json":
-			r.file(path)
+		if k := kustomizationFile(path); k != "" {
+			w.r.kustomization(path, k)
+			return
 		}
-		return nil
-	})
+	} else if isChart(path) {
+		w.r.chart(path)
+		return
+	} else if k := kustomizationFile(path); k != "" {
+		w.r.kustomization(path, k)
+		return
+	}
+	entries, err := os.ReadDir(path)
 	if err != nil {
-		r.fail(&InputError{File: p, Err: err})
+		w.r.fail(&InputError{File: path, Err: unwrapPathError(err)})
+		// ReadDir returns what it could read before the error.
+	}
+	for _, e := range entries {
+		p := filepath.Join(path, e.Name())
+		rp := filepath.Join(real, e.Name())
+		mode := e.Type()
+		if mode&fs.ModeSymlink != 0 {
+			target, err := filepath.EvalSymlinks(p)
+			if err == nil {
+				target, err = filepath.Abs(target)
+			}
+			if err != nil {
+				w.r.notice(p, "(broken symbolic link)", fmt.Sprintf("%s: skipped: broken symbolic link or link loop", p))
+				continue
+			}
+			if !w.within(target) {
+				w.r.notice(p, "(symbolic link out of the tree)", fmt.Sprintf("%s: skipped: symbolic link to a path outside %s", p, w.root))
+				continue
+			}
+			info, err := os.Stat(p)
+			if err != nil {
+				w.r.fail(&InputError{File: p, Err: unwrapPathError(err)})
+				continue
+			}
+			mode, rp = info.Mode().Type(), target
+		}
+		switch {
+		case mode.IsDir():
+			w.walk(p, rp)
+		case mode.IsRegular():
+			switch strings.ToLower(filepath.Ext(p)) {
+			case ".yaml", ".yml", ".json":
+				if !w.seen[rp] {
+					w.seen[rp] = true
+					w.r.file(p)
+				}
+			}
+		default:
+			w.r.notice(p, "(special file)", fmt.Sprintf("%s: skipped: %s, not a regular file", p, fileType(mode)))
+		}
 	}
 }
 
@@ -209,8 +325,15 @@ func (r *reader) kustomization(dir, file string) {
 	}
 }
 
-// stream splits a YAML or JSON stream into documents for the workers.
-func (r *reader) stream(name, origin string, in io.Reader) { r.streamFix(name, origin, in, nil) }
+// stream splits a YAML or JSON stream into documents for the workers, as
+// kubectl's k8s.io/apimachinery/pkg/util/yaml.YAMLOrJSONDecoder does: a
+// stream whose first non-space character (within 4 KiB) is "{" is read as
+// a sequence of JSON values ({...}{...}, one per line or not); if the
+// first or second value is not valid JSON, the rest of the stream from
+// the end of the last good value is read as YAML.
+func (r *reader) stream(name, origin string, in io.Reader) {
+	r.streamFix(name, origin, in, nil)
+}
 
 // streamFix is stream for rendered inputs: fix gives their objects true
 // source locations (render.go, locate.go).
@@ -224,7 +347,16 @@ func (r *reader) streamFix(name, origin string, in io.Reader, fix func([]*invent
 		r.fail(&InputError{File: name, Err: errors.New("binary file, not YAML or JSON")})
 		return
 	}
-	s := newSplitter(br)
+	var rest io.Reader = br
+	line := 1
+	if looksJSON(br.head) {
+		var ok bool
+		if rest, line, ok = r.jsonStream(name, origin, br, fix); !ok {
+			return
+		}
+	}
+	s := newSplitter(rest)
+	s.line = line - 1
 	for {
 		doc, err := s.next()
 		if err == io.EOF {
@@ -236,6 +368,105 @@ func (r *reader) streamFix(name, origin string, in io.Reader, fix func([]*invent
 		}
 		r.jobs <- job{file: name, origin: origin, doc: doc, fix: fix}
 	}
+}
+
+// jsonPeek is how far kubectl looks for the "{" that makes a stream JSON.
+const jsonPeek = 4096
+
+func looksJSON(head []byte) bool {
+	head = head[:min(len(head), jsonPeek)]
+	return bytes.HasPrefix(bytes.TrimLeftFunc(head, unicode.IsSpace), []byte("{"))
+}
+
+// jsonStream reads JSON values from in and queues them as documents. It
+// returns what is left to read as YAML and the line it starts on, or false
+// when it reported an error or read everything.
+func (r *reader) jsonStream(name, origin string, in io.Reader, fix func([]*inventory.Object, document)) (io.Reader, int, bool) {
+	cr := &countingReader{r: in}
+	dec := json.NewDecoder(cr)
+	count := 0
+	line := 1         // line at the end of the last good value
+	var consumed int64 // offset of the end of the last good value
+	for {
+		cr.limit = consumed + MaxDocumentBytes
+		var raw json.RawMessage
+		err := dec.Decode(&raw)
+		if err == io.EOF {
+			return nil, 0, false
+		}
+		buffered := bufferedBytes(dec)
+		if err == nil {
+			count++
+			end := dec.InputOffset()
+			// Lines read so far, less those still buffered past the value.
+			endLine := cr.lines - bytes.Count(buffered, []byte{'\n'}) + 1
+			start := endLine - bytes.Count(raw, []byte{'\n'})
+			consumed, line = end, endLine
+			r.jobs <- job{file: name, origin: origin, doc: document{data: raw, line: start, json: true}, fix: fix}
+			continue
+		}
+		if errors.Is(err, errDocumentTooLarge) {
+			r.fail(&InputError{File: name, Line: line, Err: fmt.Errorf("document larger than %d MiB", MaxDocumentBytes>>20)})
+			return nil, 0, false
+		}
+		if count > 1 {
+			// An unambiguous JSON stream: kubectl stops with an error.
+			errLine := line
+			var se *json.SyntaxError
+			if errors.As(err, &se) && se.Offset > consumed && int(se.Offset-consumed) <= len(buffered) {
+				errLine += bytes.Count(buffered[:se.Offset-consumed], []byte{'\n'})
+			} else {
+				trimmed := bytes.TrimLeftFunc(buffered, unicode.IsSpace)
+				errLine += bytes.Count(buffered[:len(buffered)-len(trimmed)], []byte{'\n'})
+			}
+			r.fail(&InputError{File: name, Line: errLine, Err: errors.New("invalid JSON: " + redact(strings.TrimPrefix(err.Error(), "json: ")))})
+			return nil, 0, false
+		}
+		// As kubectl does: read the rest as YAML, from the end of the last
+		// good value, past white space up to and including a line break.
+		rest := bytes.Clone(buffered)
+		i := 0
+		for i < len(rest) {
+			c, size := utf8.DecodeRune(rest[i:])
+			if !unicode.IsSpace(c) {
+				break
+			}
+			i += size
+			if c == '\n' {
+				line++
+				break
+			}
+		}
+		cr.limit = -1
+		return io.MultiReader(bytes.NewReader(rest[i:]), cr), line, true
+	}
+}
+
+var errDocumentTooLarge = errors.New("document too large")
+
+// bufferedBytes returns what dec has read but not decoded.
+func bufferedBytes(dec *json.Decoder) []byte {
+	b, _ := io.ReadAll(dec.Buffered())
+	return b
+}
+
+// countingReader counts the line breaks read through it and refuses to
+// read more than limit bytes (when limit >= 0).
+type countingReader struct {
+	r     io.Reader
+	n     int64
+	lines int
+	limit int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	if c.limit >= 0 && c.n > c.limit {
+		return 0, errDocumentTooLarge
+	}
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	c.lines += bytes.Count(p[:n], []byte{'\n'})
+	return n, err
 }
 
 // peekReader lets the first bytes of a stream be inspected.

@@ -15,12 +15,15 @@ const MaxDocumentBytes = 64 << 20
 // document is one YAML document of a stream and the line it starts on.
 type document struct {
 	data []byte
-	line int // 1-based line of the document's first byte in its file
+	line int  // 1-based line of the document's first byte in its file
+	json bool // a value of a JSON stream, not YAML
 }
 
 // splitter cuts a YAML stream into documents at "---" separator lines, the
-// way kubectl does, tracking line numbers and never holding more than one
-// document in memory.
+// way kubectl does (k8s.io/apimachinery/pkg/util/yaml.YAMLReader): a line
+// that starts with "---" separates documents when only spaces or a comment
+// follow; anything else after it is an error, as in kubectl. It tracks line
+// numbers and never holds more than one document in memory.
 type splitter struct {
 	r    *bufio.Reader
 	line int // lines consumed so far
@@ -52,7 +55,10 @@ func (s *splitter) next() (document, error) {
 		if len(line) > 0 {
 			s.line++
 		}
-		if isSeparator(line) {
+		if sep, bad := isSeparator(line); bad {
+			s.err = fmt.Errorf("line %d: invalid document separator: only a comment may follow ---", s.line)
+			return document{}, s.err
+		} else if sep {
 			if len(bytes.TrimSpace(buf.Bytes())) > 0 {
 				return document{data: buf.Bytes(), line: start}, nil
 			}
@@ -78,11 +84,16 @@ func (s *splitter) next() (document, error) {
 	}
 }
 
-// isSeparator reports whether line is a document separator: "---" followed
-// only by white space.
-func isSeparator(line []byte) bool {
+// isSeparator reports whether line is a document separator: "---" at the
+// start of the line followed only by white space or a comment. bad is set
+// when something else follows, which kubectl refuses.
+func isSeparator(line []byte) (sep, bad bool) {
 	if !bytes.HasPrefix(line, []byte("---")) {
-		return false
+		return false, false
 	}
-	return len(bytes.TrimSpace(line[3:])) == 0
+	rest := bytes.TrimSpace(line[3:])
+	if len(rest) == 0 || rest[0] == '#' {
+		return true, false
+	}
+	return false, true
 }
