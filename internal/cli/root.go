@@ -58,7 +58,7 @@ type globalOptions struct {
 	lang         string
 	allowEmpty   bool
 	ignoreErrors bool
-	sarifRoot    string // --sarif-root: SARIF paths are relative to it
+	sarifRoot    string         // --sarif-root: SARIF paths are relative to it
 	cfg          *config.Config // loaded once by loadConfig
 	stdin        io.Reader
 	stdout       io.Writer
