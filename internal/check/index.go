@@ -22,6 +22,9 @@ type Index struct {
 	BoundServiceAccounts map[string]bool
 	// TokenMounts are workloads that do not disable automountServiceAccountToken.
 	TokenMounts []TokenMount
+	// ServiceAccountUse says, by "namespace/name" of a service account, how
+	// the workloads of the scan that run as it decide on its token.
+	ServiceAccountUse map[string]*ServiceAccountUse
 	// Workloads counts pod-bearing objects.
 	Workloads int
 	// Facts are what collectors gathered, by collector name.
@@ -52,8 +55,19 @@ type TokenMount struct {
 	Location *result.Location
 }
 
+// ServiceAccountUse is how the workloads running as one service account
+// decide on its token.
+type ServiceAccountUse struct {
+	// Workloads counts them.
+	Workloads int
+	// Explicit counts those whose pod sets automountServiceAccountToken
+	// (true or false): the account's own default does not decide for them.
+	Explicit int
+}
+
 func newIndex() *Index {
 	return &Index{
+		ServiceAccountUse:    map[string]*ServiceAccountUse{},
 		Namespaces:           map[string]*Namespace{},
 		ServiceAccounts:      map[string]*inventory.Object{},
 		BoundServiceAccounts: map[string]bool{},
@@ -65,6 +79,8 @@ func newIndex() *Index {
 type objectFacts struct {
 	obj        *inventory.Object // a copy without Locate (and without Typed for workloads)
 	workload   bool
+	sa         string // the workload's service account, "namespace/name"
+	explicit   bool   // the workload sets automountServiceAccountToken
 	tokenMount *TokenMount
 	bound      []string
 	extra      []namedFact
@@ -82,6 +98,8 @@ func (ix *Index) facts(env *Env, t *Target) objectFacts {
 	f := objectFacts{obj: &lite}
 	if w := t.Workload; w != nil {
 		f.workload = true
+		f.sa = t.Namespace + "/" + ServiceAccountName(w.Spec)
+		f.explicit = w.Spec.AutomountServiceAccountToken != nil
 		if a := w.Spec.AutomountServiceAccountToken; a == nil || *a {
 			path := w.SpecPath
 			if a != nil {
@@ -157,6 +175,15 @@ func (ix *Index) add(f objectFacts) {
 	}
 	if f.workload {
 		ix.Workloads++
+		u := ix.ServiceAccountUse[f.sa]
+		if u == nil {
+			u = &ServiceAccountUse{}
+			ix.ServiceAccountUse[f.sa] = u
+		}
+		u.Workloads++
+		if f.explicit {
+			u.Explicit++
+		}
 	}
 	if f.tokenMount != nil {
 		ix.TokenMounts = append(ix.TokenMounts, *f.tokenMount)

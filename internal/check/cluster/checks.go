@@ -16,6 +16,7 @@ import (
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/check/namespace"
+	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
 )
 
@@ -36,7 +37,11 @@ type T = catalog.Text
 
 func init() {
 	reg := func(id, item string, sev catalog.Severity, refs []string, title, fix T) {
-		catalog.Register(&catalog.Entry{ID: id, Item: item, Severity: sev, References: refs, Title: title, Remediation: fix, Scope: []string{"cluster"}})
+		scope := []string{"cluster"}
+		if id == LongLivedToken {
+			scope = []string{"manifest", "cluster", "admission"}
+		}
+		catalog.Register(&catalog.Entry{ID: id, Item: item, Severity: sev, References: refs, Title: title, Remediation: fix, Scope: scope})
 	}
 	reg(SharedServiceAccount, "4.2", catalog.SeverityMedium, []string{"CIS Kubernetes 5.1.5"},
 		T{EN: "Service account shared by unrelated workloads", ZH: "服务账号被多个无关工作负载共用"},
@@ -68,8 +73,9 @@ func init() {
 	reg(SensitiveNotIsolated, "4.8", catalog.SeverityMedium, []string{"NSA/CISA Kubernetes Hardening Guide: node isolation"},
 		T{EN: "Sensitive namespace's pods are not pinned to dedicated nodes", ZH: "敏感命名空间的 Pod 未固定到专用节点"},
 		T{EN: "Taint dedicated nodes and give the namespace's pods a matching toleration and a nodeSelector (or node affinity).", ZH: "为专用节点添加污点，并为该命名空间的 Pod 设置相应容忍度与 nodeSelector（或节点亲和性）。"})
+	check.Register(&check.Rule{IDs: []string{LongLivedToken}, Applies: func(t *check.Target) bool { return t.Kind == "Secret" && t.Group == "" }, Run: checkTokenSecret})
 	check.RegisterPolicy(&check.PolicyRule{
-		IDs: []string{SharedServiceAccount, LongLivedToken, NoIngressPolicy, NoEgressPolicy, OpenToNamespaces, QuotaIncomplete, QuotaNearlyUsed, EnforceableLevel, ReplicasOneNode, SensitiveNotIsolated},
+		IDs: []string{SharedServiceAccount, NoIngressPolicy, NoEgressPolicy, OpenToNamespaces, QuotaIncomplete, QuotaNearlyUsed, EnforceableLevel, ReplicasOneNode, SensitiveNotIsolated},
 		Run: run,
 	})
 }
@@ -186,11 +192,39 @@ func serviceAccounts(env *check.Env, ix *check.Index, ws []*workload, em *check.
 			em.Pass(f)
 		}
 	}
-	for _, s := range facts[tokenSecret](ix, "secrets") {
-		em.Add(check.Finding{ID: LongLivedToken, Status: result.Fail, Object: s.obj,
-			Message:  catalog.F("Secret %s holds a non-expiring token of service account %s", "Secret %s 保存了服务账号 %s 的永不过期令牌", s.obj.Name, s.sa),
-			Evidence: "annotation " + corev1.ServiceAccountNameKey + "=" + s.sa + " (value not read)"})
+}
+
+// TokenSecret reports whether a Secret is a long-lived service account
+// token and of which account: type kubernetes.io/service-account-token (a
+// manifest) or the account annotation the API server requires on such a
+// Secret (a live cluster, where Secrets are read as metadata only).
+func TokenSecret(o *inventory.Object) (sa string, ok bool) {
+	s, _ := o.Typed.(*corev1.Secret)
+	sa, annotated := o.Annotations[corev1.ServiceAccountNameKey]
+	if annotated && sa != "" {
+		return sa, true
 	}
+	return sa, s != nil && s.Type == corev1.SecretTypeServiceAccountToken
+}
+
+// checkTokenSecret is KW-CL-012, the one KW-CL check that is not
+// cluster-only: a token Secret in manifests or at admission is the same
+// long-lived credential about to exist.
+func checkTokenSecret(_ *check.Env, t *check.Target, em *check.Emitter) {
+	sa, ok := TokenSecret(t.Object)
+	if !ok {
+		return
+	}
+	ev := "type " + string(corev1.SecretTypeServiceAccountToken)
+	path := "type"
+	if v, annotated := t.Annotations[corev1.ServiceAccountNameKey]; annotated && v != "" {
+		ev = "annotation " + corev1.ServiceAccountNameKey + "=" + sa + " (value not read)"
+		path = "metadata.annotations[" + corev1.ServiceAccountNameKey + "]"
+	}
+	if sa == "" {
+		sa = "(none named)"
+	}
+	em.Fail(LongLivedToken, "", path, catalog.F("Secret %s holds a non-expiring token of service account %s", "Secret %s 保存了服务账号 %s 的永不过期令牌", t.Name, sa), ev)
 }
 
 func selects(sel *metav1.LabelSelector, lbls map[string]string) bool {

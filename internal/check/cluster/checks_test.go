@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubeward/kubeward/internal/check/checktest"
 	"github.com/kubeward/kubeward/internal/check/cluster"
 	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/inventory"
@@ -17,7 +18,8 @@ import (
 )
 
 // TestOnlyLiveClusters: the KW-CL checks need a live cluster; on manifests
-// they say nothing.
+// they say nothing. KW-CL-012 (a token Secret) is the exception: judged on
+// the Secret alone, in every mode (TestLongLivedTokenManifests).
 func TestOnlyLiveClusters(t *testing.T) {
 	objs := flatten(
 		deploymentPods("apps", "a", podOpts{sa: "shared"}, "n1", "n1"),
@@ -28,12 +30,12 @@ func TestOnlyLiveClusters(t *testing.T) {
 	for _, mode := range []string{"manifest", "admission"} {
 		rep := evaluate(mode, nil, objs...)
 		for _, r := range rep.Results {
-			if strings.HasPrefix(r.ID, "KW-CL-") {
+			if strings.HasPrefix(r.ID, "KW-CL-") && r.ID != cluster.LongLivedToken {
 				t.Errorf("%s mode: %s %s on %s", mode, r.ID, r.Status, r.Subject)
 			}
 		}
 		for id := range rep.Passed {
-			if strings.HasPrefix(id, "KW-CL-") {
+			if strings.HasPrefix(id, "KW-CL-") && id != cluster.LongLivedToken {
 				t.Errorf("%s mode: %s passed", mode, id)
 			}
 		}
@@ -96,7 +98,7 @@ func TestLongLivedToken(t *testing.T) {
 		secret("db", nil),
 		secret("other", map[string]string{"a": "b"}),
 	)
-	if got := verdicts(rep, cluster.LongLivedToken); got != "FAIL Secret/apps/legacy-token" {
+	if got := verdicts(rep, cluster.LongLivedToken); got != "FAIL Secret/apps/legacy-token; PASS Secret/apps/db; PASS Secret/apps/other" {
 		t.Fatalf("KW-CL-012 = %q", got)
 	}
 	r := first(rep, cluster.LongLivedToken, result.Fail)
@@ -492,5 +494,35 @@ func TestOpenToNamespaces(t *testing.T) {
 				t.Errorf("message %+v", r.Message)
 			}
 		})
+	}
+}
+
+// TestLongLivedTokenManifests: the same check on manifests and at
+// admission, where the Secret's type is known.
+func TestLongLivedTokenManifests(t *testing.T) {
+	secret := func(typ corev1.SecretType, ann map[string]string) *inventory.Object {
+		return checktest.Object("", "Secret", &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "s", Namespace: "apps", Annotations: ann}, Type: typ})
+	}
+	sa := map[string]string{corev1.ServiceAccountNameKey: "deployer"}
+	for _, tc := range []struct {
+		name, want, path string
+		obj              *inventory.Object
+	}{
+		{"token Secret", "FAIL Secret/apps/s", "metadata.annotations[kubernetes.io/service-account.name]", secret(corev1.SecretTypeServiceAccountToken, sa)},
+		{"token type without the annotation", "FAIL Secret/apps/s", "type", secret(corev1.SecretTypeServiceAccountToken, nil)},
+		{"opaque Secret", "PASS Secret/apps/s", "", secret(corev1.SecretTypeOpaque, nil)},
+		{"TLS Secret", "PASS Secret/apps/s", "", secret(corev1.SecretTypeTLS, map[string]string{"a": "b"})},
+	} {
+		for _, mode := range []string{"manifest", "admission"} {
+			t.Run(tc.name+"/"+mode, func(t *testing.T) {
+				rep := evaluate(mode, nil, tc.obj)
+				if got := verdicts(rep, cluster.LongLivedToken); got != tc.want {
+					t.Fatalf("KW-CL-012 = %q, want %q", got, tc.want)
+				}
+				if r := first(rep, cluster.LongLivedToken, result.Fail); r != nil && r.Location.Path != tc.path {
+					t.Errorf("path = %q, want %q", r.Location.Path, tc.path)
+				}
+			})
+		}
 	}
 }

@@ -2,7 +2,8 @@
 // account use, NetworkPolicy coverage per workload, quota content and
 // usage, the Pod Security level each namespace could enforce today,
 // placement, admission webhooks and the control plane's static pods.
-// IDs: KW-CL-*.
+// IDs: KW-CL-*. KW-CL-012 (long-lived token Secrets) is judged on the Secret
+// alone, so manifests and admission evaluate it too.
 package cluster
 
 import (
@@ -73,19 +74,6 @@ func init() {
 		}
 		return f
 	}})
-	check.RegisterCollector(&check.Collector{Name: "secrets", Applies: isKind("Secret"), Fact: func(_ *check.Env, t *check.Target) any {
-		if sa := t.Annotations[corev1.ServiceAccountNameKey]; sa != "" {
-			lite := *t.Object
-			lite.Typed = nil
-			return tokenSecret{obj: &lite, sa: sa}
-		}
-		return nil
-	}})
-}
-
-type tokenSecret struct {
-	obj *inventory.Object
-	sa  string
 }
 
 func podFactOf(_ *check.Env, t *check.Target) any {

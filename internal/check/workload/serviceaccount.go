@@ -11,6 +11,7 @@ import (
 const (
 	DefaultServiceAccount = "KW-SA-001"
 	TokenAutomounted      = "KW-SA-002"
+	AccountAutomounts     = "KW-SA-003"
 )
 
 func init() {
@@ -25,6 +26,11 @@ func init() {
 			Remediation: catalog.Text{EN: "Set automountServiceAccountToken: false on the pod (or its ServiceAccount) unless the app calls the Kubernetes API.", ZH: "除非应用需要调用 Kubernetes API，否则在 Pod（或其 ServiceAccount）上设置 automountServiceAccountToken: false。"},
 			References:  []string{"CIS Kubernetes 5.1.6"}},
 	)
+	catalog.Register(&catalog.Entry{ID: AccountAutomounts, Item: "4.2", Severity: catalog.SeverityMedium, Scope: []string{"manifest", "cluster"},
+		Title:       catalog.Text{EN: "ServiceAccount hands its token to every pod by default", ZH: "ServiceAccount 默认向所有 Pod 挂载其令牌"},
+		Remediation: catalog.Text{EN: "Set automountServiceAccountToken: false on the ServiceAccount (always on a namespace's default account); pods that call the Kubernetes API opt in with automountServiceAccountToken: true.", ZH: "在 ServiceAccount 上设置 automountServiceAccountToken: false（命名空间的 default 账号必须设置）；需要调用 Kubernetes API 的 Pod 通过 automountServiceAccountToken: true 显式启用。"},
+		References:  []string{"CIS Kubernetes 5.1.5", "CIS Kubernetes 5.1.6"}})
+	check.RegisterPolicy(&check.PolicyRule{IDs: []string{AccountAutomounts}, Run: checkAccounts})
 	check.Register(&check.Rule{
 		IDs:     []string{DefaultServiceAccount, TokenAutomounted},
 		Applies: isWorkload,
@@ -72,4 +78,66 @@ func checkTokenMounts(_ *check.Env, ix *check.Index, em *check.Emitter) {
 			"服务账号 %s 的令牌被挂载，而扫描中没有任何 RoleBinding 或 ClusterRoleBinding 授予该账号权限", m.ServiceAccount)
 		em.Add(f)
 	}
+}
+
+// checkAccounts judges each ServiceAccount of the scan outside the system
+// namespaces by its own automountServiceAccountToken, with what the scan
+// shows of its use, so that an account that needs its token is not a
+// false alarm:
+//
+//   - false: PASS;
+//   - a namespace's default account: FAIL (CIS 5.1.5: nothing should use it,
+//     least of all with a token); a binding to it is KW-RBAC-012;
+//   - bound by a RoleBinding or ClusterRoleBinding of the scan: PASS (it
+//     evidently calls the API);
+//   - run by workloads that each set automountServiceAccountToken
+//     themselves: PASS (the pods decide, the account's default is moot);
+//   - otherwise (unbound, and some or no workload relies on the default):
+//     FAIL.
+//
+// Not evaluated at admission: one object shows neither bindings nor pods.
+func checkAccounts(env *check.Env, ix *check.Index, em *check.Emitter) {
+	for _, key := range check.SortedIDs(countKeys(ix.ServiceAccounts)) {
+		o := ix.ServiceAccounts[key]
+		if env.IsSystemNamespace(o.Namespace) {
+			continue
+		}
+		sa := o.Typed.(*corev1.ServiceAccount)
+		f := check.Finding{ID: AccountAutomounts, Object: o, Path: "automountServiceAccountToken"}
+		a := sa.AutomountServiceAccountToken
+		use := ix.ServiceAccountUse[key]
+		switch {
+		case a != nil && !*a:
+			em.Pass(f)
+			continue
+		case o.Name == "default":
+			f.Message = catalog.F("the default service account of namespace %s mounts its token into every pod that names no account", "命名空间 %s 的 default 服务账号会向所有未指定账号的 Pod 挂载其令牌", o.Namespace)
+		case ix.BoundServiceAccounts[key]:
+			em.Pass(f)
+			continue
+		case use != nil && use.Explicit == use.Workloads:
+			em.Pass(f)
+			continue
+		case use != nil:
+			f.Message = catalog.F("service account %s is bound to no role in the scan, and %d of its %d workloads take its default: their pods get a token they do not need", "服务账号 %[1]s 在扫描中未绑定任何角色，其 %[3]d 个工作负载中有 %[2]d 个采用其默认值：这些 Pod 会获得不需要的令牌", o.Name, use.Workloads-use.Explicit, use.Workloads)
+		default:
+			f.Message = catalog.F("service account %s is bound to no role in the scan and mounts its token by default", "服务账号 %s 在扫描中未绑定任何角色，却默认挂载其令牌", o.Name)
+		}
+		if a != nil {
+			f.Evidence = "automountServiceAccountToken=true"
+		} else {
+			f.Evidence = "automountServiceAccountToken unset (defaults to true)"
+			f.Path = "metadata"
+		}
+		f.Status = result.Fail
+		em.Add(f)
+	}
+}
+
+func countKeys[V any](m map[string]V) map[string]int {
+	out := make(map[string]int, len(m))
+	for k := range m {
+		out[k] = 0
+	}
+	return out
 }

@@ -7,6 +7,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/check/checktest"
 	"github.com/kubeward/kubeward/internal/check/workload"
 	"github.com/kubeward/kubeward/internal/inventory"
@@ -84,5 +85,53 @@ func TestTokenAutomounted(t *testing.T) {
 				t.Errorf("location = %+v, want %s in test.yaml", r.Location, wantPath)
 			}
 		})
+	}
+}
+
+// TestAccountAutomounts: the ServiceAccount object itself, judged with what
+// the scan shows of its bindings and pods.
+func TestAccountAutomounts(t *testing.T) {
+	bound := roleBinding("apps", rbacv1.Subject{Kind: "ServiceAccount", Name: "app"})
+	tests := []struct {
+		name     string
+		objs     []*inventory.Object
+		want     string
+		evidence string
+	}{
+		{"account disables it", []*inventory.Object{serviceAccount("apps", "app", checktest.Ptr(false))}, "PASS", ""},
+		{"account used by nothing in the scan", []*inventory.Object{serviceAccount("apps", "app", nil)}, "FAIL", "automountServiceAccountToken unset (defaults to true)"},
+		{"account enables it explicitly", []*inventory.Object{serviceAccount("apps", "app", checktest.Ptr(true))}, "FAIL", "automountServiceAccountToken=true"},
+		{"bound account needs its token", []*inventory.Object{serviceAccount("apps", "app", nil), bound}, "PASS", ""},
+		{"every pod decides itself (false)", []*inventory.Object{serviceAccount("apps", "app", nil), automount(checktest.Ptr(false))}, "PASS", ""},
+		{"every pod decides itself (true)", []*inventory.Object{serviceAccount("apps", "app", nil), automount(checktest.Ptr(true))}, "PASS", ""},
+		{"a pod takes the account's default", []*inventory.Object{serviceAccount("apps", "app", nil), automount(nil)}, "FAIL", ""},
+		{"default account without false", []*inventory.Object{serviceAccount("apps", "default", nil)}, "FAIL", ""},
+		{"default account even when bound", []*inventory.Object{serviceAccount("apps", "default", nil),
+			roleBinding("apps", rbacv1.Subject{Kind: "ServiceAccount", Name: "default"})}, "FAIL", ""},
+		{"default account with false", []*inventory.Object{serviceAccount("apps", "default", checktest.Ptr(false))}, "PASS", ""},
+		{"system namespace", []*inventory.Object{serviceAccount("kube-system", "default", nil)}, "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := run(nil, tc.objs...)
+			if got := verdicts(rep, workload.AccountAutomounts); got != tc.want {
+				t.Fatalf("verdicts = %q, want %q", got, tc.want)
+			}
+			r := find(rep, workload.AccountAutomounts, result.Fail)
+			if r == nil {
+				return
+			}
+			if r.Subject.Kind != "ServiceAccount" || r.Message.EN == "" || r.Message.ZH == "" {
+				t.Errorf("result %+v", r)
+			}
+			if tc.evidence != "" && r.Evidence != tc.evidence {
+				t.Errorf("evidence = %q, want %q", r.Evidence, tc.evidence)
+			}
+		})
+	}
+	// Not at admission: one object shows neither its bindings nor its pods.
+	rep := checktest.Evaluate(check.Options{Config: checktest.TrustedConfig(), Mode: "admission"}, serviceAccount("apps", "app", nil))
+	if got := verdicts(rep, workload.AccountAutomounts); got != "" || rep.Passed[workload.AccountAutomounts] != 0 {
+		t.Errorf("admission: %q", got)
 	}
 }
