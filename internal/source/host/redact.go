@@ -25,7 +25,7 @@ var (
 	userinfo = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://)([^/?#@\s"']*)@`)
 	// inline are secret-named key=value (or key: value) pairs inside a
 	// longer value: connection strings, header lines, query strings.
-	inline = regexp.MustCompile(`(?i)([A-Za-z0-9_.-]*(?:token|passw|pwd|secret|apikey|api_key|api-key|access_key|private_key|credential|auth)[A-Za-z0-9_.-]*)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&;,"']+)`)
+	inline = regexp.MustCompile(`(?i)(^|[\s?&;,"'{(])([A-Za-z0-9_.-]*(?:token|passw|pwd|secret|apikey|api_key|api-key|access_key|private_key|credential|auth)[A-Za-z0-9_.-]*)(\s*=\s*|\s*:\s+|"\s*:\s*)("[^"]*"|'[^']*'|[^\s&;,"']+)`)
 	bearer = regexp.MustCompile(`(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}`)
 )
 
@@ -85,11 +85,11 @@ func maskInline(v string) string {
 	}
 	v = inline.ReplaceAllStringFunc(v, func(m string) string {
 		sub := inline.FindStringSubmatch(m)
-		val := strings.Trim(sub[3], `"'`)
-		if boolValue.MatchString(val) || val == Redacted || authSetting.MatchString(sub[1]) || (pathValue.MatchString(val) && pathWords.MatchString(sub[1])) {
+		key, val := sub[2], strings.Trim(sub[4], `"'`)
+		if boolValue.MatchString(val) || val == Redacted || authSetting.MatchString(key) || (pathValue.MatchString(val) && pathWords.MatchString(key)) {
 			return m
 		}
-		return sub[1] + sub[2] + Redacted
+		return sub[1] + key + sub[3] + Redacted
 	})
 	v = bearer.ReplaceAllString(v, "${1} "+Redacted)
 	return v
