@@ -1,10 +1,12 @@
 package report
 
 import (
+	"bufio"
 	"encoding/xml"
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/result"
@@ -46,8 +48,27 @@ type junitMessage struct {
 	Body    string `xml:",chardata"`
 }
 
-// writeJUnit writes one test suite per check: a test case per finding, and
-// one case standing for the objects that passed.
+// Suite names that are not check IDs.
+const (
+	junitInputSuite  = "input-errors"
+	junitNoticeSuite = "configuration-notices"
+)
+
+// junitRank orders statuses for the one case of a check and subject: the
+// case shows the worst.
+var junitRank = map[result.Status]int{result.Error: 5, result.Fail: 4, result.Warn: 3, result.Ignored: 2, result.NotApplicable: 1, result.Pass: 0}
+
+// writeJUnit writes one test suite per check and one test case per check
+// and subject (the subject string, container included: the same name every
+// run). A case with several results shows the worst (ERROR, FAIL, WARN,
+// IGNORED, NOT_APPLICABLE, PASS) and lists them all. FAIL is <failure> with
+// the remediation in its body, ERROR is <error>, WARN is <skipped> with
+// message "WARN: …" (a person must judge: not a failure, not a pass),
+// IGNORED and NOT_APPLICABLE are <skipped> with the reason. PASS verdicts
+// counted but not listed are one case per check named "subjects passed
+// (counted)". Input errors are <error> cases of suite input-errors, one per
+// error, named by file and line; configuration notices are <skipped> cases
+// of suite configuration-notices.
 func writeJUnit(w io.Writer, run *Run) error {
 	suites := map[string]*junitSuite{}
 	suite := func(id string) *junitSuite {
@@ -62,32 +83,77 @@ func writeJUnit(w io.Writer, run *Run) error {
 		}
 		return s
 	}
+	type key struct{ id, subject string }
+	cases := map[key][]*result.Result{}
+	var order []key
 	for i := range run.Results {
 		r := &run.Results[i]
-		s := suite(r.ID)
-		c := junitCase{Name: r.Subject.String(), Classname: r.ID}
-		if r.Location != nil {
-			c.File, c.Line = r.Location.File, r.Location.Line
+		if result.IsNotice(r) {
+			s := suite(junitNoticeSuite)
+			s.Name = junitNoticeSuite
+			s.Cases = append(s.Cases, junitCase{Name: r.ID + " " + r.Subject.Name, Classname: r.ID,
+				Skipped: &junitMessage{Message: noticeText(r, run.Lang)}})
+			continue
 		}
-		body := fmt.Sprintf("%s\n%s\n%s", r.Message.In(run.Lang), r.Evidence, r.Location.String())
-		switch r.Status {
+		k := key{r.ID, r.Subject.String()}
+		if _, ok := cases[k]; !ok {
+			order = append(order, k)
+		}
+		cases[k] = append(cases[k], r)
+	}
+	for _, k := range order {
+		rs := cases[k]
+		worst := rs[0]
+		for _, r := range rs[1:] {
+			if junitRank[r.Status] > junitRank[worst.Status] {
+				worst = r
+			}
+		}
+		c := junitCase{Name: k.subject, Classname: k.id}
+		if worst.Location != nil {
+			c.File, c.Line = worst.Location.File, worst.Location.Line
+		}
+		var body strings.Builder
+		for _, r := range rs {
+			if r.Status == result.Pass {
+				continue
+			}
+			if len(rs) > 1 {
+				fmt.Fprintf(&body, "[%s] ", run.tr(string(r.Status)))
+			}
+			body.WriteString(r.Message.In(run.Lang))
+			if r.Evidence != "" {
+				fmt.Fprintf(&body, "\n%s: %s", run.tr("evidence"), r.Evidence)
+			}
+			if loc := r.Location.String(); loc != "" {
+				fmt.Fprintf(&body, "\n%s", loc)
+			}
+			body.WriteString("\n")
+		}
+		msg := worst.Message.In(run.Lang)
+		if msg == "" {
+			if e := worst.Entry(); e != nil {
+				msg = e.Title.In(run.Lang)
+			}
+		}
+		switch worst.Status {
 		case result.Fail:
-			c.Failure = &junitMessage{Message: r.Message.In(run.Lang), Type: r.Severity.String(), Body: body}
-			s.Failures++
+			if e := worst.Entry(); e != nil {
+				fmt.Fprintf(&body, "%s: %s\n", run.tr("fix"), e.Remediation.In(run.Lang))
+			}
+			c.Failure = &junitMessage{Message: msg, Type: worst.Severity.String(), Body: body.String()}
 		case result.Error:
-			c.Error = &junitMessage{Message: r.Message.In(run.Lang), Body: body}
-			s.Errors++
+			c.Error = &junitMessage{Message: msg, Body: body.String()}
+		case result.Warn:
+			c.Skipped = &junitMessage{Message: run.tr("WARN") + ": " + msg}
+			c.SystemOut = body.String()
 		case result.Ignored, result.NotApplicable:
-			msg := r.Message.In(run.Lang)
-			if r.Exception != nil {
-				msg = "ignored: " + r.Exception.Reason
+			if x := worst.Exception; x != nil {
+				msg = run.tr("ignored") + ": " + x.Reason
 			}
 			c.Skipped = &junitMessage{Message: msg}
-			s.Skipped++
-		case result.Warn:
-			c.SystemOut = "WARN: " + body
 		}
-		s.Tests++
+		s := suite(k.id)
 		s.Cases = append(s.Cases, c)
 	}
 	// Passes counted but not listed above become one case per check.
@@ -97,8 +163,21 @@ func writeJUnit(w io.Writer, run *Run) error {
 			continue
 		}
 		s := suite(id)
-		s.Tests++
-		s.Cases = append(s.Cases, junitCase{Name: fmt.Sprintf("%d subjects passed", n), Classname: id})
+		s.Cases = append(s.Cases, junitCase{Name: run.tr("countedPasses"), Classname: id,
+			SystemOut: fmt.Sprintf(run.tr("nPassed"), n)})
+	}
+	for _, e := range run.inputErrors() {
+		s := suite(junitInputSuite)
+		s.Name = junitInputSuite
+		name := e.File
+		if e.Line > 0 {
+			name = fmt.Sprintf("%s:%d", e.File, e.Line)
+		}
+		if name == "" {
+			name = e.Message
+		}
+		s.Cases = append(s.Cases, junitCase{Name: name, Classname: junitInputSuite, File: e.File, Line: e.Line,
+			Error: &junitMessage{Message: e.Message, Type: run.tr("errors"), Body: e.Message}})
 	}
 	out := junitSuites{Name: "kubeward " + run.Target}
 	ids := make([]string, 0, len(suites))
@@ -108,20 +187,31 @@ func writeJUnit(w io.Writer, run *Run) error {
 	sort.Strings(ids)
 	for _, id := range ids {
 		s := suites[id]
+		for i := range s.Cases {
+			c := &s.Cases[i]
+			switch {
+			case c.Failure != nil:
+				s.Failures++
+			case c.Error != nil:
+				s.Errors++
+			case c.Skipped != nil:
+				s.Skipped++
+			}
+		}
+		s.Tests = len(s.Cases)
 		out.Suites = append(out.Suites, *s)
 		out.Tests += s.Tests
 		out.Failures += s.Failures
 		out.Errors += s.Errors
 		out.Skipped += s.Skipped
 	}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.WriteString(xml.Header)
+	enc := xml.NewEncoder(bw)
 	enc.Indent("", "  ")
 	if err := enc.Encode(out); err != nil {
 		return err
 	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	bw.WriteString("\n")
+	return bw.Flush()
 }

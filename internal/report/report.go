@@ -156,6 +156,8 @@ var words = map[string]catalog.Text{
 	"notEvaluated":   {EN: "Could not evaluate (ERROR)", ZH: "无法评估（错误）"},
 	"andMore":        {EN: "… and %d more", ZH: "…… 另有 %d 项"},
 	"notice":         {EN: "Notice", ZH: "提示"},
+	"countedPasses":  {EN: "subjects passed (counted)", ZH: "通过的对象（计数）"},
+	"nPassed":        {EN: "%d subjects passed", ZH: "%d 个对象通过"},
 }
 
 // sev is a severity's word in the run's language.

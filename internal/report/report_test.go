@@ -568,8 +568,8 @@ func TestJUnit(t *testing.T) {
 			if err := xml.Unmarshal([]byte(raw), &out); err != nil {
 				t.Fatalf("invalid XML: %v\n%s", err, raw)
 			}
-			if out.Name != "kubeward manifests" || out.Tests != 8 || out.Failures != 2 || out.Errors != 1 || out.Skipped != 3 {
-				t.Errorf("totals: name=%q tests=%d failures=%d errors=%d skipped=%d; want 8 tests (7 results + 1 pass case), 2 failures, 1 error, 3 skipped",
+			if out.Name != "kubeward manifests" || out.Tests != 9 || out.Failures != 2 || out.Errors != 2 || out.Skipped != 4 {
+				t.Errorf("totals: name=%q tests=%d failures=%d errors=%d skipped=%d; want 9 tests (7 results + 1 pass case + 1 input error), 2 failures, 2 errors, 4 skipped (WARN among them)",
 					out.Name, out.Tests, out.Failures, out.Errors, out.Skipped)
 			}
 			var ids []string
@@ -582,7 +582,7 @@ func TestJUnit(t *testing.T) {
 					t.Errorf("suite %s: tests=%d but %d cases", s.Name, s.Tests, len(s.Cases))
 				}
 			}
-			if got := strings.Join(ids, " "); got != "KW-HOST-003 KW-NODE-000 KW-NS-001 KW-NS-005 KW-POD-001 KW-POD-002 KW-RBAC-001 KW-RBAC-010" {
+			if got := strings.Join(ids, " "); got != "KW-HOST-003 KW-NODE-000 KW-NS-001 KW-NS-005 KW-POD-001 KW-POD-002 KW-RBAC-001 KW-RBAC-010 input-errors" {
 				t.Errorf("suites = %s, want one per check sorted by ID", got)
 			}
 			priv := out.Suites[suites["KW-POD-002"]]
@@ -594,23 +594,29 @@ func TestJUnit(t *testing.T) {
 			wantMsg := map[string]string{"en": "container app runs privileged", "zh": "容器 app 以特权模式运行"}[lang]
 			if c.Name != "Deployment/apps/web [app]" || c.Classname != "KW-POD-002" || c.File != "/repo/deploy/app.yaml" || c.Line != 12 ||
 				c.Failure == nil || c.Failure.Type != "critical" || c.Failure.Message != wantMsg ||
-				!strings.Contains(c.Failure.Body, "securityContext.privileged=true") || !strings.Contains(c.Failure.Body, "/repo/deploy/app.yaml:12") {
+				!strings.Contains(c.Failure.Body, "securityContext.privileged=true") || !strings.Contains(c.Failure.Body, "/repo/deploy/app.yaml:12") ||
+				!strings.Contains(c.Failure.Body, map[string]string{"en": "Fix: Remove securityContext.privileged", "zh": "修复: 删除 securityContext.privileged"}[lang]) {
 				t.Errorf("failure case = %+v", c)
 			}
-			if c := out.Suites[suites["KW-NS-005"]].Cases[0]; c.Failure != nil || !strings.HasPrefix(c.SystemOut, "WARN: ") {
-				t.Errorf("WARN case = %+v, want system-out only", c)
+			warn := map[string]string{"en": "WARN: ", "zh": "警告: "}[lang]
+			if c := out.Suites[suites["KW-NS-005"]].Cases[0]; c.Failure != nil || c.Skipped == nil || !strings.HasPrefix(c.Skipped.Message, warn) {
+				t.Errorf("WARN case = %+v, want skipped with a WARN message", c)
 			}
-			if c := out.Suites[suites["KW-RBAC-010"]].Cases[0]; c.Skipped == nil || c.Skipped.Message != "ignored: break-glass group" {
+			ign := map[string]string{"en": "ignored: ", "zh": "已忽略: "}[lang]
+			if c := out.Suites[suites["KW-RBAC-010"]].Cases[0]; c.Skipped == nil || c.Skipped.Message != ign+"break-glass group" {
 				t.Errorf("ignored case = %+v", c)
 			}
-			if c := out.Suites[suites["KW-NS-001"]].Cases[0]; c.Skipped == nil || c.Skipped.Message == "" || c.Skipped.Message[:7] == "ignored" {
+			if c := out.Suites[suites["KW-NS-001"]].Cases[0]; c.Skipped == nil || c.Skipped.Message == "" || strings.HasPrefix(c.Skipped.Message, ign) {
 				t.Errorf("not-applicable case = %+v, want skipped with its reason", c)
 			}
 			if c := out.Suites[suites["KW-NODE-000"]].Cases[0]; c.Error == nil {
 				t.Errorf("error case = %+v", c)
 			}
-			if s := out.Suites[suites["KW-POD-001"]]; len(s.Cases) != 1 || s.Cases[0].Name != "3 subjects passed" || s.Cases[0].Failure != nil || s.Cases[0].Skipped != nil {
+			if s := out.Suites[suites["KW-POD-001"]]; len(s.Cases) != 1 || !strings.Contains(s.Cases[0].SystemOut, "3 ") || s.Cases[0].Failure != nil || s.Cases[0].Skipped != nil {
 				t.Errorf("pass suite = %+v", s)
+			}
+			if s := out.Suites[suites["input-errors"]]; len(s.Cases) != 1 || s.Cases[0].Error == nil || s.Cases[0].Name != "deploy/bad.yaml:3" || s.Cases[0].Line != 3 {
+				t.Errorf("input error suite = %+v", s)
 			}
 		})
 	}
