@@ -119,9 +119,6 @@ func (c *Cluster) components() []component {
 			"--audit-log-maxage=30",
 			"--audit-log-maxbackup=10",
 			"--audit-log-maxsize=100",
-			"--audit-webhook-config-file="+f.AuditWebhook,
-			"--oidc-issuer-url="+fmt.Sprintf("https://127.0.0.1:%d", o.Ports.APIServer+97),
-			"--oidc-client-id=kubernetes",
 			"--encryption-provider-config="+f.EncryptionConfig,
 			"--profiling=false",
 			"--tls-min-version=VersionTLS12",
@@ -136,6 +133,14 @@ func (c *Cluster) components() []component {
 			"--proxy-client-cert-file="+p.FrontProxyClient.CertFile,
 			"--proxy-client-key-file="+p.FrontProxyClient.KeyFile,
 		)
+		if !o.NoAuditWebhook {
+			api.Args = append(api.Args, "--audit-webhook-config-file="+f.AuditWebhook)
+		}
+		if !o.NoOIDC {
+			api.Args = append(api.Args,
+				"--oidc-issuer-url="+fmt.Sprintf("https://127.0.0.1:%d", o.Ports.APIServer+97),
+				"--oidc-client-id=kubernetes")
+		}
 	} else {
 		api.HealthTLS = healthAdminToken
 		api.Args = append(api.Args,

@@ -193,7 +193,7 @@ func writeAll(o *Options) (*Files, error) {
 	if err := os.MkdirAll(filepath.Dir(f.AuditLog), 0o700); err != nil {
 		return nil, err
 	}
-	if o.Profile == Hardened {
+	if o.Profile == Hardened && !o.NoAuditWebhook {
 		// An audit webhook backend ships events off the node. Nothing needs to
 		// listen there for the API server to start: it buffers and retries.
 		f.AuditWebhook = d("config", "audit-webhook.kubeconfig")

@@ -114,6 +114,14 @@ type Options struct {
 	// (mode 0644 in the insecure profile, 0600 in the hardened one).
 	StaticPod bool
 
+	// NoOIDC (hardened profile) starts the apiserver without its OIDC issuer
+	// flags: people then authenticate with x509 client certificates only.
+	NoOIDC bool
+	// NoAuditWebhook (hardened profile) starts the apiserver without the audit
+	// webhook backend: audit events go only to the log file (Files.AuditLog),
+	// which nothing reads unless a test starts a reader (a log shipper).
+	NoAuditWebhook bool
+
 	// IsolateListeners (insecure profile only, needs root, not with Detach) runs
 	// kube-controller-manager, kube-scheduler and kube-proxy in a private network
 	// namespace that holds only a loopback interface, and binds them the way an
