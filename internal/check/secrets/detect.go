@@ -16,8 +16,9 @@ import (
 var secretName = regexp.MustCompile(`(?i)(passw(or)?d|passwd|^pwd$|_pwd$|secret|token|api[_.-]?key|apikey|access[_.-]?key|private[_.-]?key|credential|auth[_.-]?key|client[_.-]?secret|conn(ection)?[_.-]?str(ing)?|^dsn$|_dsn$|signing[_.-]?key|encryption[_.-]?key|master[_.-]?key)`)
 
 // notSecretName excludes names that hold a reference to a secret, not the
-// secret itself (a file path, a name, a URL, a duration, a switch).
-var notSecretName = regexp.MustCompile(`(?i)([_.-](file|path|dir|name|ref|url|uri|endpoint|ttl|expiry|expiration|timeout|lifetime|enabled|enable|header|type|id|length|size|key[_.-]?id|keyref|secretref|mount|location|issuer|audience|algorithm|alg)$)|^pwd$`)
+// secret itself (a file path, a name, a URL, a duration, a switch). PWD,
+// the shell's working directory, is left to its value: a path is no secret.
+var notSecretName = regexp.MustCompile(`(?i)([_.-](file|path|dir|name|ref|url|uri|endpoint|ttl|expiry|expiration|timeout|lifetime|enabled|enable|header|type|id|length|size|key[_.-]?id|keyref|secretref|mount|location|issuer|audience|algorithm|alg)$)`)
 
 // secretHints are substrings every secretName match contains: a cheap
 // filter so the regular expressions run only on candidate names.
@@ -92,8 +93,22 @@ func Classify(name, value string) Verdict {
 			return Verdict{Secret: true, Certain: true, Why: "value has the form of a " + f.name}
 		}
 	}
-	if name != "" && SecretName(name) && plausibleSecret(v) {
-		return Verdict{Secret: true, Certain: true, Why: "name " + name + " holds a literal value"}
+	if loc, why := authHeaderSecret(v); loc != nil {
+		return Verdict{Secret: true, Certain: true, Why: why}
+	}
+	if name != "" {
+		if verdict, ok := cloudCredential(name, v); ok {
+			return verdict
+		}
+		if SecretName(name) && plausibleSecret(v) {
+			return Verdict{Secret: true, Certain: true, Why: "name " + name + " holds a literal value"}
+		}
+		if weakNameSecret(name, v) {
+			return Verdict{Secret: true, Certain: true, Why: "name " + name + " holds a credential-like literal value"}
+		}
+	}
+	if why, ok := base64Secret(v); ok {
+		return Verdict{Secret: true, Certain: true, Why: why}
 	}
 	if highEntropy(v) {
 		return Verdict{Secret: true, Why: "value is a long random-looking string"}
@@ -203,6 +218,15 @@ func ScanText(text string) (line int, why string, certain bool) {
 			return strings.Count(text[:loc[0]], "\n") + 1, "contains a " + f.name, true
 		}
 	}
+	if loc, why := authHeaderSecret(text); loc != nil {
+		return strings.Count(text[:loc[0]], "\n") + 1, strings.Replace(why, "value is", "contains", 1), true
+	}
+	return scanAssignments(text)
+}
+
+// scanAssignments looks for key = value lines whose key names a secret
+// holding a literal.
+func scanAssignments(text string) (line int, why string, certain bool) {
 	for i, l := range strings.Split(text, "\n") {
 		if !strings.ContainsAny(l, ":=") || !hinted(strings.ToLower(l), secretHints) {
 			continue
@@ -213,6 +237,9 @@ func ScanText(text string) (line int, why string, certain bool) {
 		}
 		if SecretName(m[1]) && plausibleSecret(m[2]) {
 			return i + 1, "key " + m[1] + " holds a literal value", true
+		}
+		if _, ok := cloudCredential(m[1], m[2]); ok {
+			return i + 1, "key " + m[1] + " is a cloud credential and holds a literal value", true
 		}
 	}
 	return 0, "", false
