@@ -379,29 +379,30 @@ func (t *templateLocator) fix(objs []*inventory.Object, doc document) {
 			name = l.text
 		}
 	}
+	var root yaml.Node
+	if t == nil || len(objs) != 1 || unmarshalYAML(doc.data, &root) != nil || len(root.Content) == 0 {
+		noLines(objs, doc)
+		return
+	}
+	body := root.Content[0]
 	var mu sync.Mutex
 	cache := map[int]int{}
-	for _, o := range objs {
-		o.Line = 0
-		inner := o.Locate
-		if inner == nil || t == nil {
-			o.Locate = nil
-			continue
+	o := objs[0]
+	o.Line = 0
+	o.Locate = func(path string) int {
+		_, line, depth := locateDeep(body, path)
+		i := line - 1
+		if depth == 0 || i < 0 || i >= len(rendered) {
+			return 0 // nothing of the path is in the object
 		}
-		o.Locate = func(path string) int {
-			i := inner(path) - doc.line
-			if i < 0 || i >= len(rendered) {
-				return 0
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			if l, ok := cache[i]; ok {
-				return l
-			}
-			l := t.find(rendered, i, kind, name)
-			cache[i] = l
+		mu.Lock()
+		defer mu.Unlock()
+		if l, ok := cache[i]; ok {
 			return l
 		}
+		l := t.find(rendered, i, kind, name)
+		cache[i] = l
+		return l
 	}
 }
 
@@ -500,7 +501,7 @@ func (s *sourceLocator) fix(objs []*inventory.Object, doc document) {
 	o.Locate = func(path string) int {
 		rn, _, rdepth := locateDeep(out, path)
 		sn, line, sdepth := locateDeep(src.body, path)
-		if rdepth != sdepth || rn.Kind != sn.Kind {
+		if rdepth == 0 || rdepth != sdepth || rn.Kind != sn.Kind {
 			return 0
 		}
 		if rn.Kind == yaml.ScalarNode && rn.Value != sn.Value {

@@ -96,8 +96,8 @@ func renderChartNow(dir string, opts Options) ([]renderedFile, error) {
 	for _, s := range out {
 		total += len(s)
 	}
-	if total > MaxRenderBytes {
-		return nil, fmt.Errorf("rendering chart: output of %d MiB is over the %d MiB limit", total>>20, MaxRenderBytes>>20)
+	if total > maxRenderBytes {
+		return nil, fmt.Errorf("rendering chart: output of %d MiB is over the %d MiB limit", total>>20, maxRenderBytes>>20)
 	}
 	sources := templateSources(ch)
 	names := make([]string, 0, len(out))
@@ -277,8 +277,8 @@ func buildKustomization(dir string) ([]renderedFile, error) {
 			return nil, fmt.Errorf("kustomize build: %w", err)
 		}
 		total += len(y)
-		if total > MaxRenderBytes {
-			return nil, fmt.Errorf("kustomize build: output over the %d MiB limit", MaxRenderBytes>>20)
+		if total > maxRenderBytes {
+			return nil, fmt.Errorf("kustomize build: output over the %d MiB limit", maxRenderBytes>>20)
 		}
 		name, local := originFile(dir, top, origin)
 		i, ok := index[name]

@@ -148,3 +148,6 @@ func installRemoteLimits(timeout time.Duration) {
 		http.DefaultTransport = &limitedTransport{next: http.DefaultTransport, timeout: timeout, max: MaxRemoteBytes}
 	})
 }
+
+// maxRenderBytes is MaxRenderBytes, lowered by tests.
+var maxRenderBytes = MaxRenderBytes
