@@ -2,6 +2,7 @@ package vap
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kubeward/kubeward/internal/check/rbac"
@@ -16,6 +17,7 @@ const (
 	targetRole                        // Roles and ClusterRoles
 	targetBinding                     // RoleBindings and ClusterRoleBindings
 	targetNamespace                   // Namespaces
+	targetSecret                      // Secrets
 )
 
 // rule is one catalogue check written in CEL.
@@ -205,8 +207,31 @@ func rules() []rule {
 				"!(has(variables.podSecurityContext.appArmorProfile) && variables.podSecurityContext.appArmorProfile.type == 'Unconfined')))")},
 		{id: "KW-POD-008", target: targetPod, list: "allContainers", ok: constant(
 			effective("seLinuxOptions", "(!has(%[1]s.user) || %[1]s.user == '') && (!has(%[1]s.role) || %[1]s.role == '') && (!has(%[1]s.type) || %[1]s.type in "+celList(allowedSELinuxTypes)+")", "true"))},
-		{id: "KW-POD-009", target: targetPod, list: "regularContainers", ok: constant(
+		{id: "KW-POD-009", target: targetPod, list: "allContainers", ok: constant(
 			ctrField("readOnlyRootFilesystem", "%s == true", "false"))},
+		{id: workload.RootGroup, target: targetPod, list: "allContainers", ok: constant(
+			effective("runAsGroup", "%s != 0", "true") +
+				" && !(has(variables.podSecurityContext.fsGroup) && variables.podSecurityContext.fsGroup == 0)" +
+				" && !(has(variables.podSecurityContext.supplementalGroups) && variables.podSecurityContext.supplementalGroups.exists(g, g == 0))")},
+		{id: workload.SysctlInjection, target: targetPod, ok: constant(
+			"!has(variables.podSecurityContext.sysctls) || variables.podSecurityContext.sysctls.all(s, !has(s.value) || (!s.value.contains('+') && !s.value.contains('=')))")},
+		{id: workload.ControlPlanePlacement, target: targetPod, ok: func(o *Options) string {
+			cp := celList(workload.ControlPlaneRoleLabels)
+			ps := "variables.podSpec"
+			na := ps + ".affinity.nodeAffinity"
+			term := "has(%[1]s.matchExpressions) && %[1]s.matchExpressions.exists(r, r.key in " + cp + " && r.operator in ['In', 'Exists'])"
+			tolerates := "(!has(t.effect) || t.effect == '' || t.effect == 'NoSchedule') && " +
+				"((!has(t.key) || t.key == '') ? (has(t.operator) && t.operator == 'Exists') : " +
+				"(t.key in " + cp + " && ((has(t.operator) && t.operator == 'Exists') || !has(t.value) || t.value == '')))"
+			// DaemonSets are a WARN in the scan (per-node agents): not denied.
+			return fmt.Sprintf("request.kind.kind == 'DaemonSet' || request.namespace in %s || ("+
+				"(!has(%[2]s.tolerations) || !%[2]s.tolerations.exists(t, %[3]s)) && "+
+				"(!has(%[2]s.nodeSelector) || !%[4]s.exists(k, k in %[2]s.nodeSelector)) && "+
+				"!(has(%[2]s.affinity) && has(%[2]s.affinity.nodeAffinity) && ("+
+				"(has(%[5]s.requiredDuringSchedulingIgnoredDuringExecution) && has(%[5]s.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms) && %[5]s.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms.exists(term, %[6]s)) || "+
+				"(has(%[5]s.preferredDuringSchedulingIgnoredDuringExecution) && %[5]s.preferredDuringSchedulingIgnoredDuringExecution.exists(p, %[7]s)))))",
+				celList(o.SystemNamespaces), ps, tolerates, cp, na, fmt.Sprintf(term, "term"), fmt.Sprintf(term, "p.preference"))
+		}},
 		{id: "KW-HOST-001", target: targetPod, ok: constant(
 			"!has(variables.podSpec.volumes) || variables.podSpec.volumes.all(v, " +
 				hostPathOK("v", "p != '/' && !"+celList(runtimeSockets)+".exists(s, p == s || s.startsWith(p + '/'))") + ")")},
@@ -237,12 +262,14 @@ func rules() []rule {
 			"has(c.resources) && has(c.resources.requests) && 'cpu' in c.resources.requests && 'memory' in c.resources.requests")},
 		{id: "KW-RES-002", target: targetPod, list: "regularContainers", ok: constant(
 			"has(c.resources) && has(c.resources.limits) && 'cpu' in c.resources.limits && 'memory' in c.resources.limits")},
+		// Spread over nodes: a constraint or an anti-affinity term on
+		// kubernetes.io/hostname (zones or custom keys alone do not).
 		{id: workload.ReplicasNotSpread, target: targetPod, ok: constant(
 			"!(request.kind.kind in ['Deployment', 'StatefulSet', 'ReplicaSet', 'ReplicationController'] && has(dyn(object).spec.replicas) && dyn(object).spec.replicas > 1) || " +
-				"(has(variables.podSpec.topologySpreadConstraints) && size(variables.podSpec.topologySpreadConstraints) > 0) || " +
+				"(has(variables.podSpec.topologySpreadConstraints) && variables.podSpec.topologySpreadConstraints.exists(c, c.topologyKey == " + celString(workload.HostnameKey) + ")) || " +
 				"(has(variables.podSpec.affinity) && has(variables.podSpec.affinity.podAntiAffinity) && (" +
-				"(has(variables.podSpec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution) && size(variables.podSpec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution) > 0) || " +
-				"(has(variables.podSpec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution) && size(variables.podSpec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution) > 0)))")},
+				"(has(variables.podSpec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution) && variables.podSpec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution.exists(a, has(a.topologyKey) && a.topologyKey == " + celString(workload.HostnameKey) + ")) || " +
+				"(has(variables.podSpec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution) && variables.podSpec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution.exists(a, has(a.podAffinityTerm.topologyKey) && a.podAffinityTerm.topologyKey == " + celString(workload.HostnameKey) + "))))")},
 
 		{id: rbac.Wildcard, target: targetRole, ok: constant(noRule(
 			"(has(r.verbs) && r.verbs.exists(v, v == '*')) || (has(r.resources) && r.resources.exists(x, x == '*')) || (has(r.apiGroups) && r.apiGroups.exists(g, g == '*'))"))},
@@ -256,8 +283,27 @@ func rules() []rule {
 				allows("batch", []string{"jobs", "cronjobs"}, []string{"create"}, true)))},
 		{id: rbac.ClusterAdmin, target: targetBinding, ok: constant(
 			"!(object.roleRef.kind == 'ClusterRole' && object.roleRef.name == 'cluster-admin')")},
-		{id: rbac.AnonymousBinding, target: targetBinding, ok: constant(
-			"!has(object.subjects) || !object.subjects.exists(s, (s.kind == 'User' && s.name == 'system:anonymous') || (s.kind == 'Group' && s.name == 'system:unauthenticated'))")},
+		{id: rbac.AnonymousBinding, target: targetBinding, ok: func(*Options) string {
+			// The API server's own grants to everyone pass as it creates them.
+			names := make([]string, 0, len(rbac.BootstrapPublicBindings))
+			for n := range rbac.BootstrapPublicBindings {
+				names = append(names, n)
+			}
+			slices.Sort(names)
+			var entries []string
+			for _, n := range names {
+				entries = append(entries, celString(n)+": "+celList(rbac.BootstrapPublicBindings[n]))
+			}
+			bootstrap := "{" + strings.Join(entries, ", ") + "}"
+			return fmt.Sprintf("!has(object.subjects) || !object.subjects.exists(s, ((s.kind == 'User' && s.name in %s) || (s.kind == 'Group' && s.name in %s)) && "+
+				"!(request.kind.kind == 'ClusterRoleBinding' && object.metadata.name in %[3]s && object.roleRef.kind == 'ClusterRole' && object.roleRef.name == object.metadata.name && s.kind == 'Group' && s.name in %[3]s[object.metadata.name]))",
+				celList(rbac.PublicUsers), celList(rbac.PublicGroups), bootstrap)
+		}},
+		{id: rbac.EndpointsToEdit, target: targetRole, ok: constant(
+			"request.kind.kind != 'ClusterRole' || !(has(object.metadata.labels) && " + celList(rbac.AggregateLabels) + ".exists(l, l in object.metadata.labels && object.metadata.labels[l] == 'true')) || " +
+				noRule(allows("", []string{"endpoints"}, []string{"create", "update", "patch"}, true)+" || "+allows("discovery.k8s.io", []string{"endpointslices"}, []string{"create", "update", "patch"}, true)))},
+		{id: "KW-CL-012", target: targetSecret, ok: constant(
+			"!((has(object.type) && object.type == 'kubernetes.io/service-account-token') || (has(object.metadata.annotations) && 'kubernetes.io/service-account.name' in object.metadata.annotations && object.metadata.annotations['kubernetes.io/service-account.name'] != ''))")},
 		{id: rbac.DefaultSABinding, target: targetBinding, ok: constant(
 			"!has(object.subjects) || !object.subjects.exists(s, s.kind == 'ServiceAccount' && s.name == 'default')")},
 		{id: "KW-NS-006", target: targetNamespace, ok: func(o *Options) string {

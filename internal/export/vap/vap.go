@@ -294,6 +294,10 @@ func policy(o *Options, r rule, e *catalog.Entry) *admissionv1.ValidatingAdmissi
 		spec.MatchConstraints = &admissionv1.MatchResources{ResourceRules: []admissionv1.NamedRuleWithOperations{
 			resourceRule("", "namespaces"),
 		}}
+	case targetSecret:
+		spec.MatchConstraints = &admissionv1.MatchResources{ResourceRules: []admissionv1.NamedRuleWithOperations{
+			resourceRule("", "secrets"),
+		}}
 	}
 	spec.Validations = []admissionv1.Validation{v}
 	return &admissionv1.ValidatingAdmissionPolicy{
