@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -46,16 +47,23 @@ func unmarshalYAML(data []byte, root *yaml.Node) error {
 		return err
 	}
 	var next yaml.Node
+	line := 0
 	switch err := dec.Decode(&next); {
 	case err == io.EOF:
 		return nil
 	case err != nil:
-		return err
+		// Whatever follows the end marker is not a document yaml.v3
+		// reads (it wants "---" first); kubectl ignores it.
+		if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
+			line, _ = strconv.Atoi(m[1])
+		}
+	default:
+		line = next.Line
+		if len(next.Content) > 0 {
+			line = next.Content[0].Line
+		}
 	}
-	line := next.Line
-	if len(next.Content) > 0 {
-		line = next.Content[0].Line
-	}
+	line = max(line, 1)
 	return &docError{line: line, err: errSecondDocument}
 }
 

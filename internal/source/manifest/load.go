@@ -16,9 +16,9 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 	"unicode"
 	"unicode/utf8"
-	"time"
 
 	"github.com/kubeward/kubeward/internal/inventory"
 )
@@ -363,7 +363,12 @@ func (r *reader) streamFix(name, origin string, in io.Reader, fix func([]*invent
 			return
 		}
 		if err != nil {
-			r.fail(&InputError{File: name, Err: unwrapPathError(err)})
+			var de *docError
+			if errors.As(err, &de) {
+				r.fail(&InputError{File: name, Line: de.line, Err: de.err})
+			} else {
+				r.fail(&InputError{File: name, Err: unwrapPathError(err)})
+			}
 			return
 		}
 		r.jobs <- job{file: name, origin: origin, doc: doc, fix: fix}
@@ -385,7 +390,7 @@ func (r *reader) jsonStream(name, origin string, in io.Reader, fix func([]*inven
 	cr := &countingReader{r: in}
 	dec := json.NewDecoder(cr)
 	count := 0
-	line := 1         // line at the end of the last good value
+	line := 1          // line at the end of the last good value
 	var consumed int64 // offset of the end of the last good value
 	for {
 		cr.limit = consumed + MaxDocumentBytes

@@ -3,6 +3,7 @@ package manifest
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 )
@@ -47,7 +48,7 @@ func (s *splitter) next() (document, error) {
 			// A very long line: accumulate it whole.
 			buf.Write(line)
 			if buf.Len() > MaxDocumentBytes {
-				s.err = fmt.Errorf("line %d: document larger than %d MiB", start, MaxDocumentBytes>>20)
+				s.err = &docError{line: start, err: fmt.Errorf("document larger than %d MiB", MaxDocumentBytes>>20)}
 				return document{}, s.err
 			}
 			continue
@@ -56,7 +57,7 @@ func (s *splitter) next() (document, error) {
 			s.line++
 		}
 		if sep, bad := isSeparator(line); bad {
-			s.err = fmt.Errorf("line %d: invalid document separator: only a comment may follow ---", s.line)
+			s.err = &docError{line: s.line, err: errors.New("invalid document separator: only a comment may follow ---")}
 			return document{}, s.err
 		} else if sep {
 			if len(bytes.TrimSpace(buf.Bytes())) > 0 {
@@ -67,7 +68,7 @@ func (s *splitter) next() (document, error) {
 		}
 		buf.Write(line)
 		if buf.Len() > MaxDocumentBytes {
-			s.err = fmt.Errorf("line %d: document larger than %d MiB", start, MaxDocumentBytes>>20)
+			s.err = &docError{line: start, err: fmt.Errorf("document larger than %d MiB", MaxDocumentBytes>>20)}
 			return document{}, s.err
 		}
 		if err == io.EOF {
