@@ -136,10 +136,7 @@ func MaskArgs(args []string, exists Exists) []string {
 		}
 		name := strings.TrimLeft(a, "-")
 		if k, v, ok := strings.Cut(name, "="); ok {
-			out[i] = a[:len(a)-len(v)] + maskValue(k, v, exists)
-			if !SecretName(k) {
-				out[i] = a[:len(a)-len(v)] + maskInline(v)
-			}
+			out[i] = maskInline(a[:len(a)-len(v)]) + maskValue(k, v, exists)
 			continue
 		}
 		if !boolFlags[name] && i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
