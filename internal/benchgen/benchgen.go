@@ -143,11 +143,12 @@ spec:
 `, ns, i, 2+i%2, privileged)
 }
 
-// WriteFailing writes about objects objects where nearly every object is an
-// insecure Deployment with eight or more FAIL findings (root, privileged,
-// privilege escalation, capabilities kept and added, no seccomp, writable
-// root filesystem, no digest, no limits, Pod Security levels), grouped 50 to
-// a namespace: the worst case for report memory.
+// WriteFailing writes about objects objects where nearly every object is a
+// Deployment with eight or more FAIL findings (runs as root, privilege
+// escalation, writable root filesystem, image not pinned by digest, one
+// replica spread, and the Pod Security levels these break), grouped
+// 50 to a namespace: the worst case for report memory. 5,000 objects give
+// about 40,000 FAIL results.
 func WriteFailing(w io.Writer, objects int) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
 	for i := range max(1, objects) {
@@ -163,21 +164,28 @@ metadata:
   name: bad-%[2]d
   namespace: %[1]s
 spec:
-  replicas: 1
+  replicas: 2
   selector:
     matchLabels: {app: bad-%[2]d}
   template:
     metadata:
       labels: {app: bad-%[2]d}
     spec:
+      serviceAccountName: bad-%[2]d
+      automountServiceAccountToken: false
+      securityContext:
+        seccompProfile: {type: RuntimeDefault}
       containers:
         - name: app
-          image: docker.io/library/app-%[2]d:1.0
+          image: registry.bank.internal/team/app-%[2]d:1.%[2]d.0
           securityContext:
-            privileged: true
-            allowPrivilegeEscalation: true
             runAsUser: 0
-            capabilities: {add: [SYS_ADMIN, NET_ADMIN]}
+            allowPrivilegeEscalation: true
+            readOnlyRootFilesystem: false
+            capabilities: {drop: [ALL]}
+          resources:
+            requests: {cpu: 100m, memory: 128Mi}
+            limits: {cpu: 500m, memory: 256Mi}
 `, ns, i)
 	}
 	return bw.Flush()

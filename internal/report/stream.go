@@ -46,20 +46,22 @@ func writeStreamed(w io.Writer, v any, compact bool, n int, item func(i int) (an
 	bw.Write(env[:at])
 	bw.WriteByte('[')
 	written := 0
+	// One encoder and buffer for every item: little garbage per item.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	if !compact {
+		enc.SetIndent(itemIndent, "  ")
+	}
 	for i := range n {
 		x, ok := item(i)
 		if !ok {
 			continue
 		}
-		var b []byte
-		if compact {
-			b, err = json.Marshal(x)
-		} else {
-			b, err = json.MarshalIndent(x, itemIndent, "  ")
-		}
-		if err != nil {
+		buf.Reset()
+		if err := enc.Encode(x); err != nil {
 			return err
 		}
+		b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 		if written > 0 {
 			bw.WriteByte(',')
 		}

@@ -140,9 +140,9 @@ func ListedPasses(rs []Result) map[string]int {
 // key is compared the same way for any pair of results.
 func Sort(rs []Result) {
 	type keyed struct {
-		item    int
+		item    int32
+		idx     int32
 		subject string
-		r       *Result
 	}
 	ks := make([]keyed, len(rs))
 	for i := range rs {
@@ -150,36 +150,56 @@ func Sort(rs []Result) {
 		if e := catalog.Get(rs[i].ID); e != nil {
 			item = catalog.ItemOrder(e.Item)
 		}
-		ks[i] = keyed{item, rs[i].Subject.String(), &rs[i]}
+		ks[i] = keyed{int32(item), int32(i), rs[i].Subject.String()}
 	}
 	// Compared field by field, stopping at the first difference (cmp.Or
-	// would evaluate every comparison first); sorting pointers, not results.
+	// would evaluate every comparison first); sorting small keys, not results.
 	slices.SortStableFunc(ks, func(a, b keyed) int {
 		if c := cmp.Compare(a.item, b.item); c != 0 {
 			return c
 		}
-		if c := strings.Compare(a.r.ID, b.r.ID); c != 0 {
+		ra, rb := &rs[a.idx], &rs[b.idx]
+		if c := strings.Compare(ra.ID, rb.ID); c != 0 {
 			return c
 		}
 		if c := strings.Compare(a.subject, b.subject); c != 0 {
 			return c
 		}
-		if c := compareLocations(a.r.Location, b.r.Location); c != 0 {
+		if c := compareLocations(ra.Location, rb.Location); c != 0 {
 			return c
 		}
-		if c := strings.Compare(string(a.r.Status), string(b.r.Status)); c != 0 {
+		if c := strings.Compare(string(ra.Status), string(rb.Status)); c != 0 {
 			return c
 		}
-		if c := strings.Compare(a.r.Evidence, b.r.Evidence); c != 0 {
+		if c := strings.Compare(ra.Evidence, rb.Evidence); c != 0 {
 			return c
 		}
-		return strings.Compare(a.r.Message.EN, b.r.Message.EN)
+		return strings.Compare(ra.Message.EN, rb.Message.EN)
 	})
-	sorted := make([]Result, len(rs))
+	// Permute in place, cycle by cycle: no second copy of the results
+	// (memory stays flat in the number of findings).
+	perm := make([]int32, len(ks))
 	for i := range ks {
-		sorted[i] = *ks[i].r
+		perm[i] = ks[i].idx
 	}
-	copy(rs, sorted)
+	ks = nil
+	for i := range perm {
+		if perm[i] < 0 || int(perm[i]) == i {
+			continue
+		}
+		tmp := rs[i]
+		j := i
+		for {
+			k := int(perm[j])
+			perm[j] = -1
+			if k == i {
+				rs[j] = tmp
+				break
+			}
+			rs[j] = rs[k]
+			j = k
+		}
+	}
 }
 
 // compareLocations orders no location first, then by file, line (as a
