@@ -166,11 +166,11 @@ func maskUnitLine(l string, exists Exists) string {
 	key := strings.TrimSpace(k)
 	switch {
 	case strings.HasPrefix(key, "Exec"):
-		return k + "=" + maskCommandLine(v, exists)
+		return maskInline(k) + "=" + maskCommandLine(v, exists)
 	case key == "Environment":
-		return k + "=" + maskAssignments(v, exists)
+		return maskInline(k) + "=" + maskAssignments(v, exists)
 	}
-	return k + "=" + maskInline(v)
+	return maskInline(k) + "=" + maskInline(v)
 }
 
 // maskAssignments masks NAME=value words (quoted or not) by name.
@@ -203,7 +203,7 @@ func maskAssignments(s string, exists Exists) string {
 			q, word = word[:1], word[1:len(word)-1]
 		}
 		if name, val, ok := strings.Cut(word, "="); ok {
-			word = name + "=" + maskEnvValue(name, val, exists)
+			word = maskInline(name) + "=" + maskEnvValue(name, val, exists)
 		} else {
 			word = maskInline(word)
 		}
@@ -228,7 +228,7 @@ func maskEnvLine(l string, exists Exists) string {
 	if len(tv) >= 2 && (tv[0] == '"' || tv[0] == '\'') && tv[len(tv)-1] == tv[0] {
 		q, tv = tv[:1], tv[1:len(tv)-1]
 	}
-	return k + "=" + q + maskEnvValue(name, tv, exists) + q
+	return maskInline(k) + "=" + q + maskEnvValue(name, tv, exists) + q
 }
 
 // privateKeyIn finds a private key in data: a PEM block of any private key
@@ -541,7 +541,8 @@ func redactMap(m map[string]any, exists Exists) map[string]any {
 			out[k] = maskEnvValue(envName, v.(string), exists)
 			continue
 		}
-		out[k] = redactValue(k, v, exists)
+		// A key can hold credentials too: a mirror's URL.
+		out[maskInline(k)] = redactValue(k, v, exists)
 	}
 	return out
 }
@@ -562,7 +563,7 @@ func redactValue(k string, v any, exists Exists) any {
 			case lk == "env":
 				for i, s := range strs {
 					if name, val, ok := strings.Cut(s, "="); ok {
-						strs[i] = name + "=" + maskEnvValue(name, val, exists)
+						strs[i] = maskInline(name) + "=" + maskEnvValue(name, val, exists)
 					} else {
 						strs[i] = maskInline(s)
 					}
