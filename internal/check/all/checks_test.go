@@ -128,7 +128,7 @@ func cases() []checkCase {
 		{id: "KW-HA-001", fail: []*inventory.Object{checktest.Pod(func(s *corev1.PodSpec) { s.TopologySpreadConstraints = nil })},
 			pass: []*inventory.Object{checktest.Pod(func(s *corev1.PodSpec) {
 				s.TopologySpreadConstraints = nil
-				s.Affinity = &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{Weight: 1}}}}
+				s.Affinity = &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{Weight: 1, PodAffinityTerm: corev1.PodAffinityTerm{TopologyKey: "kubernetes.io/hostname"}}}}}
 			})}},
 		{id: "KW-HA-002", fail: []*inventory.Object{checktest.Deployment("kube-system", func(d *appsv1.Deployment) { d.Spec.Template.Spec.PriorityClassName = "" })},
 			pass: []*inventory.Object{checktest.Deployment("kube-system", nil), checktest.Deployment("apps", func(d *appsv1.Deployment) { d.Spec.Template.Spec.PriorityClassName = "" })}},
@@ -242,7 +242,7 @@ func statuses(rep *check.Report, id string) map[result.Status]int {
 // TestEveryCheckFailsAndPasses runs each check on a case built to fail it and
 // one built to pass it, and asserts every manifest check has both.
 func TestEveryCheckFailsAndPasses(t *testing.T) {
-	all := append(cases(), pssCases()...)
+	all := append(append(cases(), pssCases()...), issue18Cases()...)
 	covered := map[string]bool{}
 	for _, tc := range all {
 		covered[tc.id] = true
