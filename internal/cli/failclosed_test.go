@@ -102,6 +102,7 @@ func TestMistakesFailClosed(t *testing.T) {
 		{"tiny interval", "scan node --interval 1ns", "", ExitUsage, "--interval 1ns: must be 0 (scan once) or at least 1s"},
 		{"unparsable interval", "scan node --interval soon", "", ExitUsage, `invalid argument "soon" for "--interval"`},
 		{"bad node fail-on", "scan node --fail-on urgent", "", ExitUsage, "--fail-on:"},
+		{"negative render timeout", "scan manifests --render-timeout -1s x.yaml", "", ExitUsage, "--render-timeout -1s: must not be negative"},
 		{"bad lang", "scan manifests --lang fr x.yaml", "", ExitUsage, `--lang: unknown language "fr"`},
 		{"checks bad format", "checks -o xml", "", ExitUsage, `-o: unknown format "xml" for checks`},
 		{"version bad format", "version -o yaml", "", ExitUsage, `-o: unknown format "yaml" for version`},

@@ -97,6 +97,9 @@ func (o *manifestOptions) validate(g *globalOptions, args []string) error {
 	if o.namespace == "" {
 		return usageError("--namespace: must not be empty")
 	}
+	if err := nonNegativeDuration("render-timeout", o.renderTimeout); err != nil {
+		return err
+	}
 	for _, s := range o.set {
 		if !strings.Contains(s, "=") {
 			return usageError("--set %q: want key=value", s)
