@@ -179,7 +179,7 @@ func writeJUnit(w io.Writer, run *Run) error {
 		s.Cases = append(s.Cases, junitCase{Name: name, Classname: junitInputSuite, File: e.File, Line: e.Line,
 			Error: &junitMessage{Message: e.Message, Type: run.tr("errors"), Body: e.Message}})
 	}
-	out := junitSuites{Name: "kubeward " + run.Target}
+	out := junitSuites{Name: "kubeward " + run.tr(run.Target)}
 	ids := make([]string, 0, len(suites))
 	for id := range suites {
 		ids = append(ids, id)

@@ -156,6 +156,9 @@ var words = map[string]catalog.Text{
 	"notEvaluated":   {EN: "Could not evaluate (ERROR)", ZH: "无法评估（错误）"},
 	"andMore":        {EN: "… and %d more", ZH: "…… 另有 %d 项"},
 	"notice":         {EN: "Notice", ZH: "提示"},
+	"manifests":      {EN: "manifests", ZH: "清单"},
+	"node":           {EN: "node", ZH: "节点"},
+	"cluster":        {EN: "cluster", ZH: "集群"},
 	"countedPasses":  {EN: "subjects passed (counted)", ZH: "通过的对象（计数）"},
 	"nPassed":        {EN: "%d subjects passed", ZH: "%d 个对象通过"},
 }

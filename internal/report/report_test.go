@@ -568,7 +568,7 @@ func TestJUnit(t *testing.T) {
 			if err := xml.Unmarshal([]byte(raw), &out); err != nil {
 				t.Fatalf("invalid XML: %v\n%s", err, raw)
 			}
-			if out.Name != "kubeward manifests" || out.Tests != 9 || out.Failures != 2 || out.Errors != 2 || out.Skipped != 4 {
+			if out.Name != map[string]string{"en": "kubeward manifests", "zh": "kubeward 清单"}[lang] || out.Tests != 9 || out.Failures != 2 || out.Errors != 2 || out.Skipped != 4 {
 				t.Errorf("totals: name=%q tests=%d failures=%d errors=%d skipped=%d; want 9 tests (7 results + 1 pass case + 1 input error), 2 failures, 2 errors, 4 skipped (WARN among them)",
 					out.Name, out.Tests, out.Failures, out.Errors, out.Skipped)
 			}
