@@ -1,12 +1,14 @@
 package manifest
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -62,7 +64,11 @@ var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): `)
 // parseDocument parses one document, reporting errors with file and line.
 func parseDocument(file string, doc document) (*yaml.Node, error) {
 	var root yaml.Node
-	if err := unmarshalYAML(doc.data, &root); err != nil {
+	data := doc.data
+	if doc.json {
+		data = yamlSafeJSON(data)
+	}
+	if err := unmarshalYAML(data, &root); err != nil {
 		var de *docError
 		if errors.As(err, &de) {
 			return nil, &InputError{File: file, Line: doc.line + de.line - 1, Err: de.err}
@@ -341,4 +347,95 @@ func redact(msg string) string {
 		msg = msg[:300] + "…"
 	}
 	return msg
+}
+
+// yamlSafeJSON rewrites the strings of a JSON document so that a YAML
+// parser reads them as encoding/json does: invalid UTF-8 becomes U+FFFD,
+// characters YAML does not allow raw (DEL, C1 controls, U+FFFE...) and
+// surrogate pairs become escapes YAML knows. Line breaks stay where they
+// are. Valid JSON outside strings is left alone.
+func yamlSafeJSON(data []byte) []byte {
+	if _, ok := checkBytes(data); ok && !bytes.Contains(data, []byte(`\u`)) && !bytes.Contains(data, []byte(`\/`)) {
+		return data
+	}
+	out := make([]byte, 0, len(data)+16)
+	in := false
+	for i := 0; i < len(data); {
+		c := data[i]
+		if !in {
+			if c == '"' {
+				in = true
+			}
+			out = append(out, c)
+			i++
+			continue
+		}
+		switch {
+		case c == '"':
+			in = false
+			out = append(out, c)
+			i++
+		case c == '\\' && i+1 < len(data) && data[i+1] == 'u' && i+6 <= len(data):
+			r, ok := hex4(data[i+2 : i+6])
+			if !ok {
+				out = append(out, data[i:i+2]...)
+				i += 2
+				continue
+			}
+			i += 6
+			if r >= 0xD800 && r < 0xDC00 && i+6 <= len(data) && data[i] == '\\' && data[i+1] == 'u' {
+				if r2, ok := hex4(data[i+2 : i+6]); ok && r2 >= 0xDC00 && r2 < 0xE000 {
+					out = fmt.Appendf(out, `\U%08x`, (r-0xD800)<<10+(r2-0xDC00)+0x10000)
+					i += 6
+					continue
+				}
+			}
+			if r >= 0xD800 && r < 0xE000 {
+				r = 0xFFFD
+			}
+			out = fmt.Appendf(out, `\u%04x`, r)
+		case c == '\\' && i+1 < len(data) && data[i+1] == '/':
+			out = append(out, '/')
+			i += 2
+		case c == '\\' && i+1 < len(data):
+			out = append(out, data[i:i+2]...)
+			i += 2
+		case c < utf8.RuneSelf:
+			if c == 0x7f || c < 0x20 && c != '\t' {
+				out = fmt.Appendf(out, `\u%04x`, c)
+			} else {
+				out = append(out, c)
+			}
+			i++
+		default:
+			r, size := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && size == 1 || r < 0xA0 && r != 0x85 || r == 0xFEFF || r == 0xFFFE || r == 0xFFFF || r == 0x2028 || r == 0x2029 || r == 0x85 {
+				if r == utf8.RuneError && size == 1 {
+					r = 0xFFFD
+				}
+				out = fmt.Appendf(out, `\u%04x`, r)
+			} else {
+				out = append(out, data[i:i+size]...)
+			}
+			i += size
+		}
+	}
+	return out
+}
+
+func hex4(b []byte) (rune, bool) {
+	var r rune
+	for _, h := range b {
+		switch {
+		case '0' <= h && h <= '9':
+			r = r<<4 | rune(h-'0')
+		case 'a' <= h && h <= 'f':
+			r = r<<4 | rune(h-'a'+10)
+		case 'A' <= h && h <= 'F':
+			r = r<<4 | rune(h-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
 }

@@ -411,7 +411,10 @@ func FuzzDecodeDifferential(f *testing.F) {
 			if !errors.As(ourErr, &ie) || ie.Line < 1 {
 				t.Fatalf("error without a line: %v", ourErr)
 			}
-			if stricter(ourErr) {
+			if stricter(ourErr) || len(ref) == 0 {
+				// Refused on purpose, or a document kubectl reads but
+				// finds no object in (yaml.v2 and yaml.v3 disagree on
+				// some malformed YAML): an error loses nothing.
 				return
 			}
 			t.Fatalf("%q: kubeward fails (%v), kubectl reads %d objects", data, ourErr, len(ref))

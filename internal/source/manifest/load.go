@@ -414,6 +414,40 @@ func (r *reader) jsonStream(name, origin string, in io.Reader, fix func([]*inven
 			r.fail(&InputError{File: name, Line: line, Err: fmt.Errorf("document larger than %d MiB", MaxDocumentBytes>>20)})
 			return nil, 0, false
 		}
+		// As kubectl does (YAMLOrJSONDecoder.consumeWhitespace): read the
+		// rest as YAML, from the end of the last good value, past white
+		// space up to and including a line break. It looks 4 bytes ahead
+		// at each step, and reports the JSON error when fewer are left or
+		// they are not UTF-8.
+		rest := bytes.Clone(buffered)
+		ensure := func(n int) bool {
+			if len(rest) < n {
+				more := make([]byte, n-len(rest))
+				k, _ := io.ReadFull(cr, more)
+				rest = append(rest, more[:k]...)
+			}
+			return len(rest) >= n
+		}
+		i, restLine := 0, line
+		for count <= 1 {
+			if !ensure(i + 4) {
+				count = 2
+				break
+			}
+			c, size := utf8.DecodeRune(rest[i:])
+			if c == utf8.RuneError {
+				count = 2
+				break
+			}
+			if !unicode.IsSpace(c) {
+				break
+			}
+			i += size
+			if c == '\n' {
+				restLine++
+				break
+			}
+		}
 		if count > 1 {
 			// An unambiguous JSON stream: kubectl stops with an error.
 			errLine := line
@@ -427,23 +461,8 @@ func (r *reader) jsonStream(name, origin string, in io.Reader, fix func([]*inven
 			r.fail(&InputError{File: name, Line: errLine, Err: errors.New("invalid JSON: " + redact(strings.TrimPrefix(err.Error(), "json: ")))})
 			return nil, 0, false
 		}
-		// As kubectl does: read the rest as YAML, from the end of the last
-		// good value, past white space up to and including a line break.
-		rest := bytes.Clone(buffered)
-		i := 0
-		for i < len(rest) {
-			c, size := utf8.DecodeRune(rest[i:])
-			if !unicode.IsSpace(c) {
-				break
-			}
-			i += size
-			if c == '\n' {
-				line++
-				break
-			}
-		}
 		cr.limit = -1
-		return io.MultiReader(bytes.NewReader(rest[i:]), cr), line, true
+		return io.MultiReader(bytes.NewReader(rest[i:]), cr), restLine, true
 	}
 }
 

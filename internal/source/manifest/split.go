@@ -63,6 +63,14 @@ func (s *splitter) next() (document, error) {
 			if len(bytes.TrimSpace(buf.Bytes())) > 0 {
 				return document{data: buf.Bytes(), line: start}, nil
 			}
+			if buf.Len() == 0 && len(line) > 3 && line[3] == '#' {
+				// kubectl keeps a separator that starts a document in
+				// it; "---#" is no document marker for YAML but text.
+				buf.Write(line)
+				start = s.line
+				continue
+			}
+			buf.Reset()
 			start = s.line + 1
 			continue
 		}
