@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -363,4 +364,22 @@ func TestClusterFailsClosed(t *testing.T) {
 
 func pemCert(c tls.Certificate) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Certificate[0]})
+}
+
+func TestVersionFromBuildInfo(t *testing.T) {
+	old := buildInfo
+	defer func() { buildInfo = old }()
+	buildInfo = func() (*debug.BuildInfo, bool) {
+		return &debug.BuildInfo{Main: debug.Module{Path: "github.com/kubeward/kubeward", Version: "v1.4.0"}, Settings: []debug.BuildSetting{
+			{Key: "vcs.revision", Value: "57c9f33e"}, {Key: "vcs.modified", Value: "true"}, {Key: "vcs.time", Value: "2026-12-05T23:16:18Z"}}}, true
+	}
+	code, out, _ := run(t, "", "version")
+	if code != ExitOK || !strings.HasPrefix(out, "kubeward v1.4.0 revision 57c9f33e (modified) 2026-12-05T23:16:18Z go") {
+		t.Errorf("version: exit %d: %q", code, out)
+	}
+	var v versionInfo
+	_, out, _ = run(t, "", "version", "-o", "json")
+	if err := json.Unmarshal([]byte(out), &v); err != nil || v.Version != "v1.4.0" || v.Revision != "57c9f33e" || !v.Modified {
+		t.Errorf("version -o json: %v %+v", err, v)
+	}
 }
