@@ -135,7 +135,7 @@ func TestText(t *testing.T) {
 	}{
 		{"en",
 			[]string{"kubeward 1.2.3", "Inputs: deploy/", "Configuration: (none: built-in defaults)", "Time: ",
-				"2. Containers and images", "  KW-POD-002 critical Container runs in privileged mode\n    [FAIL] Deployment/apps/web [app]", "3. Control plane", "KW-NODE-000", "[ERROR] Node/n1", "4. Cluster policy",
+				"2. Containers and images", "  KW-POD-002  critical Container runs in privileged mode\n    [FAIL] Deployment/apps/web [app]", "3. Control plane", "KW-NODE-000", "[ERROR] Node/n1", "4. Cluster policy",
 				"Input errors", "Summary: 7 objects evaluated; FAIL 2, WARN 1, ERROR 1, IGNORED 2, NOT APPLICABLE 1, PASS 3",
 				"  FAIL by severity: critical 1, high 1", "  Namespaces with most FAIL: apps 2", "  Objects with most FAIL: Deployment/apps/web 2",
 				"  Could not evaluate (ERROR):\n    ✗ KW-NODE-000 Node/n1: could not read: /etc/kubernetes/pki",
@@ -154,7 +154,7 @@ func TestText(t *testing.T) {
 			},
 			[]string{"\x1b[", "容器", "No findings."}},
 		{"zh",
-			[]string{"输入: deploy/", "配置文件: （无：使用内置默认值）", "2. 容器与镜像", "  KW-POD-002 严重 容器以特权模式运行\n    [失败] Deployment/apps/web [app]", "3. 控制平面", "[错误] Node/n1", "4. 集群策略",
+			[]string{"输入: deploy/", "配置文件: （无：使用内置默认值）", "2. 容器与镜像", "  KW-POD-002  严重 容器以特权模式运行\n    [失败] Deployment/apps/web [app]", "3. 控制平面", "[错误] Node/n1", "4. 集群策略",
 				"输入错误", "汇总: 7 个对象已评估; 失败 2, 警告 1, 错误 1, 已忽略 2, 不适用 1, 通过 3", "失败项按严重级别: 严重 1, 高 1", "达到或高于以下级别的失败项 高: 2"},
 			[]string{
 				"        容器 app 以特权模式运行\n",

@@ -93,7 +93,10 @@ func writeText(w io.Writer, run *Run) error {
 		}
 		byLayer[layer] = append(byLayer[layer], res)
 	}
-	sevWidth := 0
+	idWidth, sevWidth := 0, 0
+	for i := range run.Results {
+		idWidth = max(idWidth, len(run.Results[i].ID))
+	}
 	for _, s := range []catalog.Severity{catalog.SeverityLow, catalog.SeverityMedium, catalog.SeverityHigh, catalog.SeverityCritical} {
 		sevWidth = max(sevWidth, Width(run.sev(s)))
 	}
@@ -111,7 +114,7 @@ func writeText(w io.Writer, run *Run) error {
 			for end < len(rs) && rs[end].ID == rs[start].ID {
 				end++
 			}
-			writeTextCheck(bw, run, rs[start:end], sevWidth)
+			writeTextCheck(bw, run, rs[start:end], idWidth, sevWidth)
 			start = end
 		}
 		bw.WriteString("\n")
@@ -165,7 +168,7 @@ func writeTextHeader(bw *bufio.Writer, run *Run) {
 
 // writeTextCheck prints one check's results: its heading, each subject with
 // its status, then the fix once when a FAIL or WARN needs one.
-func writeTextCheck(bw *bufio.Writer, run *Run, rs []*result.Result, sevWidth int) {
+func writeTextCheck(bw *bufio.Writer, run *Run, rs []*result.Result, idWidth, sevWidth int) {
 	id := rs[0].ID
 	e := rs[0].Entry()
 	title := id
@@ -173,7 +176,8 @@ func writeTextCheck(bw *bufio.Writer, run *Run, rs []*result.Result, sevWidth in
 	if e != nil {
 		title, sev = e.Title.In(run.Lang), e.Severity
 	}
-	fmt.Fprintf(bw, "  %s %s %s\n", run.paint(bold, id), pad(run.sev(sev), sevWidth), title)
+	// Columns measured as the terminal shows them (CJK takes two).
+	fmt.Fprintf(bw, "  %s%s %s %s\n", run.paint(bold, id), strings.Repeat(" ", idWidth-len(id)), pad(run.sev(sev), sevWidth), title)
 	needsFix := false
 	for _, res := range rs {
 		status := run.paint(statusColor(res.Status), "["+run.tr(string(res.Status))+"]")

@@ -190,3 +190,25 @@ func sarifProse(t *testing.T, raw string) string {
 	walk("", doc)
 	return b.String()
 }
+
+func TestWidthCountsCJKAsTwoColumns(t *testing.T) {
+	for s, want := range map[string]int{"high": 4, "严重": 4, "高": 2, "KW-POD-001 中": 13, "（UTC）": 7} {
+		if got := report.Width(s); got != want {
+			t.Errorf("Width(%q) = %d, want %d", s, got, want)
+		}
+	}
+	// The check headings of a Chinese report line their titles up.
+	out := render(t, "text", sampleRun("zh"))
+	col := -1
+	for _, line := range strings.Split(out, "\n") {
+		if !strings.HasPrefix(line, "  KW-") || strings.HasPrefix(line, "  KW-X") {
+			continue
+		}
+		f := strings.Fields(line)
+		w := report.Width(line[:strings.Index(line, f[2])])
+		if col >= 0 && w != col {
+			t.Errorf("title at column %d, want %d: %q", w, col, line)
+		}
+		col = w
+	}
+}
