@@ -39,12 +39,16 @@ func TestNodeAuditHardenedX509FileAudit(t *testing.T) {
 	})
 
 	results, elapsed := scanNode(t)
-	t.Logf("scan node took %v", elapsed)
 	var warns []nodeResult
+	count := map[string]int{}
+	defer func() {
+		t.Logf("scan node took %v; kubelet %v; control-plane results without a reader: %v", elapsed, c.Process("kubelet") != nil, count)
+	}()
 	for _, r := range results {
 		if !isControlPlane(r.ID) {
 			continue
 		}
+		count[r.Status]++
 		switch r.Status {
 		case "FAIL", "ERROR":
 			t.Errorf("%s %s on the hardened control plane: %s (%s)", r.ID, r.Status, r.Message, r.Evidence)
