@@ -69,124 +69,58 @@ var junitRank = map[result.Status]int{result.Error: 5, result.Fail: 4, result.Wa
 // (counted)". Input errors are <error> cases of suite input-errors, one per
 // error, named by file and line; configuration notices are <skipped> cases
 // of suite configuration-notices.
+//
+// Suites are built and written one at a time (each twice: once to count the
+// totals of <testsuites>, once to write it), so memory does not grow with
+// the number of findings.
 func writeJUnit(w io.Writer, run *Run) error {
-	suites := map[string]*junitSuite{}
-	suite := func(id string) *junitSuite {
-		s := suites[id]
-		if s == nil {
-			name := id
-			if e := catalog.Get(id); e != nil {
-				name = id + " " + e.Title.In(run.Lang)
-			}
-			s = &junitSuite{Name: name}
-			suites[id] = s
-		}
-		return s
-	}
-	type key struct{ id, subject string }
-	cases := map[key][]*result.Result{}
-	var order []key
+	byID := map[string][]int32{}
+	var notices []int32
 	for i := range run.Results {
 		r := &run.Results[i]
 		if result.IsNotice(r) {
-			s := suite(junitNoticeSuite)
-			s.Name = junitNoticeSuite
-			s.Cases = append(s.Cases, junitCase{Name: r.ID + " " + r.Subject.Name, Classname: r.ID,
-				Skipped: &junitMessage{Message: noticeText(r, run.Lang)}})
+			notices = append(notices, int32(i))
 			continue
 		}
-		k := key{r.ID, r.Subject.String()}
-		if _, ok := cases[k]; !ok {
-			order = append(order, k)
-		}
-		cases[k] = append(cases[k], r)
+		byID[r.ID] = append(byID[r.ID], int32(i))
 	}
-	for _, k := range order {
-		rs := cases[k]
-		worst := rs[0]
-		for _, r := range rs[1:] {
-			if junitRank[r.Status] > junitRank[worst.Status] {
-				worst = r
-			}
-		}
-		c := junitCase{Name: k.subject, Classname: k.id}
-		if worst.Location != nil {
-			c.File, c.Line = worst.Location.File, worst.Location.Line
-		}
-		var body strings.Builder
-		for _, r := range rs {
-			if r.Status == result.Pass {
-				continue
-			}
-			if len(rs) > 1 {
-				fmt.Fprintf(&body, "[%s] ", run.tr(string(r.Status)))
-			}
-			body.WriteString(r.Message.In(run.Lang))
-			if r.Evidence != "" {
-				fmt.Fprintf(&body, "\n%s: %s", run.tr("evidence"), r.Evidence)
-			}
-			if loc := r.Location.String(); loc != "" {
-				fmt.Fprintf(&body, "\n%s", loc)
-			}
-			body.WriteString("\n")
-		}
-		msg := worst.Message.In(run.Lang)
-		if msg == "" {
-			if e := worst.Entry(); e != nil {
-				msg = e.Title.In(run.Lang)
-			}
-		}
-		switch worst.Status {
-		case result.Fail:
-			if e := worst.Entry(); e != nil {
-				fmt.Fprintf(&body, "%s: %s\n", run.tr("fix"), e.Remediation.In(run.Lang))
-			}
-			c.Failure = &junitMessage{Message: msg, Type: worst.Severity.String(), Body: body.String()}
-		case result.Error:
-			c.Error = &junitMessage{Message: msg, Body: body.String()}
-		case result.Warn:
-			c.Skipped = &junitMessage{Message: run.tr("WARN") + ": " + msg}
-			c.SystemOut = body.String()
-		case result.Ignored, result.NotApplicable:
-			if x := worst.Exception; x != nil {
-				msg = run.tr("ignored") + ": " + x.Reason
-			}
-			c.Skipped = &junitMessage{Message: msg}
-		}
-		s := suite(k.id)
-		s.Cases = append(s.Cases, c)
-	}
-	// Passes counted but not listed above become one case per check.
 	listed := result.ListedPasses(run.Results)
+	counted := map[string]int{}
 	for id, n := range run.Passed {
-		if n -= listed[id]; n <= 0 {
-			continue
+		if n -= listed[id]; n > 0 {
+			counted[id] = n
+			if _, ok := byID[id]; !ok {
+				byID[id] = nil
+			}
 		}
-		s := suite(id)
-		s.Cases = append(s.Cases, junitCase{Name: run.tr("countedPasses"), Classname: id,
-			SystemOut: fmt.Sprintf(run.tr("nPassed"), n)})
 	}
-	for _, e := range run.inputErrors() {
-		s := suite(junitInputSuite)
-		s.Name = junitInputSuite
-		name := e.File
-		if e.Line > 0 {
-			name = fmt.Sprintf("%s:%d", e.File, e.Line)
-		}
-		if name == "" {
-			name = e.Message
-		}
-		s.Cases = append(s.Cases, junitCase{Name: name, Classname: junitInputSuite, File: e.File, Line: e.Line,
-			Error: &junitMessage{Message: e.Message, Type: run.tr("errors"), Body: e.Message}})
-	}
-	out := junitSuites{Name: "kubeward " + run.tr(run.Target)}
-	ids := make([]string, 0, len(suites))
-	for id := range suites {
+	inputErrors := run.inputErrors()
+	ids := make([]string, 0, len(byID)+2)
+	for id := range byID {
 		ids = append(ids, id)
 	}
+	if len(inputErrors) > 0 {
+		ids = append(ids, junitInputSuite)
+	}
+	if len(notices) > 0 {
+		ids = append(ids, junitNoticeSuite)
+	}
 	sort.Strings(ids)
-	for _, id := range ids {
-		s := suites[id]
+	build := func(id string, bodies bool) *junitSuite {
+		var s *junitSuite
+		switch id {
+		case junitInputSuite:
+			s = junitInputErrors(run, inputErrors)
+		case junitNoticeSuite:
+			s = &junitSuite{Name: junitNoticeSuite}
+			for _, i := range notices {
+				r := &run.Results[i]
+				s.Cases = append(s.Cases, junitCase{Name: r.ID + " " + r.Subject.Name, Classname: r.ID,
+					Skipped: &junitMessage{Message: noticeText(r, run.Lang)}})
+			}
+		default:
+			s = junitCheckSuite(run, id, byID[id], counted[id], bodies)
+		}
 		for i := range s.Cases {
 			c := &s.Cases[i]
 			switch {
@@ -199,7 +133,11 @@ func writeJUnit(w io.Writer, run *Run) error {
 			}
 		}
 		s.Tests = len(s.Cases)
-		out.Suites = append(out.Suites, *s)
+		return s
+	}
+	out := junitSuites{Name: "kubeward " + run.tr(run.Target)}
+	for _, id := range ids {
+		s := build(id, false)
 		out.Tests += s.Tests
 		out.Failures += s.Failures
 		out.Errors += s.Errors
@@ -209,9 +147,123 @@ func writeJUnit(w io.Writer, run *Run) error {
 	bw.WriteString(xml.Header)
 	enc := xml.NewEncoder(bw)
 	enc.Indent("", "  ")
-	if err := enc.Encode(out); err != nil {
+	attr := func(name string, v any) xml.Attr { return xml.Attr{Name: xml.Name{Local: name}, Value: fmt.Sprint(v)} }
+	start := xml.StartElement{Name: xml.Name{Local: "testsuites"}, Attr: []xml.Attr{attr("name", out.Name), attr("tests", out.Tests),
+		attr("failures", out.Failures), attr("errors", out.Errors), attr("skipped", out.Skipped)}}
+	if err := enc.EncodeToken(start); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := enc.EncodeElement(build(id, true), xml.StartElement{Name: xml.Name{Local: "testsuite"}}); err != nil {
+			return err
+		}
+	}
+	if err := enc.EncodeToken(start.End()); err != nil {
+		return err
+	}
+	if err := enc.Flush(); err != nil {
 		return err
 	}
 	bw.WriteString("\n")
 	return bw.Flush()
+}
+
+// junitCheckSuite is the suite of check id: one case per subject of its
+// results idx (in their order), then the counted passes.
+func junitCheckSuite(run *Run, id string, idx []int32, passes int, bodies bool) *junitSuite {
+	name := id
+	if e := catalog.Get(id); e != nil {
+		name = id + " " + e.Title.In(run.Lang)
+	}
+	s := &junitSuite{Name: name}
+	bySubject := map[string][]*result.Result{}
+	var order []string
+	for _, i := range idx {
+		r := &run.Results[i]
+		k := r.Subject.String()
+		if _, ok := bySubject[k]; !ok {
+			order = append(order, k)
+		}
+		bySubject[k] = append(bySubject[k], r)
+	}
+	for _, subject := range order {
+		s.Cases = append(s.Cases, junitCaseOf(run, id, subject, bySubject[subject], bodies))
+	}
+	if passes > 0 {
+		s.Cases = append(s.Cases, junitCase{Name: run.tr("countedPasses"), Classname: id,
+			SystemOut: fmt.Sprintf(run.tr("nPassed"), passes)})
+	}
+	return s
+}
+
+func junitCaseOf(run *Run, id, subject string, rs []*result.Result, bodies bool) junitCase {
+	worst := rs[0]
+	for _, r := range rs[1:] {
+		if junitRank[r.Status] > junitRank[worst.Status] {
+			worst = r
+		}
+	}
+	c := junitCase{Name: subject, Classname: id}
+	if worst.Location != nil {
+		c.File, c.Line = worst.Location.File, worst.Location.Line
+	}
+	var body strings.Builder
+	for _, r := range rs {
+		if r.Status == result.Pass || !bodies {
+			continue
+		}
+		if len(rs) > 1 {
+			fmt.Fprintf(&body, "[%s] ", run.tr(string(r.Status)))
+		}
+		body.WriteString(r.Message.In(run.Lang))
+		if r.Evidence != "" {
+			fmt.Fprintf(&body, "\n%s: %s", run.tr("evidence"), r.Evidence)
+		}
+		if loc := r.Location.String(); loc != "" {
+			fmt.Fprintf(&body, "\n%s", loc)
+		}
+		body.WriteString("\n")
+	}
+	msg := worst.Message.In(run.Lang)
+	if msg == "" {
+		if e := worst.Entry(); e != nil {
+			msg = e.Title.In(run.Lang)
+		}
+	}
+	switch worst.Status {
+	case result.Fail:
+		if e := worst.Entry(); e != nil && bodies {
+			fmt.Fprintf(&body, "%s: %s\n", run.tr("fix"), e.Remediation.In(run.Lang))
+		}
+		c.Failure = &junitMessage{Message: msg, Type: worst.Severity.String(), Body: body.String()}
+	case result.Error:
+		c.Error = &junitMessage{Message: msg, Body: body.String()}
+	case result.Warn:
+		c.Skipped = &junitMessage{Message: run.tr("WARN") + ": " + msg}
+		c.SystemOut = body.String()
+	case result.Ignored, result.NotApplicable:
+		if x := worst.Exception; x != nil {
+			msg = run.tr("ignored") + ": " + x.Reason
+		}
+		c.Skipped = &junitMessage{Message: msg}
+	}
+	return c
+}
+
+// junitInputErrors is the suite of input errors: one <error> case each,
+// named by file and line.
+func junitInputErrors(run *Run, errs []InputError) *junitSuite {
+	s := &junitSuite{Name: junitInputSuite}
+	for _, e := range errs {
+		name := e.File
+		if e.Line > 0 {
+			name = fmt.Sprintf("%s:%d", e.File, e.Line)
+		}
+		if name == "" {
+			name = e.Message
+		}
+		s.Cases = append(s.Cases, junitCase{Name: name, Classname: junitInputSuite, File: e.File, Line: e.Line,
+			Error: &junitMessage{Message: e.Message, Type: run.tr("errors"), Body: e.Message}})
+	}
+	return s
 }
