@@ -59,6 +59,12 @@ var (
 	errSecondDocument = errors.New(`a second YAML document after a "..." end marker (kubectl reads only the first): separate documents with ---`)
 )
 
+// errInvalidYAML: yaml.v3 refuses the document. yaml.v2, which kubectl
+// uses, accepts some of these, reading part of the text and ignoring the
+// rest (text after a flow collection, comments inside plain scalars): an
+// error with file and line is the safe answer.
+var errInvalidYAML = errors.New("invalid YAML")
+
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): `)
 
 // parseDocument parses one document, reporting errors with file and line.
@@ -82,7 +88,7 @@ func parseDocument(file string, doc document) (*yaml.Node, error) {
 		} else {
 			msg = strings.TrimPrefix(msg, "yaml: ")
 		}
-		return nil, &InputError{File: file, Line: line, Err: errors.New("invalid YAML: " + redact(msg))}
+		return nil, &InputError{File: file, Line: line, Err: fmt.Errorf("%w: %s", errInvalidYAML, redact(msg))}
 	}
 	return &root, nil
 }

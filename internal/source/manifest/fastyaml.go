@@ -44,6 +44,12 @@ func unmarshalYAML(data []byte, root *yaml.Node) error {
 			*root = yaml.Node{}
 			return nil
 		}
+		// An error past a "..." end marker is in what kubectl ignores.
+		if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
+			if line, _ := strconv.Atoi(m[1]); line >= endMarkerLine(data) && endMarkerLine(data) > 0 {
+				return &docError{line: line, err: errSecondDocument}
+			}
+		}
 		return err
 	}
 	var next yaml.Node
@@ -65,6 +71,24 @@ func unmarshalYAML(data []byte, root *yaml.Node) error {
 	}
 	line = max(line, 1)
 	return &docError{line: line, err: errSecondDocument}
+}
+
+// endMarkerLine returns the line of the first "..." document end marker
+// of data, or 0.
+func endMarkerLine(data []byte) int {
+	line := 1
+	for len(data) > 0 {
+		if bytes.HasPrefix(data, []byte("...")) && (len(data) == 3 || data[3] == ' ' || data[3] == '\t' || data[3] == '\n' || data[3] == '\r') {
+			return line
+		}
+		nl := bytes.IndexByte(data, '\n')
+		if nl < 0 {
+			break
+		}
+		data = data[nl+1:]
+		line++
+	}
+	return 0
 }
 
 // docError is an error at a line of a document.

@@ -362,7 +362,7 @@ func keyString(k *yaml.Node) (string, error) {
 	if k.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 && k.Style&yaml.TaggedStyle == 0 {
 		return k.Value, nil
 	}
-	if k.Style == 0 && (k.Value == "" || !resolveHint[k.Value[0]]) {
+	if k.Style == 0 && k.Value != "" && !resolveHint[k.Value[0]] {
 		return k.Value, nil
 	}
 	v, err := resolveV2(k)
