@@ -2,14 +2,12 @@ package cli
 
 import (
 	"encoding/json"
-	"fmt"
-	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/kubeward/kubeward/internal/catalog"
+	"github.com/kubeward/kubeward/internal/report"
 )
 
 // catalogEntry is how `kubeward checks -o json|yaml` shows an entry.
@@ -66,12 +64,8 @@ func newChecksCommand(g *globalOptions) *cobra.Command {
 			case "markdown":
 				return writeCatalogMarkdown(w, entries, g.lang)
 			case "table", "text":
-				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tSEVERITY\tITEM\tTITLE\tREFERENCES")
-				for _, e := range entries {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.ID, e.Severity, e.Item, e.Title, strings.Join(e.References, "; "))
-				}
-				return tw.Flush()
+				// Headers in lang, columns measured as the terminal shows CJK.
+				return report.WriteCatalogTable(w, g.lang)
 			}
 			return usageError("unknown format %q for checks (want table, json, yaml or markdown)", format)
 		},
