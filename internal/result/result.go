@@ -232,3 +232,39 @@ const NoticeKind = "Configuration"
 func IsNotice(r *Result) bool {
 	return r.Subject.Kind == NoticeKind && r.Status != Fail && (r.Location == nil || r.Location.File == "")
 }
+
+// Interner shares equal strings between results: a scan where every object
+// fails the same way holds each message, evidence and field path once, so
+// memory grows with the distinct texts, not with the findings. Not safe for
+// concurrent use; the zero value is ready.
+type Interner struct {
+	m map[string]string
+}
+
+// String returns the shared copy of s.
+func (in *Interner) String(s string) string {
+	if s == "" {
+		return s
+	}
+	if in.m == nil {
+		in.m = map[string]string{}
+	}
+	if t, ok := in.m[s]; ok {
+		return t
+	}
+	in.m[s] = s
+	return s
+}
+
+// Result interns r's strings in place (ID, message, evidence, subject,
+// location), and shares an equal Location.
+func (in *Interner) Result(r *Result) {
+	r.ID = in.String(r.ID)
+	r.Message.EN, r.Message.ZH = in.String(r.Message.EN), in.String(r.Message.ZH)
+	r.Evidence = in.String(r.Evidence)
+	r.Subject.Kind, r.Subject.Namespace = in.String(r.Subject.Kind), in.String(r.Subject.Namespace)
+	r.Subject.Name, r.Subject.Container = in.String(r.Subject.Name), in.String(r.Subject.Container)
+	if l := r.Location; l != nil {
+		l.File, l.Path, l.Origin = in.String(l.File), in.String(l.Path), in.String(l.Origin)
+	}
+}

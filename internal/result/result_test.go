@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/kubeward/kubeward/internal/catalog"
 )
@@ -259,5 +260,23 @@ func TestTally(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestInternerSharesEqualStrings(t *testing.T) {
+	var in Interner
+	mk := func() Result {
+		return Result{ID: "KW-POD-001", Message: catalog.F("container %s runs as root", "容器 %s 以 root 运行", "app"),
+			Location: &Location{File: "a.yaml", Line: 3, Path: "spec.containers[0]"}}
+	}
+	a, b := mk(), mk()
+	in.Result(&a)
+	in.Result(&b)
+	if a.Message != b.Message || unsafe.StringData(a.Message.EN) != unsafe.StringData(b.Message.EN) ||
+		unsafe.StringData(a.Location.Path) != unsafe.StringData(b.Location.Path) {
+		t.Error("equal strings are not shared")
+	}
+	if a.Location.Line != 3 || a.Message.ZH != "容器 app 以 root 运行" {
+		t.Errorf("interning changed a value: %+v", a)
 	}
 }
