@@ -481,9 +481,6 @@ func resolveV2(n *yaml.Node) (resolved, error) {
 		}
 		return resolvePlain(n.Value), nil
 	}
-	if n.Tag == "!" || n.Tag == "" {
-		return resolved{text: n.Value}, nil // the non-specific tag: a string
-	}
 	switch tag := n.ShortTag(); tag {
 	case "!!str":
 		return resolved{text: n.Value}, nil
