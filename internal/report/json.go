@@ -72,12 +72,13 @@ func writeJSON(w io.Writer, run *Run) error {
 	}
 	// Results are rendered one at a time as they are written: memory does
 	// not grow with the number of findings.
+	var jr jsonResult // reused: each item is encoded before the next is built
 	return writeStreamed(w, out, run.Compact, len(run.Results), func(i int) (any, bool) {
 		r := &run.Results[i]
 		if result.IsNotice(r) {
 			return nil, false
 		}
-		jr := jsonResult{ID: r.ID, Status: r.Status, Severity: r.Severity, Subject: r.Subject, Location: r.Location,
+		jr = jsonResult{ID: r.ID, Status: r.Status, Severity: r.Severity, Subject: r.Subject, Location: r.Location,
 			Message: r.Message.In(run.Lang), Evidence: r.Evidence, Exception: r.Exception}
 		if e := r.Entry(); e != nil {
 			jr.Layer, jr.Item, jr.Title, jr.Remediation = int(e.Layer()), e.Item, e.Title.In(run.Lang), e.Remediation.In(run.Lang)

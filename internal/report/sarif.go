@@ -165,6 +165,7 @@ func writeSARIF(w io.Writer, run *Run) error {
 		driver.Properties = map[string]string{"commit": build.Commit}
 	}
 	root := sarifRoot(run.BaseDir)
+	uris := &fileURIs{run: run, root: root}
 	inv := sarifInvocation{ExecutionSuccessful: len(run.Errors) == 0,
 		ToolExecutionNotifications: []sarifNotification{}, ToolConfigurationNotifications: []sarifNotification{}}
 
@@ -183,7 +184,7 @@ func writeSARIF(w io.Writer, run *Run) error {
 			inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{
 				Descriptor: &sarifReference{ID: r.ID}, AssociatedRule: &sarifReference{ID: r.ID},
 				Level: "error", Message: sarifText{Text: sarifMessage(r, run.Lang)},
-				Locations: []sarifLocation{sarifLocationOf(run, root, r)}})
+				Locations: []sarifLocation{sarifLocationOf(run, uris, r)}})
 		case sarifLevel(r.Status) != "":
 			keep = append(keep, int32(i))
 		}
@@ -192,7 +193,7 @@ func writeSARIF(w io.Writer, run *Run) error {
 		n := sarifNotification{Descriptor: &sarifReference{ID: "input-error"}, Level: "error", Message: sarifText{Text: e.Message}}
 		if e.File != "" {
 			n.Locations = []sarifLocation{{PhysicalLocation: &sarifPhysical{
-				ArtifactLocation: sarifArtifact{URI: fileURI(run, root, e.File), URIBaseID: "%SRCROOT%"},
+				ArtifactLocation: sarifArtifact{URI: uris.get(e.File), URIBaseID: "%SRCROOT%"},
 				Region:           &sarifRegion{StartLine: max(1, e.Line)}}}}
 		}
 		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, n)
@@ -226,12 +227,19 @@ func writeSARIF(w io.Writer, run *Run) error {
 		ColumnKind:        "unicodeCodePoints",
 	}
 	log := sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{out}}
+	// One result value, its map and slices reused for every item: each is
+	// encoded before the next is built, so little garbage per finding.
+	var sr sarifResult
+	fp := map[string]string{}
+	locs := make([]sarifLocation, 1)
 	return writeStreamed(w, log, false, len(keep), func(k int) (any, bool) {
 		r := &run.Results[keep[k]]
-		sr := sarifResult{RuleID: r.ID, RuleIndex: ruleIndex[r.ID], Level: sarifLevel(r.Status),
+		fp["kubewardFinding/v1"] = fingerprint(r)
+		locs[0] = sarifLocationOf(run, uris, r)
+		sr = sarifResult{RuleID: r.ID, RuleIndex: ruleIndex[r.ID], Level: sarifLevel(r.Status),
 			Message:             sarifText{Text: sarifMessage(r, run.Lang)},
-			Locations:           []sarifLocation{sarifLocationOf(run, root, r)},
-			PartialFingerprints: map[string]string{"kubewardFinding/v1": fingerprint(r)},
+			Locations:           locs,
+			PartialFingerprints: fp,
 		}
 		if r.Status == result.Ignored && r.Exception != nil {
 			sr.Suppressions = []sarifSuppression{{Kind: "external", Justification: exceptionText(run, r.Exception)}}
@@ -248,13 +256,13 @@ func exceptionText(run *Run, x *result.Exception) string {
 	return fmt.Sprintf("%s (%s %s)", x.Reason, run.tr("exceptionFrom"), x.Source)
 }
 
-func sarifLocationOf(run *Run, root string, r *result.Result) sarifLocation {
+func sarifLocationOf(run *Run, uris *fileURIs, r *result.Result) sarifLocation {
 	line := 1
 	if r.Location != nil && r.Location.Line > 0 {
 		line = r.Location.Line
 	}
 	return sarifLocation{
-		PhysicalLocation: &sarifPhysical{ArtifactLocation: sarifArtifact{URI: sarifURI(run, root, r), URIBaseID: "%SRCROOT%"},
+		PhysicalLocation: &sarifPhysical{ArtifactLocation: sarifArtifact{URI: sarifURI(run, uris, r), URIBaseID: "%SRCROOT%"},
 			Region: &sarifRegion{StartLine: line}},
 		LogicalLocations: []sarifLogical{{FullyQualifiedName: r.Subject.String(), Kind: "object"}},
 	}
@@ -280,15 +288,34 @@ func sarifRoot(base string) string {
 //     referred to): node/<kind>/<name> in a node audit, else
 //     cluster/<namespace>/<kind>/<name> (cluster/_cluster/<kind>/<name> for
 //     cluster-scoped objects).
-func sarifURI(run *Run, root string, r *result.Result) string {
+func sarifURI(run *Run, uris *fileURIs, r *result.Result) string {
 	if r.Location != nil && r.Location.File != "" {
-		return fileURI(run, root, r.Location.File)
+		return uris.get(r.Location.File)
 	}
 	s := r.Subject
 	if run.Target == "node" {
 		return joinURI("node", cmp.Or(s.Kind, "Node"), cmp.Or(s.Name, run.Host, "node"))
 	}
 	return joinURI("cluster", cmp.Or(s.Namespace, "_cluster"), cmp.Or(s.Kind, "Object"), cmp.Or(s.Name, "_"))
+}
+
+// fileURIs caches fileURI by file: a run has few files and many findings.
+type fileURIs struct {
+	run  *Run
+	root string
+	m    map[string]string
+}
+
+func (c *fileURIs) get(file string) string {
+	if u, ok := c.m[file]; ok {
+		return u
+	}
+	if c.m == nil {
+		c.m = map[string]string{}
+	}
+	u := fileURI(c.run, c.root, file)
+	c.m[file] = u
+	return u
 }
 
 func fileURI(run *Run, root, file string) string {
@@ -384,9 +411,13 @@ func sarifMessage(r *result.Result, lang string) string {
 // fingerprint identifies a finding across runs independent of line numbers.
 func fingerprint(r *result.Result) string {
 	h := sha256.New()
-	h.Write([]byte(r.ID + "\x00" + r.Subject.String()))
+	io.WriteString(h, r.ID)
+	io.WriteString(h, "\x00")
+	io.WriteString(h, r.Subject.String())
 	if r.Location != nil {
-		h.Write([]byte("\x00" + r.Location.Path))
+		io.WriteString(h, "\x00")
+		io.WriteString(h, r.Location.Path)
 	}
-	return hex.EncodeToString(h.Sum(nil))[:32]
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0])[:16])
 }
