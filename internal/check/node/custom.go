@@ -6,6 +6,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -308,7 +309,7 @@ func kubeconfigTLS(flag string) test {
 				continue
 			}
 			found = true
-			server = cl.Cluster.Server
+			server = withoutUserinfo(cl.Cluster.Server)
 			switch {
 			case !strings.HasPrefix(server, "https://"):
 				return bad("server %s is not https", "服务器地址 %s 不是 https", server)
@@ -359,3 +360,23 @@ func kubeconfigTLS(flag string) test {
 }
 
 var _ = strconv.Itoa
+
+// withoutUserinfo drops the user and password a server URL may carry
+// (https://user:pass@host), so evidence never prints a credential.
+func withoutUserinfo(server string) string {
+	u, err := url.Parse(server)
+	if err != nil {
+		if i := strings.LastIndex(server, "@"); i >= 0 {
+			if j := strings.Index(server, "://"); j >= 0 && j < i {
+				return server[:j+3] + "REDACTED@" + server[i+1:]
+			}
+			return "REDACTED@" + server[i+1:]
+		}
+		return server
+	}
+	if u.User == nil {
+		return server
+	}
+	u.User = url.User("REDACTED")
+	return u.String()
+}
