@@ -3,8 +3,6 @@ package node
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -74,14 +72,16 @@ func calicoSources(n *inventory.Node, f *host.FS) []calicoSource {
 		}
 	}
 	// The Calico CNI plugin's configuration.
-	files, _ := filepath.Glob(f.Path("/etc/cni/net.d/*"))
-	sort.Strings(files)
-	for _, full := range files {
-		b, err := os.ReadFile(full)
+	// Read through the FS: bounded, typed (a FIFO is never opened) and
+	// resolved inside the root.
+	entries, _ := f.ReadDir("/etc/cni/net.d")
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
+	for _, e := range entries {
+		rel := "/etc/cni/net.d/" + e.Name()
+		b, err := f.ReadFile(rel)
 		if err != nil {
 			continue
 		}
-		rel := "/etc/cni/net.d/" + filepath.Base(full)
 		var conf struct {
 			Type    string           `json:"type"`
 			Plugins []map[string]any `json:"plugins"`
