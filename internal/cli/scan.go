@@ -178,6 +178,11 @@ func runScanManifests(g *globalOptions, o *manifestOptions) error {
 	if err := report.Write(g.stdout, g.output, run); err != nil {
 		return fmt.Errorf("writing report: %w", err)
 	}
+	// Inputs skipped on purpose (special files, links out of the tree)
+	// are named, never dropped silently; the report counts them as skipped.
+	for _, n := range stats.Notices {
+		fmt.Fprintln(g.stderr, "kubeward: notice: "+n)
+	}
 	if len(stats.Errors) > 0 {
 		for _, e := range stats.Errors {
 			fmt.Fprintln(g.stderr, "kubeward: "+e.Error())

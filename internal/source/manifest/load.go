@@ -156,9 +156,15 @@ func (r *reader) path(p string) {
 		r.dir(p)
 	case info.Mode().IsRegular():
 		r.file(p)
+	case info.Mode()&fs.ModeNamedPipe != 0:
+		// A pipe named on the command line is read like standard input:
+		// the user asked for it (`scan manifests <(helm template ...)`
+		// passes /dev/fd/63). Inside a directory, pipes are skipped.
+		r.file(p)
 	default:
-		// A FIFO, socket or device: opening it may block forever.
-		r.notice(p, "(special file)", fmt.Sprintf("%s: skipped: %s, not a regular file (pipe manifests through - instead)", p, fileType(info.Mode())))
+		// A socket or device named as an input: never opened, and never
+		// silently dropped either.
+		r.fail(&InputError{File: p, Err: fmt.Errorf("%s, not a regular file or a pipe: not read", fileType(info.Mode()))})
 	}
 }
 
