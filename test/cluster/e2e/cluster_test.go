@@ -16,6 +16,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -102,6 +103,26 @@ func (c *creator) hardenNamespace(ns string) {
 	c.must(c.cs.NetworkingV1().NetworkPolicies(ns).Create(c.ctx, &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "default-deny"},
 		Spec: networkingv1.NetworkPolicySpec{PolicyTypes: []networkingv1.PolicyType{"Ingress", "Egress"}}}, metav1.CreateOptions{}))
 	c.label(ns, map[string]string{"pod-security.kubernetes.io/enforce": "restricted"})
+	c.noDefaultToken(ns)
+}
+
+// noDefaultToken sets automountServiceAccountToken: false on the namespace's
+// default ServiceAccount (KW-SA-003), creating it first when the
+// controller-manager has not yet done so.
+func (c *creator) noDefaultToken(ns string) {
+	c.t.Helper()
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}, AutomountServiceAccountToken: ptr(false)}
+	_, err := c.cs.CoreV1().ServiceAccounts(ns).Create(c.ctx, sa, metav1.CreateOptions{})
+	if !apierrors.IsAlreadyExists(err) {
+		c.must(nil, err)
+		return
+	}
+	cur, err := c.cs.CoreV1().ServiceAccounts(ns).Get(c.ctx, "default", metav1.GetOptions{})
+	if err != nil {
+		c.t.Fatalf("get default service account in %s: %v", ns, err)
+	}
+	cur.AutomountServiceAccountToken = ptr(false)
+	c.must(c.cs.CoreV1().ServiceAccounts(ns).Update(c.ctx, cur, metav1.UpdateOptions{}))
 }
 
 type clusterResult struct {
