@@ -15,6 +15,7 @@ import (
 	"github.com/kubeward/kubeward/internal/catalog"
 	_ "github.com/kubeward/kubeward/internal/check/all" // register every check
 	"github.com/kubeward/kubeward/internal/config"
+	"github.com/kubeward/kubeward/internal/report"
 )
 
 // Exit codes a CI pipeline can rely on. When several apply, the lowest
@@ -93,6 +94,11 @@ func (g *globalOptions) validate() (catalog.Severity, error) {
 	sev, err := catalog.ParseSeverity(g.failOn)
 	if err != nil {
 		return 0, usageError("--fail-on: %v", err)
+	}
+	// Reports show SOURCE_DATE_EPOCH as their time when it is set; a value
+	// that is not a time is refused rather than ignored (the spec's advice).
+	if _, _, err := report.SourceDateEpoch(); err != nil {
+		return 0, usageError("%v", err)
 	}
 	return sev, nil
 }
@@ -194,5 +200,8 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
 }
 
-// nowFunc is the clock exceptions expire against (tests replace it).
+// nowFunc is the clock exceptions expire against (tests replace it). It is
+// never SOURCE_DATE_EPOCH: that only changes the time reports show
+// (report.SourceDateEpoch), so a pinned build date cannot revive an expired
+// exception.
 var nowFunc = time.Now

@@ -68,7 +68,7 @@ func writeJSON(w io.Writer, run *Run) error {
 	}
 	out.Host = run.Host
 	if !run.Time.IsZero() {
-		out.Time = run.Time.UTC().Format(time.RFC3339)
+		out.Time = run.shownTime().UTC().Format(time.RFC3339)
 	}
 	// Results are rendered one at a time as they are written: memory does
 	// not grow with the number of findings.

@@ -5,7 +5,9 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,8 +32,45 @@ const topN = 5
 // maxNamedErrors is how many ERROR results the summary names.
 const maxNamedErrors = 20
 
-// nowFunc is the clock of the text header when the run has no time.
-var nowFunc = time.Now
+// nowFunc is the clock of the text header when the run has no time:
+// SOURCE_DATE_EPOCH when it is set, else the current time.
+var nowFunc = func() time.Time {
+	if t, ok, err := SourceDateEpoch(); ok && err == nil {
+		return t
+	}
+	return time.Now()
+}
+
+// SourceDateEpoch is the time the SOURCE_DATE_EPOCH environment variable
+// sets (https://reproducible-builds.org/specs/source-date-epoch/: decimal
+// seconds since 1970-01-01T00:00:00Z). When it is set, reports show it
+// instead of the time they were generated, so the same inputs give
+// byte-identical reports. It changes only the time a report shows: an
+// exception's expiry is always judged against the real clock. ok is false
+// when the variable is unset or empty; err says why a set value is invalid.
+func SourceDateEpoch() (t time.Time, ok bool, err error) {
+	v := os.Getenv("SOURCE_DATE_EPOCH")
+	if v == "" {
+		return time.Time{}, false, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return time.Time{}, true, fmt.Errorf("SOURCE_DATE_EPOCH=%q: want a non-negative whole number of seconds since 1970-01-01T00:00:00Z", v)
+	}
+	return time.Unix(n, 0).UTC(), true, nil
+}
+
+// shownTime is the time a report shows for the run: SOURCE_DATE_EPOCH when
+// it is set, else the run's Time (zero for manifest reports).
+func (r *Run) shownTime() time.Time {
+	if r.Time.IsZero() {
+		return r.Time
+	}
+	if t, ok, err := SourceDateEpoch(); ok && err == nil {
+		return t
+	}
+	return r.Time
+}
 
 func (r *Run) paint(code, s string) string {
 	if !r.Color {
@@ -155,7 +194,7 @@ func writeTextHeader(bw *bufio.Writer, run *Run) {
 		cfg = run.tr("defaultConfig")
 	}
 	fmt.Fprintf(bw, "%s: %s\n", run.tr("config"), cfg)
-	at := run.Time
+	at := run.shownTime()
 	if at.IsZero() {
 		at = nowFunc()
 	}
@@ -320,7 +359,7 @@ func writeTextSummary(bw *bufio.Writer, run *Run) {
 			at = append(at, run.Host)
 		}
 		if !run.Time.IsZero() {
-			at = append(at, run.Time.UTC().Format(time.RFC3339))
+			at = append(at, run.shownTime().UTC().Format(time.RFC3339))
 		}
 		fmt.Fprintf(bw, "%s: %s\n", run.tr("audited"), strings.Join(at, ", "))
 	}
