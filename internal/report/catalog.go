@@ -12,8 +12,8 @@ import (
 var catalogWords = map[string]catalog.Text{
 	"heading": {EN: "kubeward check catalogue", ZH: "kubeward 检查项目录"},
 	"intro": {
-		EN: "Every check has a stable ID. The prefix says where it lives: `KW-IMG`, `KW-POD`, `KW-HOST`, `KW-SA`, `KW-RES`, `KW-HA` in `internal/check/workload`; `KW-PSS` in `internal/check/pss`; `KW-SEC` in `internal/check/secrets`; `KW-NS` in `internal/check/namespace`; `KW-RBAC` in `internal/check/rbac`; `KW-ETCD`, `KW-API`, `KW-KCM`, `KW-SCH`, `KW-KLT`, `KW-PROXY`, `KW-FILE`, `KW-CERT`, `KW-NODE` in `internal/check/node`.",
-		ZH: "每个检查项都有稳定的 ID，前缀表示其代码位置：`KW-IMG`、`KW-POD`、`KW-HOST`、`KW-SA`、`KW-RES`、`KW-HA` 位于 `internal/check/workload`；`KW-PSS` 位于 `internal/check/pss`；`KW-SEC` 位于 `internal/check/secrets`；`KW-NS` 位于 `internal/check/namespace`；`KW-RBAC` 位于 `internal/check/rbac`；`KW-ETCD`、`KW-API`、`KW-KCM`、`KW-SCH`、`KW-KLT`、`KW-PROXY`、`KW-FILE`、`KW-CERT`、`KW-NODE` 位于 `internal/check/node`。",
+		EN: "Every check has a stable ID. The prefix says where it lives: `KW-IMG`, `KW-POD`, `KW-HOST`, `KW-SA`, `KW-RES`, `KW-HA` in `internal/check/workload`; `KW-PSS` in `internal/check/pss`; `KW-SEC` in `internal/check/secrets`; `KW-NS` in `internal/check/namespace`; `KW-RBAC` in `internal/check/rbac`; `KW-ETCD`, `KW-API`, `KW-KCM`, `KW-SCH`, `KW-KLT`, `KW-PROXY`, `KW-FILE`, `KW-CERT`, `KW-NODE` in `internal/check/controlplane`.",
+		ZH: "每个检查项都有稳定的 ID，前缀表示其代码位置：`KW-IMG`、`KW-POD`、`KW-HOST`、`KW-SA`、`KW-RES`、`KW-HA` 位于 `internal/check/workload`；`KW-PSS` 位于 `internal/check/pss`；`KW-SEC` 位于 `internal/check/secrets`；`KW-NS` 位于 `internal/check/namespace`；`KW-RBAC` 位于 `internal/check/rbac`；`KW-ETCD`、`KW-API`、`KW-KCM`、`KW-SCH`、`KW-KLT`、`KW-PROXY`、`KW-FILE`、`KW-CERT`、`KW-NODE` 位于 `internal/check/controlplane`。",
 	},
 	"id":          {EN: "ID", ZH: "ID"},
 	"severity":    {EN: "Severity", ZH: "严重级别"},

@@ -4,7 +4,7 @@ import (
 	"sort"
 
 	"github.com/kubeward/kubeward/internal/check"
-	"github.com/kubeward/kubeward/internal/check/node"
+	"github.com/kubeward/kubeward/internal/check/controlplane"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/source/host"
 )
@@ -34,7 +34,7 @@ func staticPods(env *check.Env, ix *check.Index, em *check.Emitter) {
 			continue
 		}
 		n := &inventory.Node{Hostname: "kube-system/" + p.name + " on " + p.node, Components: []*inventory.Component{c}}
-		for _, r := range node.EvaluateRules(env, n, &host.FS{NoFiles: true}) {
+		for _, r := range controlplane.EvaluateRules(env, n, &host.FS{NoFiles: true}) {
 			em.AddResult(r)
 		}
 	}

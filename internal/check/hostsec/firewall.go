@@ -6,7 +6,7 @@ import (
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
-	"github.com/kubeward/kubeward/internal/check/node"
+	"github.com/kubeward/kubeward/internal/check/controlplane"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
 	"github.com/kubeward/kubeward/internal/source/firewall"
@@ -23,15 +23,15 @@ func init() {
 			ZH: "在每个节点上通过 iptables 或 nftables（IPv4 与 IPv6）或在云安全组中，丢弃发往 6443、2379-2380、10250、10255、10257、10259 及 30000-32767/tcp 的新连接，" +
 				"仅放行需要访问的网络（其他节点、负载均衡器、管理员）。kube-proxy 会在 INPUT 之前对 NodePort 连接做 DNAT：应在 raw 或 mangle PREROUTING，" +
 				"或优先级低于 dstnat 的 nft 链中过滤 NodePort。"}})
-	node.RegisterCheck(&node.Check{IDs: []string{FirewallPorts}, Run: runFirewall})
+	controlplane.RegisterCheck(&controlplane.Check{IDs: []string{FirewallPorts}, Run: runFirewall})
 }
 
-func runFirewall(env *check.Env, n *inventory.Node, f *host.FS, em *node.Emitter) {
+func runFirewall(env *check.Env, n *inventory.Node, f *host.FS, em *controlplane.Emitter) {
 	fl := firewall.Read(f)
 	evaluateFirewall(em, fl)
 }
 
-func evaluateFirewall(em *node.Emitter, fl *firewall.Filter) {
+func evaluateFirewall(em *controlplane.Emitter, fl *firewall.Filter) {
 	if !fl.Installed {
 		em.Add(FirewallPorts, result.NotApplicable, nil, nil,
 			catalog.F("neither iptables nor nftables is installed on this node: no host firewall to check (a cloud security group may protect it)",

@@ -9,7 +9,7 @@ import (
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
-	"github.com/kubeward/kubeward/internal/check/node"
+	"github.com/kubeward/kubeward/internal/check/controlplane"
 	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
@@ -42,7 +42,7 @@ func evaluate(t *testing.T, f *host.FS, comps ...*inventory.Component) map[strin
 	n := &inventory.Node{Hostname: "node-1", Root: f.Root, Components: comps}
 	env := &check.Env{Config: config.Default(), Now: time.Now()}
 	out := map[string][]result.Result{}
-	for _, r := range node.Evaluate(env, n, f) {
+	for _, r := range controlplane.Evaluate(env, n, f) {
 		out[r.ID] = append(out[r.ID], r)
 	}
 	return out

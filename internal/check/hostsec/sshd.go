@@ -9,7 +9,7 @@ import (
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
-	"github.com/kubeward/kubeward/internal/check/node"
+	"github.com/kubeward/kubeward/internal/check/controlplane"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
 	"github.com/kubeward/kubeward/internal/source/host"
@@ -76,12 +76,12 @@ func init() {
 		T{EN: "SSH public-key authentication is disabled (PubkeyAuthentication)", ZH: "SSH 禁用了公钥认证（PubkeyAuthentication）"},
 		T{EN: "Set PubkeyAuthentication yes (the OpenSSH default) so that users log in with keys.",
 			ZH: "设置 PubkeyAuthentication yes（OpenSSH 默认值），使用户通过密钥登录。"})
-	node.RegisterCheck(&node.Check{IDs: []string{SSHPassword, SSHKbdInteractive, SSHRootLogin, SSHPubkey}, Run: runSSHD})
+	controlplane.RegisterCheck(&controlplane.Check{IDs: []string{SSHPassword, SSHKbdInteractive, SSHRootLogin, SSHPubkey}, Run: runSSHD})
 }
 
 // runSSHD checks every sshd listener (or the default configuration of an
 // sshd installed but not running).
-func runSSHD(env *check.Env, n *inventory.Node, f *host.FS, em *node.Emitter) {
+func runSSHD(env *check.Env, n *inventory.Node, f *host.FS, em *controlplane.Emitter) {
 	comps := n.ComponentsOf(host.SSHD)
 	var capture []byte
 	if !f.Live() {
@@ -107,7 +107,7 @@ func runSSHD(env *check.Env, n *inventory.Node, f *host.FS, em *node.Emitter) {
 	}
 }
 
-func evaluateSSHD(em *node.Emitter, c *inventory.Component, e *sshd.Effective) {
+func evaluateSSHD(em *controlplane.Emitter, c *inventory.Component, e *sshd.Effective) {
 	cfgFile := e.Options.ConfigFile
 	if e.ConfigErr != nil && e.T == nil {
 		for _, r := range sshRules {

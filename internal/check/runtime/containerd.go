@@ -11,7 +11,7 @@ import (
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
-	"github.com/kubeward/kubeward/internal/check/node"
+	"github.com/kubeward/kubeward/internal/check/controlplane"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
 	"github.com/kubeward/kubeward/internal/source/host"
@@ -36,7 +36,7 @@ type registryAudit struct {
 	problems    []string
 }
 
-func runContainerd(_ *check.Env, n *inventory.Node, f *host.FS, em *node.Emitter) {
+func runContainerd(_ *check.Env, n *inventory.Node, f *host.FS, em *controlplane.Emitter) {
 	cs := n.ComponentsOf(host.Containerd)
 	if len(cs) == 0 {
 		for _, id := range ContainerdIDs {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
-	"github.com/kubeward/kubeward/internal/check/node"
+	"github.com/kubeward/kubeward/internal/check/controlplane"
 	"github.com/kubeward/kubeward/internal/check/workload"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
@@ -23,7 +23,7 @@ func ContainerKind(ct *docker.Container) string {
 	return fmt.Sprintf("docker container %s (%s)", ct.DisplayName(), docker.ShortID(ct.ID))
 }
 
-func checkContainers(env *check.Env, d *daemon, sockets []string, em *node.Emitter) {
+func checkContainers(env *check.Env, d *daemon, sockets []string, em *controlplane.Emitter) {
 	if d.err != nil {
 		status, msg := result.Error, catalog.F("cannot read the containers of this dockerd: %v", "无法读取此 dockerd 的容器：%v", d.err)
 		if d.c.PID == 0 {

@@ -13,7 +13,7 @@ import (
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
-	"github.com/kubeward/kubeward/internal/check/node"
+	"github.com/kubeward/kubeward/internal/check/controlplane"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
 	"github.com/kubeward/kubeward/internal/source/docker"
@@ -21,8 +21,8 @@ import (
 )
 
 func init() {
-	node.RegisterCheck(&node.Check{IDs: append(append([]string{}, DaemonIDs...), ContainerIDs...), Run: runDocker})
-	node.RegisterCheck(&node.Check{IDs: ContainerdIDs, Run: runContainerd})
+	controlplane.RegisterCheck(&controlplane.Check{IDs: append(append([]string{}, DaemonIDs...), ContainerIDs...), Run: runDocker})
+	controlplane.RegisterCheck(&controlplane.Check{IDs: ContainerdIDs, Run: runContainerd})
 }
 
 // apiTimeout bounds the Engine API queries made for one daemon.
@@ -37,7 +37,7 @@ type outcome struct {
 	key      string
 }
 
-func emit(em *node.Emitter, id string, c *inventory.Component, o outcome) {
+func emit(em *controlplane.Emitter, id string, c *inventory.Component, o outcome) {
 	var loc *result.Location
 	if o.file != "" || o.key != "" {
 		loc = &result.Location{File: o.file, Path: o.key}
@@ -62,7 +62,7 @@ type daemon struct {
 	err   error
 }
 
-func runDocker(env *check.Env, n *inventory.Node, f *host.FS, em *node.Emitter) {
+func runDocker(env *check.Env, n *inventory.Node, f *host.FS, em *controlplane.Emitter) {
 	ds := n.ComponentsOf(host.Dockerd)
 	if len(ds) == 0 {
 		for _, id := range append(append([]string{}, DaemonIDs...), ContainerIDs...) {

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/kubeward/kubeward/internal/check"
-	"github.com/kubeward/kubeward/internal/check/node"
+	"github.com/kubeward/kubeward/internal/check/controlplane"
 	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
@@ -134,7 +134,7 @@ func scan(t *testing.T, f *host.FS) map[string][]result.Result {
 
 func evaluate(n *inventory.Node, f *host.FS) map[string][]result.Result {
 	out := map[string][]result.Result{}
-	for _, r := range node.Evaluate(env(), n, f) {
+	for _, r := range controlplane.Evaluate(env(), n, f) {
 		if strings.HasPrefix(r.ID, "KW-DOCKER-") || strings.HasPrefix(r.ID, "KW-CTR-") || strings.HasPrefix(r.ID, "KW-CTRD-") {
 			out[r.ID] = append(out[r.ID], r)
 		}

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/kubeward/kubeward/internal/check"
-	"github.com/kubeward/kubeward/internal/check/node"
+	"github.com/kubeward/kubeward/internal/check/controlplane"
 	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/source/host"
@@ -51,7 +51,7 @@ func tarContent(t *testing.T, tgz []byte) []byte {
 func verdicts(env *check.Env, f *host.FS) (string, *inventory.Node) {
 	n := host.Discover(f)
 	var out []string
-	for _, r := range node.Evaluate(env, n, f) {
+	for _, r := range controlplane.Evaluate(env, n, f) {
 		out = append(out, fmt.Sprintf("%s %s %s", r.ID, r.Subject.Name, r.Status))
 	}
 	sort.Strings(out)

@@ -1,11 +1,11 @@
-// Package node holds the checks of a node's components: etcd, the control
+// Package controlplane holds the checks of a node's components: etcd, the control
 // plane, kubelet, kube-proxy and Calico. Flag and config checks are data
 // (component, setting, test) run by one evaluator; each setting is read the
 // way the component itself reads it: its command-line flag first, then the
 // config file its flag names, then its environment, then its default.
 // IDs: KW-ETCD-*, KW-API-*, KW-KCM-*, KW-SCH-*, KW-KLT-*, KW-PROXY-*,
 // KW-CALICO-*, KW-FILE-*, KW-CERT-*.
-package node
+package controlplane
 
 import (
 	"fmt"

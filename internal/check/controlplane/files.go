@@ -1,4 +1,4 @@
-package node
+package controlplane
 
 import (
 	"crypto/ecdsa"
