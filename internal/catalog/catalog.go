@@ -1,7 +1,8 @@
 // Package catalog holds the check catalogue: stable IDs with their bilingual
 // titles and remediation, the security-plan layer and item they implement,
-// severity and references. Checks register their entries here; the CLI's
-// `kubeward checks`, docs/checks.md and every report read from it.
+// severity and references. The entries are derived from the check specs:
+// check.Register (internal/check/spec.go) is the one path that adds them.
+// The CLI's `kubeward checks`, docs/checks.md and every report read from it.
 package catalog
 
 import (
@@ -73,6 +74,8 @@ type Entry struct {
 	// Scope says which audits evaluate the check: manifest, cluster, admission,
 	// node. The engine evaluates a check only in the modes its Scope names.
 	Scope []string `json:"scope"`
+	// LivesIn is the file that holds the check's logic (check.Spec.Where).
+	LivesIn string `json:"livesIn,omitempty"`
 }
 
 // Layer returns the plan layer of the entry's item.
@@ -83,7 +86,9 @@ var (
 	entries = map[string]*Entry{}
 )
 
-// Register adds entries to the catalogue. It panics on a duplicate ID or an
+// Register adds entries to the catalogue; check.Register calls it with the
+// entry of each spec, and nothing else should (a test in internal/check/all
+// enforces it). It panics on a duplicate ID or an
 // unknown plan item: both are programming errors caught by any test run.
 func Register(es ...*Entry) {
 	mu.Lock()

@@ -24,18 +24,24 @@ type Target struct {
 	Workload *inventory.Workload
 }
 
-// Rule evaluates single objects and reports for the IDs it owns. An owned ID
-// the rule reports nothing for is a PASS for that object.
+// Rule is an object rule bound to the IDs of the specs that name it: the
+// engine runs it once per object, and an ID it reports nothing for is a
+// PASS for that object.
 type Rule struct {
 	IDs     []string
 	Applies func(*Target) bool
 	Run     func(*Env, *Target, *Emitter)
 }
 
-// PolicyRule evaluates the whole scanned set once, through the Index.
+// PolicyRule evaluates the whole scanned set once, through the Index:
+// cross-object checks. Collect lists the facts it reads from Index.Facts,
+// gathered from each object as it streams in; rules may share collectors.
 type PolicyRule struct {
-	IDs []string
-	Run func(*Env, *Index, *Emitter)
+	// IDs is ignored: the specs that name the rule own its IDs. Deprecated:
+	// kept until the last RegisterPolicy caller moves to Register.
+	IDs     []string
+	Collect []*Collector
+	Run     func(*Env, *Index, *Emitter)
 }
 
 // Collector gathers a fact from each object it applies to, for a policy
@@ -49,7 +55,7 @@ type Collector struct {
 
 var collectors []*Collector
 
-// RegisterCollector adds a collector; packages call it from init.
+// RegisterCollector adds a collector. Deprecated: name it in PolicyRule.Collect.
 func RegisterCollector(c *Collector) {
 	registryLock.Lock()
 	defer registryLock.Unlock()
@@ -62,14 +68,14 @@ var (
 	registryLock sync.Mutex
 )
 
-// Register adds object rules; packages call it from init.
-func Register(rs ...*Rule) {
+// RegisterRule adds object rules. Deprecated: register a Spec (Register).
+func RegisterRule(rs ...*Rule) {
 	registryLock.Lock()
 	defer registryLock.Unlock()
 	rules = append(rules, rs...)
 }
 
-// RegisterPolicy adds cross-object rules; packages call it from init.
+// RegisterPolicy adds cross-object rules. Deprecated: register a Spec.
 func RegisterPolicy(rs ...*PolicyRule) {
 	registryLock.Lock()
 	defer registryLock.Unlock()
@@ -164,6 +170,12 @@ func mode(m string) string {
 func outOfScope(mode string) map[string]bool {
 	out := map[string]bool{}
 	for _, e := range catalog.All() {
+		if s := SpecOf(e.ID); s != nil {
+			if !s.Scope.Has(mode) {
+				out[e.ID] = true
+			}
+			continue
+		}
 		if !InScope(e, mode) {
 			out[e.ID] = true
 		}

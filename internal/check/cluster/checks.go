@@ -73,7 +73,7 @@ func init() {
 	reg(SensitiveNotIsolated, "4.8", catalog.SeverityMedium, []string{"NSA/CISA Kubernetes Hardening Guide: node isolation"},
 		T{EN: "Sensitive namespace's pods are not pinned to dedicated nodes", ZH: "敏感命名空间的 Pod 未固定到专用节点"},
 		T{EN: "Taint dedicated nodes and give the namespace's pods a matching toleration and a nodeSelector (or node affinity).", ZH: "为专用节点添加污点，并为该命名空间的 Pod 设置相应容忍度与 nodeSelector（或节点亲和性）。"})
-	check.Register(&check.Rule{IDs: []string{LongLivedToken}, Applies: func(t *check.Target) bool { return t.Kind == "Secret" && t.Group == "" }, Run: checkTokenSecret})
+	check.RegisterRule(&check.Rule{IDs: []string{LongLivedToken}, Applies: func(t *check.Target) bool { return t.Kind == "Secret" && t.Group == "" }, Run: checkTokenSecret})
 	check.RegisterPolicy(&check.PolicyRule{
 		IDs: []string{SharedServiceAccount, NoIngressPolicy, NoEgressPolicy, OpenToNamespaces, QuotaIncomplete, QuotaNearlyUsed, EnforceableLevel, ReplicasOneNode, SensitiveNotIsolated},
 		Run: run,

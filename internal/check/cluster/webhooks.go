@@ -31,7 +31,7 @@ func init() {
 		T{EN: "Check that kube-system is covered by another control (Pod Security, RBAC) if the webhook excludes it to avoid a deadlock.", ZH: "若为避免死锁而排除 kube-system，请确认其受到其他控制（Pod 安全、RBAC）保护。"})
 	reg(WebhookTenantOptOut, catalog.SeverityHigh, T{EN: "Tenants can opt out of the webhook by labelling their namespace", ZH: "租户可通过为命名空间打标签来绕过 Webhook"},
 		T{EN: "Select namespaces by kubernetes.io/metadata.name (set by the API server) or restrict who may label namespaces.", ZH: "按 kubernetes.io/metadata.name（由 API Server 设置）选择命名空间，或限制可为命名空间打标签的主体。"})
-	check.Register(&check.Rule{
+	check.RegisterRule(&check.Rule{
 		// Side effects need no check: admissionregistration/v1 accepts only None
 		// and NoneOnDryRun.
 		IDs: []string{WebhookFailsOpen, WebhookSlow, WebhookSkipsSystem, WebhookTenantOptOut},

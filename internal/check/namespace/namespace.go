@@ -58,12 +58,12 @@ func init() {
 		IDs: []string{NoResourceQuota, NoLimitRange, NoDefaultDenyIn, NoDefaultDenyOut, PodSecurityLabels},
 		Run: checkNamespaces,
 	})
-	check.Register(&check.Rule{
+	check.RegisterRule(&check.Rule{
 		IDs:     []string{AllowAllRule},
 		Applies: func(t *check.Target) bool { _, ok := t.Typed.(*networkingv1.NetworkPolicy); return ok },
 		Run:     checkAllowAll,
 	})
-	check.Register(&check.Rule{
+	check.RegisterRule(&check.Rule{
 		IDs:     []string{PodSecurityLabels},
 		Applies: func(t *check.Target) bool { _, ok := t.Typed.(*corev1.Namespace); return ok },
 		Run:     func(env *check.Env, t *check.Target, em *check.Emitter) { checkPodSecurityLabel(env, t, em) },

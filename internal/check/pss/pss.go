@@ -83,7 +83,7 @@ func init() {
 	for i, c := range checks {
 		ids[i] = c.id
 	}
-	check.Register(&check.Rule{
+	check.RegisterRule(&check.Rule{
 		IDs:     ids,
 		Applies: func(t *check.Target) bool { return t.Workload != nil },
 		Run:     run,
@@ -101,11 +101,7 @@ func run(_ *check.Env, t *check.Target, em *check.Emitter) {
 		if r.ForbiddenDetail != "" {
 			detail += " (" + r.ForbiddenDetail + ")"
 		}
-		zh, _ := violationZH(r.ForbiddenReason, r.ForbiddenDetail)
-		em.Fail(c.id, "", w.SpecPath, catalog.Text{
-			EN: fmt.Sprintf("violates Pod Security %s: %s", c.level, detail),
-			ZH: fmt.Sprintf("违反 Pod 安全标准 %s 级别：%s", c.level, zh),
-		}, detail)
+		em.Fail(c.id, "", w.SpecPath, catalog.F("violates Pod Security %s: %s", "违反 Pod 安全标准 %s 级别：%s", c.level, detail), detail)
 	}
 }
 

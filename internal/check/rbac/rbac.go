@@ -114,14 +114,14 @@ func init() {
 		Title:       catalog.Text{EN: "ClusterRole aggregated into edit or admin lets users write Endpoints (CVE-2021-25740)", ZH: "聚合到 edit 或 admin 的 ClusterRole 允许写入 Endpoints（CVE-2021-25740）"},
 		Remediation: catalog.Text{EN: "Remove create, update and patch on endpoints and endpointslices from ClusterRoles labelled rbac.authorization.k8s.io/aggregate-to-edit or aggregate-to-admin: \"true\"; Endpoints written by hand can point a Service at another namespace's pods or outside the cluster.", ZH: "从带有 rbac.authorization.k8s.io/aggregate-to-edit 或 aggregate-to-admin: \"true\" 标签的 ClusterRole 中删除对 endpoints 与 endpointslices 的 create、update、patch 权限；手工写入的 Endpoints 可以让 Service 指向其他命名空间的 Pod 或集群外部。"},
 		References:  []string{"CVE-2021-25740", "Kubernetes docs: RBAC (aggregated ClusterRoles, write access for Endpoints)"}})
-	check.Register(&check.Rule{IDs: []string{EndpointsToEdit}, Applies: isAggregatedToEdit, Run: checkEndpointsToEdit})
+	check.RegisterRule(&check.Rule{IDs: []string{EndpointsToEdit}, Applies: isAggregatedToEdit, Run: checkEndpointsToEdit})
 	ids := []string{Wildcard, EscalateBind, CreateWorkloads}
 	for _, p := range Permissions {
 		catalog.Register(&catalog.Entry{ID: p.ID, Item: "4.3", Severity: p.Severity, Scope: scope, Title: p.Title, Remediation: p.Fix, References: p.Refs})
 		ids = append(ids, p.ID)
 	}
-	check.Register(&check.Rule{IDs: ids, Applies: isRole, Run: checkRole})
-	check.Register(&check.Rule{IDs: []string{ClusterAdmin, AnonymousBinding, DefaultSABinding}, Applies: isBinding, Run: checkBinding})
+	check.RegisterRule(&check.Rule{IDs: ids, Applies: isRole, Run: checkRole})
+	check.RegisterRule(&check.Rule{IDs: []string{ClusterAdmin, AnonymousBinding, DefaultSABinding}, Applies: isBinding, Run: checkBinding})
 }
 
 func isRole(t *check.Target) bool {

@@ -33,7 +33,7 @@ func init() {
 			Remediation: catalog.Text{EN: "Keep secret values out of files that get committed: use an external secret store (External Secrets Operator, Vault) or Sealed Secrets.", ZH: "不要将机密值写入会提交到 Git 的文件：使用外部机密存储（External Secrets Operator、Vault）或 Sealed Secrets。"},
 			References:  []string{"Kubernetes docs: Good practices for Kubernetes Secrets"}},
 	)
-	check.Register(
+	check.RegisterRule(
 		&check.Rule{IDs: []string{LiteralInWorkload}, Applies: func(t *check.Target) bool { return t.Workload != nil }, Run: checkWorkload},
 		&check.Rule{IDs: []string{InConfigMap}, Applies: isKind("ConfigMap"), Run: checkConfigMap},
 		&check.Rule{IDs: []string{SecretInManifest}, Applies: isKind("Secret"), Run: checkSecret},

@@ -26,7 +26,7 @@ func init() {
 			Remediation: catalog.Text{EN: "Give each sysctl a plain value without + or =; set each sysctl as its own entry. Upgrade CRI-O to 1.19.6, 1.20.7, 1.21.6, 1.22.3, 1.23.2 or later.", ZH: "为每个 sysctl 使用不含 + 或 = 的普通值，每个 sysctl 单独一项；将 CRI-O 升级到 1.19.6、1.20.7、1.21.6、1.22.3、1.23.2 或更高版本。"},
 			References:  []string{"CVE-2022-0811 (cr8escape)", "PSS baseline: Sysctls"}},
 	)
-	check.Register(&check.Rule{IDs: []string{RootGroup, SysctlInjection}, Applies: isWorkload, Run: checkGroups})
+	check.RegisterRule(&check.Rule{IDs: []string{RootGroup, SysctlInjection}, Applies: isWorkload, Run: checkGroups})
 }
 
 // checkGroups flags group 0 (runAsGroup per container, fsGroup and

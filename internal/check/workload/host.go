@@ -47,7 +47,7 @@ func init() {
 			Remediation: catalog.Text{EN: "Remove hostPort; use a Service (ClusterIP, NodePort behind the firewall, or LoadBalancer).", ZH: "删除 hostPort；使用 Service（ClusterIP、防火墙之后的 NodePort 或 LoadBalancer）。"},
 			References:  []string{"CIS Kubernetes 5.2.13", "PSS baseline: Host Ports"}},
 	)
-	check.Register(&check.Rule{
+	check.RegisterRule(&check.Rule{
 		IDs:     []string{RuntimeSocketMounted, SensitiveHostPath, HostNetwork, HostPID, HostIPC, HostPort},
 		Applies: isWorkload,
 		Run:     checkHostAccess,

@@ -43,7 +43,7 @@ func init() {
 			References:  []string{"Kubernetes configuration best practices: container images"},
 		},
 	)
-	check.Register(&check.Rule{
+	check.RegisterRule(&check.Rule{
 		IDs:     []string{ImageUntrustedRegistry, ImageNotPinned, ImageLatestTag},
 		Applies: isWorkload,
 		Run:     checkImages,

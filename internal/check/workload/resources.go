@@ -26,7 +26,7 @@ func init() {
 			Remediation: catalog.Text{EN: "Set resources.limits.cpu and resources.limits.memory on every container (or a LimitRange default).", ZH: "为每个容器设置 resources.limits.cpu 和 resources.limits.memory（或通过 LimitRange 设置默认值）。"},
 			References:  []string{"Kubernetes docs: Resource Quotas", "NSA/CISA Kubernetes Hardening Guide"}},
 	)
-	check.Register(&check.Rule{
+	check.RegisterRule(&check.Rule{
 		IDs:     []string{RequestsMissing, LimitsMissing},
 		Applies: isWorkload,
 		Run:     checkResources,

@@ -67,7 +67,7 @@ func init() {
 			Remediation: catalog.Text{EN: "Set securityContext.readOnlyRootFilesystem: true and mount emptyDir volumes where the app writes.", ZH: "设置 securityContext.readOnlyRootFilesystem: true，并为应用写入的位置挂载 emptyDir 卷。"},
 			References:  []string{"CIS Kubernetes 5.7.3 (general)", "NSA/CISA Kubernetes Hardening Guide"}},
 	)
-	check.Register(&check.Rule{
+	check.RegisterRule(&check.Rule{
 		IDs:     []string{RunsAsRoot, Privileged, PrivilegeEscalation, CapabilitiesNotDropped, CapabilitiesAdded, SeccompMissing, AppArmorUnconfined, SELinuxEscalating, RootFilesystemWritable},
 		Applies: isWorkload,
 		Run:     checkSecurityContexts,

@@ -31,7 +31,7 @@ func init() {
 		Remediation: catalog.Text{EN: "Set automountServiceAccountToken: false on the ServiceAccount (always on a namespace's default account); pods that call the Kubernetes API opt in with automountServiceAccountToken: true.", ZH: "在 ServiceAccount 上设置 automountServiceAccountToken: false（命名空间的 default 账号必须设置）；需要调用 Kubernetes API 的 Pod 通过 automountServiceAccountToken: true 显式启用。"},
 		References:  []string{"CIS Kubernetes 5.1.5", "CIS Kubernetes 5.1.6"}})
 	check.RegisterPolicy(&check.PolicyRule{IDs: []string{AccountAutomounts}, Run: checkAccounts})
-	check.Register(&check.Rule{
+	check.RegisterRule(&check.Rule{
 		IDs:     []string{DefaultServiceAccount, TokenAutomounted},
 		Applies: isWorkload,
 		Run:     checkServiceAccount,

@@ -29,7 +29,7 @@ func init() {
 			Remediation: catalog.Text{EN: "Set priorityClassName: system-cluster-critical (or system-node-critical for per-node agents).", ZH: "设置 priorityClassName: system-cluster-critical（节点级代理使用 system-node-critical）。"},
 			References:  []string{"Kubernetes docs: Guaranteed Scheduling For Critical Add-On Pods"}},
 	)
-	check.Register(&check.Rule{
+	check.RegisterRule(&check.Rule{
 		IDs:     []string{ReplicasNotSpread, SystemWithoutPriority},
 		Applies: isWorkload,
 		Run:     checkSpread,
