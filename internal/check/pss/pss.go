@@ -101,7 +101,11 @@ func run(_ *check.Env, t *check.Target, em *check.Emitter) {
 		if r.ForbiddenDetail != "" {
 			detail += " (" + r.ForbiddenDetail + ")"
 		}
-		em.Fail(c.id, "", w.SpecPath, catalog.F("violates Pod Security %s: %s", "违反 Pod 安全标准 %s 级别：%s", c.level, detail), detail)
+		zh, _ := violationZH(r.ForbiddenReason, r.ForbiddenDetail)
+		em.Fail(c.id, "", w.SpecPath, catalog.Text{
+			EN: fmt.Sprintf("violates Pod Security %s: %s", c.level, detail),
+			ZH: fmt.Sprintf("违反 Pod 安全标准 %s 级别：%s", c.level, zh),
+		}, detail)
 	}
 }
 
