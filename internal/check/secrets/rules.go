@@ -46,7 +46,7 @@ func isKind(kind string) func(*check.Target) bool {
 
 func report(em *check.Emitter, id, container, path, where string, v Verdict, value string) {
 	f := check.Finding{ID: id, Status: result.Fail, Container: container, Path: path,
-		Message:  catalog.F("%s looks like a secret: %s", "%s 疑似机密：%s", where, v.Why),
+		Message:  catalog.Text{EN: fmt.Sprintf("%s looks like a secret: %s", where, v.Why), ZH: whereZH(where) + " 疑似机密：" + whyZH(v.Why)},
 		Evidence: where + " = " + Redact(value)}
 	if !v.Certain {
 		f.Status = result.Warn
