@@ -22,25 +22,25 @@ var healthPaths = map[string]bool{"/healthz": true, "/readyz": true, "/livez": t
 // no static token file, no basic auth, no anonymous requests.
 func peopleAuthn(c *inventory.Component, f *host.FS) verdict {
 	var on, off, bad []string
-	var badVal *Value
-	fail := func(v Value, reason string) {
+	var badVal *inventory.Setting
+	fail := func(v inventory.Setting, reason string) {
 		bad = append(bad, reason)
 		if badVal == nil {
 			badVal = &v
 		}
 	}
-	if v := Get(c, "client-ca-file"); v.Value != "" {
+	if v := c.Setting("client-ca-file"); v.Value != "" {
 		on = append(on, "x509 client certificates: "+v.Evidence("client-ca-file"))
 	}
-	if v := Get(c, "oidc-issuer-url"); v.Value != "" {
+	if v := c.Setting("oidc-issuer-url"); v.Value != "" {
 		on = append(on, "OIDC: "+v.Evidence("oidc-issuer-url"))
 	}
-	if v := Get(c, "authentication-token-webhook-config-file"); v.Value != "" {
+	if v := c.Setting("authentication-token-webhook-config-file"); v.Value != "" {
 		on = append(on, "webhook tokens: "+v.Evidence("authentication-token-webhook-config-file"))
 	}
-	anonymous := Get(c, "anonymous-auth")
+	anonymous := c.Setting("anonymous-auth")
 	anonymousFromConfig := false
-	if cfg := Get(c, "authentication-config"); cfg.Value != "" {
+	if cfg := c.Setting("authentication-config"); cfg.Value != "" {
 		data, path, err := readFor(c, f, cfg.Value)
 		if err != nil {
 			return fileErr(cfg, "authentication-config", err)
@@ -54,7 +54,7 @@ func peopleAuthn(c *inventory.Component, f *host.FS) verdict {
 		}
 		if a := ac.Anonymous; a != nil {
 			anonymousFromConfig = true
-			cv := Value{Value: fmt.Sprint(a.Enabled), Set: true, From: "config " + path + " key anonymous.enabled", File: path, Key: "anonymous.enabled"}
+			cv := inventory.Setting{Value: fmt.Sprint(a.Enabled), Set: true, From: "config " + path + " key anonymous.enabled", File: path, Key: "anonymous.enabled"}
 			var paths []string
 			limited := len(a.Conditions) > 0
 			for _, cond := range a.Conditions {
@@ -79,7 +79,7 @@ func peopleAuthn(c *inventory.Component, f *host.FS) verdict {
 		}
 	}
 	for _, flag := range []string{"token-auth-file", "basic-auth-file"} {
-		v := Get(c, flag)
+		v := c.Setting(flag)
 		if v.Value == "" {
 			off = append(off, "--"+flag+" unset")
 			continue
@@ -91,7 +91,7 @@ func peopleAuthn(c *inventory.Component, f *host.FS) verdict {
 		fail(v, fmt.Sprintf("%s are accepted (%s)", what, v.Evidence(flag)))
 	}
 	if len(on) == 0 {
-		v := Get(c, "client-ca-file")
+		v := c.Setting("client-ca-file")
 		bad = append([]string{"no x509 client certificates (--client-ca-file), OIDC or webhook token authentication"}, bad...)
 		badVal = &v
 	}
@@ -133,11 +133,11 @@ func isShipper(h inventory.FileHolder) bool {
 // log open. A log file nobody else reads is a WARN: a person must confirm
 // how it leaves the node. No audit backend at all is a FAIL.
 func auditShipping(c *inventory.Component, _ *host.FS) verdict {
-	if wh := Get(c, "audit-webhook-config-file"); wh.Value != "" {
+	if wh := c.Setting("audit-webhook-config-file"); wh.Value != "" {
 		return verdict{ok: true, evidence: wh.Evidence("audit-webhook-config-file") + ": audit events are sent to a webhook backend", file: wh.File, key: wh.Key}
 	}
-	lp := Get(c, "audit-log-path")
-	pol := Get(c, "audit-policy-file")
+	lp := c.Setting("audit-log-path")
+	pol := c.Setting("audit-policy-file")
 	switch {
 	case lp.Value == "":
 		return verdict{evidence: lp.Evidence("audit-log-path") + "; audit-webhook-config-file=<unset>", file: lp.File, key: lp.Key,

@@ -27,7 +27,7 @@ func readFor(c *inventory.Component, f *host.FS, path string) ([]byte, string, e
 	return b, p, err
 }
 
-func fileErr(v Value, name string, err error) verdict {
+func fileErr(v inventory.Setting, name string, err error) verdict {
 	if errors.Is(err, host.ErrNoFiles) {
 		return verdict{na: "file not readable", evidence: v.Evidence(name), file: v.File, key: v.Key,
 			msg: catalog.F("%s names %s, which cannot be read from here: audit the node itself", "%s 指向 %s，此处无法读取：请在节点上审计", name, v.Value)}
@@ -37,11 +37,11 @@ func fileErr(v Value, name string, err error) verdict {
 }
 
 func dataDirMode(c *inventory.Component, f *host.FS) verdict {
-	v := Get(c, "data-dir")
+	v := c.Setting("data-dir")
 	dir := v.Value
 	if !filepath.IsAbs(dir) {
 		if cwd, err := readCwd(f, c.PID); err == nil {
-			dir = filepath.Join(cwd, strings.ReplaceAll(dir, "${name}", Get(c, "name").Value))
+			dir = filepath.Join(cwd, strings.ReplaceAll(dir, "${name}", c.Setting("name").Value))
 		}
 	}
 	meta, err := f.Meta(f.ForProcess(c.PID, dir))
@@ -61,7 +61,7 @@ func readCwd(f *host.FS, pid int) (string, error) {
 }
 
 func authorization(c *inventory.Component, f *host.FS) verdict {
-	if cfg := Get(c, "authorization-config"); cfg.Value != "" {
+	if cfg := c.Setting("authorization-config"); cfg.Value != "" {
 		data, _, err := readFor(c, f, cfg.Value)
 		if err != nil {
 			return fileErr(cfg, "authorization-config", err)
@@ -83,16 +83,16 @@ func authorization(c *inventory.Component, f *host.FS) verdict {
 
 func admissionPlugins(c *inventory.Component, _ *host.FS) verdict {
 	enabled := map[string]bool{}
-	for _, p := range list(defs[host.APIServer]["enable-admission-plugins"].flagDefault) {
+	for _, p := range list(inventory.APIServerAdmissionDefault) {
 		enabled[p] = true
 	}
-	en := Get(c, "enable-admission-plugins")
+	en := c.Setting("enable-admission-plugins")
 	if en.Set {
 		for _, p := range list(en.Value) {
 			enabled[p] = true
 		}
 	}
-	dis := Get(c, "disable-admission-plugins")
+	dis := c.Setting("disable-admission-plugins")
 	for _, p := range list(dis.Value) {
 		delete(enabled, p)
 	}
@@ -111,12 +111,12 @@ func admissionPlugins(c *inventory.Component, _ *host.FS) verdict {
 }
 
 func auditLogging(c *inventory.Component, f *host.FS) verdict {
-	pol := Get(c, "audit-policy-file")
+	pol := c.Setting("audit-policy-file")
 	if pol.Value == "" {
 		return from(pol, "audit-policy-file", false, catalog.F("no audit policy: the API server records nothing", "未配置审计策略：API Server 不记录任何审计事件"))
 	}
-	if Get(c, "audit-webhook-config-file").Value != "" {
-		return from(Get(c, "audit-webhook-config-file"), "audit-webhook-config-file", true, catalog.Text{})
+	if c.Setting("audit-webhook-config-file").Value != "" {
+		return from(c.Setting("audit-webhook-config-file"), "audit-webhook-config-file", true, catalog.Text{})
 	}
 	return allOf(isSet("audit-log-path"), atLeast("audit-log-maxage", 30), atLeast("audit-log-maxbackup", 10), atLeast("audit-log-maxsize", 100))(c, f)
 }
@@ -124,7 +124,7 @@ func auditLogging(c *inventory.Component, f *host.FS) verdict {
 // auditPolicy finds the level the policy gives reads and writes of Secrets:
 // the first rule that matches them decides, as in the API server.
 func auditPolicy(c *inventory.Component, f *host.FS) verdict {
-	v := Get(c, "audit-policy-file")
+	v := c.Setting("audit-policy-file")
 	data, path, err := readFor(c, f, v.Value)
 	if err != nil {
 		return fileErr(v, "audit-policy-file", err)
@@ -171,7 +171,7 @@ func matchesSecrets(groups []auditv1.GroupResources) bool {
 }
 
 func encryptionAtRest(c *inventory.Component, f *host.FS) verdict {
-	v := Get(c, "encryption-provider-config")
+	v := c.Setting("encryption-provider-config")
 	if v.Value == "" {
 		return from(v, "encryption-provider-config", false, catalog.F("no encryption provider: Secrets are stored in etcd in plain text", "未配置加密提供者：Secret 以明文存储在 etcd 中"))
 	}
@@ -231,7 +231,7 @@ var strongCipherSuites = map[string]bool{
 }
 
 func strongCiphers(c *inventory.Component, _ *host.FS) verdict {
-	v := Get(c, "tls-cipher-suites")
+	v := c.Setting("tls-cipher-suites")
 	if v.Value == "" {
 		return from(v, "tls-cipher-suites", false, catalog.F("tls-cipher-suites is not set: Go's defaults include CBC suites", "未设置 tls-cipher-suites：Go 默认值包含 CBC 套件"))
 	}
@@ -280,7 +280,7 @@ type kubeconfig struct {
 // server, a CA to verify it, and a client certificate that parses.
 func kubeconfigTLS(flag string) test {
 	return func(c *inventory.Component, f *host.FS) verdict {
-		v := Get(c, flag)
+		v := c.Setting(flag)
 		if v.Value == "" {
 			return from(v, flag, false, catalog.F("no kubeconfig: the component does not authenticate to the API server with a certificate", "未配置 kubeconfig：组件未使用证书向 API Server 认证"))
 		}

@@ -100,12 +100,12 @@ func collectFiles(n *inventory.Node) []referenced {
 	}
 	for _, c := range n.Components {
 		for _, fl := range keyFlags {
-			add(c, Get(c, fl).Value, "--"+fl, fileClass{FilePrivateKeys, 0o600})
+			add(c, c.Setting(fl).Value, "--"+fl, fileClass{FilePrivateKeys, 0o600})
 		}
 		for _, fl := range certFlags {
-			add(c, Get(c, fl).Value, "--"+fl, fileClass{FileCertificates, 0o644})
+			add(c, c.Setting(fl).Value, "--"+fl, fileClass{FileCertificates, 0o644})
 		}
-		if kc := Get(c, "kubeconfig").Value; kc != "" {
+		if kc := c.Setting("kubeconfig").Value; kc != "" {
 			add(c, kc, "--kubeconfig", fileClass{FileKubeconfigs, 0o600})
 		}
 		if c.Kind == host.Kubelet {
@@ -113,9 +113,9 @@ func collectFiles(n *inventory.Node) []referenced {
 			if c.Source == "systemd unit" {
 				add(c, c.SourceFile, "systemd unit", fileClass{FileKubelet, 0o600})
 			}
-			add(c, Get(c, "tls-private-key-file").Value, "tlsPrivateKeyFile", fileClass{FilePrivateKeys, 0o600})
-			add(c, Get(c, "tls-cert-file").Value, "tlsCertFile", fileClass{FileCertificates, 0o644})
-			add(c, Get(c, "client-ca-file").Value, "authentication.x509.clientCAFile", fileClass{FileCertificates, 0o644})
+			add(c, c.Setting("tls-private-key-file").Value, "tlsPrivateKeyFile", fileClass{FilePrivateKeys, 0o600})
+			add(c, c.Setting("tls-cert-file").Value, "tlsCertFile", fileClass{FileCertificates, 0o644})
+			add(c, c.Setting("client-ca-file").Value, "authentication.x509.clientCAFile", fileClass{FileCertificates, 0o644})
 		}
 		if c.Kind == host.KubeProxy && c.ConfigFile != "" {
 			add(c, c.ConfigFile, "--config", fileClass{FileKubeconfigs, 0o600})
@@ -280,7 +280,7 @@ func checkServingCerts(n *inventory.Node, f *host.FS, em *Emitter) {
 	any := false
 	for _, sp := range servingPairs {
 		for _, c := range n.ComponentsOf(sp.kind) {
-			certPath, caPath := Get(c, sp.cert).Value, Get(c, sp.ca).Value
+			certPath, caPath := c.Setting(sp.cert).Value, c.Setting(sp.ca).Value
 			if certPath == "" || caPath == "" {
 				continue
 			}

@@ -51,14 +51,14 @@ func register(rs ...*Rule) {
 	}
 }
 
-func from(v Value, name string, ok bool, msg catalog.Text) verdict {
+func from(v inventory.Setting, name string, ok bool, msg catalog.Text) verdict {
 	return verdict{ok: ok, evidence: v.Evidence(name), file: v.File, key: v.Key, msg: msg}
 }
 
 // isSet: the setting has a non-empty value.
 func isSet(name string) test {
 	return func(c *inventory.Component, _ *host.FS) verdict {
-		v := Get(c, name)
+		v := c.Setting(name)
 		return from(v, name, v.Value != "", catalog.F("%s is not set", "未设置 %s", name))
 	}
 }
@@ -66,7 +66,7 @@ func isSet(name string) test {
 // equals: the setting is one of want (case-insensitive).
 func equals(name string, want ...string) test {
 	return func(c *inventory.Component, _ *host.FS) verdict {
-		v := Get(c, name)
+		v := c.Setting(name)
 		for _, w := range want {
 			if strings.EqualFold(v.Value, w) {
 				return from(v, name, true, catalog.Text{})
@@ -79,7 +79,7 @@ func equals(name string, want ...string) test {
 // notEquals: the setting is not bad.
 func notEquals(name, bad string) test {
 	return func(c *inventory.Component, _ *host.FS) verdict {
-		v := Get(c, name)
+		v := c.Setting(name)
 		return from(v, name, !strings.EqualFold(v.Value, bad), catalog.F("%s is %q", "%s 为 %q", name, v.Value))
 	}
 }
@@ -87,7 +87,7 @@ func notEquals(name, bad string) test {
 // unset: the flag is absent or empty.
 func unset(name string) test {
 	return func(c *inventory.Component, _ *host.FS) verdict {
-		v := Get(c, name)
+		v := c.Setting(name)
 		return from(v, name, v.Value == "", catalog.F("%s is set", "设置了 %s", name))
 	}
 }
@@ -114,7 +114,7 @@ func contains(items []string, s string) bool {
 // includes: the comma-separated setting holds every item of want.
 func includes(name string, want ...string) test {
 	return func(c *inventory.Component, _ *host.FS) verdict {
-		v := Get(c, name)
+		v := c.Setting(name)
 		have := list(v.Value)
 		var missing []string
 		for _, w := range want {
@@ -129,7 +129,7 @@ func includes(name string, want ...string) test {
 // excludes: the comma-separated setting holds none of bad.
 func excludes(name string, bad ...string) test {
 	return func(c *inventory.Component, _ *host.FS) verdict {
-		v := Get(c, name)
+		v := c.Setting(name)
 		var found []string
 		for _, b := range bad {
 			if contains(list(v.Value), b) {
@@ -143,7 +143,7 @@ func excludes(name string, bad ...string) test {
 // httpsOnly: every URL of the comma-separated setting is https.
 func httpsOnly(name string) test {
 	return func(c *inventory.Component, _ *host.FS) verdict {
-		v := Get(c, name)
+		v := c.Setting(name)
 		urls := list(v.Value)
 		for _, u := range urls {
 			if !strings.HasPrefix(strings.ToLower(u), "https://") {
@@ -157,7 +157,7 @@ func httpsOnly(name string) test {
 // loopback: the address (optionally host:port) is a loopback address.
 func loopback(name string) test {
 	return func(c *inventory.Component, _ *host.FS) verdict {
-		v := Get(c, name)
+		v := c.Setting(name)
 		h := v.Value
 		if hh, _, err := net.SplitHostPort(h); err == nil {
 			h = hh
@@ -171,7 +171,7 @@ func loopback(name string) test {
 // notZeroDuration: the duration setting is not 0.
 func notZeroDuration(name string) test {
 	return func(c *inventory.Component, _ *host.FS) verdict {
-		v := Get(c, name)
+		v := c.Setting(name)
 		d, err := time.ParseDuration(v.Value)
 		if err != nil && v.Value != "0" {
 			return from(v, name, v.Value != "", catalog.F("%s is %q", "%s 为 %q", name, v.Value))
@@ -183,7 +183,7 @@ func notZeroDuration(name string) test {
 // atLeast: the integer setting is at least n.
 func atLeast(name string, n int) test {
 	return func(c *inventory.Component, _ *host.FS) verdict {
-		v := Get(c, name)
+		v := c.Setting(name)
 		i, err := strconv.Atoi(v.Value)
 		return from(v, name, err == nil && i >= n, catalog.F("%s is %q, want at least %d", "%s 为 %q，应至少为 %d", name, v.Value, n))
 	}
@@ -228,7 +228,7 @@ func anyOf(ts ...test) test {
 // does not apply (reason given).
 func whenSet(name string, why catalog.Text, t test) test {
 	return func(c *inventory.Component, f *host.FS) verdict {
-		if Get(c, name).Value == "" {
+		if c.Setting(name).Value == "" {
 			return verdict{na: why.EN, msg: why}
 		}
 		return t(c, f)

@@ -92,7 +92,7 @@ func TestSettingOrigin(t *testing.T) {
 		{"read-only-port", "config /etc/kubelet/config.yaml key readOnlyPort"},
 		{"rotate-certificates", "default"},
 	} {
-		if got := Get(c, tc.name).From; got != tc.from {
+		if got := c.Setting(tc.name).From; got != tc.from {
 			t.Errorf("%s from %q, want %q", tc.name, got, tc.from)
 		}
 	}

@@ -45,12 +45,12 @@ func emit(em *controlplane.Emitter, id string, c *inventory.Component, o outcome
 	em.Add(id, o.status, c, loc, o.msg, o.evidence)
 }
 
-func pass(v value, name string) outcome {
-	return outcome{status: result.Pass, evidence: v.evidence(name), file: v.File, key: v.Key}
+func pass(v inventory.Setting, name string) outcome {
+	return outcome{status: result.Pass, evidence: v.Evidence(name), file: v.File, key: v.Key}
 }
 
-func fail(v value, name string, msg catalog.Text) outcome {
-	return outcome{status: result.Fail, msg: msg, evidence: v.evidence(name), file: v.File, key: v.Key}
+func fail(v inventory.Setting, name string, msg catalog.Text) outcome {
+	return outcome{status: result.Fail, msg: msg, evidence: v.Evidence(name), file: v.File, key: v.Key}
 }
 
 // daemon is one dockerd under audit.
@@ -108,11 +108,11 @@ func (d *daemon) tcpHosts() outcome {
 	if first == nil {
 		return outcome{status: result.Pass, evidence: ev, file: ls[0].File, key: ls[0].Key}
 	}
-	verify, ca := get(d.c, "tlsverify"), get(d.c, "tlscacert")
+	verify, ca := d.c.Setting("tlsverify"), d.c.Setting("tlscacert")
 	if ca.Value == "" && d.c.Env["DOCKER_CERT_PATH"] != "" {
-		ca = value{Value: filepath.Join(d.c.Env["DOCKER_CERT_PATH"], "ca.pem"), Set: true, From: "env DOCKER_CERT_PATH", File: d.c.Origin(), Key: "DOCKER_CERT_PATH"}
+		ca = inventory.Setting{Value: filepath.Join(d.c.Env["DOCKER_CERT_PATH"], "ca.pem"), Set: true, From: "env DOCKER_CERT_PATH", File: d.c.Origin(), Key: "DOCKER_CERT_PATH"}
 	}
-	ev += "; " + verify.evidence("tlsverify") + "; " + ca.evidence("tlscacert")
+	ev += "; " + verify.Evidence("tlsverify") + "; " + ca.Evidence("tlscacert")
 	for _, l := range ls {
 		if l.Proto == "tcp" {
 			bad = append(bad, l.String())
@@ -189,7 +189,7 @@ func (d *daemon) socketPerms() outcome {
 }
 
 func (d *daemon) storageDriver() outcome {
-	v := get(d.c, "storage-driver")
+	v := d.c.Setting("storage-driver")
 	if !v.Set && d.state != nil && d.state.Info != nil && d.state.Info.Driver != "" {
 		v.Value, v.From = d.state.Info.Driver, d.state.Source+" /info Driver"
 	}
@@ -204,19 +204,19 @@ func (d *daemon) storageDriver() outcome {
 
 // dataRootAbsent: a dockerd that is installed but not running has not made
 // its data root yet; there is no partition to judge.
-func (d *daemon) dataRootAbsent(v value, base, dir string) outcome {
+func (d *daemon) dataRootAbsent(v inventory.Setting, base, dir string) outcome {
 	return outcome{status: result.NotApplicable, evidence: base, file: v.File, key: v.Key,
 		msg: catalog.F("dockerd is not running (found in %s) and its data root %s does not exist yet", "dockerd 未运行（发现于 %s），其数据目录 %s 尚不存在", d.c.Origin(), dir)}
 }
 
 // partition: the data root is a mount point of its own filesystem.
 func (d *daemon) partition() outcome {
-	v := get(d.c, "data-root")
+	v := d.c.Setting("data-root")
 	dir := filepath.Clean(v.Value)
 	if !filepath.IsAbs(dir) {
 		return fail(v, "data-root", catalog.F("data-root %q is not an absolute path", "data-root %q 不是绝对路径", v.Value))
 	}
-	base := v.evidence("data-root")
+	base := v.Evidence("data-root")
 	if d.f.Live() {
 		p := d.f.ForProcess(d.c.PID, dir)
 		if r, err := filepath.EvalSymlinks(p); err == nil {
@@ -279,7 +279,7 @@ func (d *daemon) partition() outcome {
 }
 
 func (d *daemon) icc() outcome {
-	v := get(d.c, "icc")
+	v := d.c.Setting("icc")
 	if isFalse(v.Value) {
 		return pass(v, "icc")
 	}
@@ -287,7 +287,7 @@ func (d *daemon) icc() outcome {
 }
 
 func (d *daemon) userns() outcome {
-	v := get(d.c, "userns-remap")
+	v := d.c.Setting("userns-remap")
 	if v.Value != "" {
 		return pass(v, "userns-remap")
 	}
@@ -303,7 +303,7 @@ func (d *daemon) userns() outcome {
 }
 
 func (d *daemon) liveRestore() outcome {
-	v := get(d.c, "live-restore")
+	v := d.c.Setting("live-restore")
 	if isTrue(v.Value) {
 		return pass(v, "live-restore")
 	}
@@ -315,7 +315,7 @@ func (d *daemon) liveRestore() outcome {
 }
 
 func (d *daemon) noNewPrivileges() outcome {
-	v := get(d.c, "no-new-privileges")
+	v := d.c.Setting("no-new-privileges")
 	if isTrue(v.Value) {
 		return pass(v, "no-new-privileges")
 	}
@@ -323,30 +323,30 @@ func (d *daemon) noNewPrivileges() outcome {
 }
 
 func (d *daemon) logLimits() outcome {
-	drv := get(d.c, "log-driver")
-	ev := drv.evidence("log-driver")
+	drv := d.c.Setting("log-driver")
+	ev := drv.Evidence("log-driver")
 	if !strings.EqualFold(drv.Value, "json-file") {
 		return outcome{status: result.Pass, evidence: ev + ": not the json-file driver", file: drv.File, key: drv.Key}
 	}
-	opts := get(d.c, "log-opt")
+	opts := d.c.Setting("log-opt")
 	name := "log-opts"
 	if strings.HasPrefix(opts.From, "flag") {
 		name = "log-opt"
 	}
 	// Only the rotation options: other log options may hold tokens
 	// (splunk-token, fluentd credentials) and never reach the report.
-	shown := value{From: opts.From, Map: map[string]string{}}
+	shown := inventory.Setting{From: opts.From, Map: map[string]string{}}
 	for _, k := range []string{"max-size", "max-file"} {
 		if v, ok := opts.Map[k]; ok {
 			shown.Map[k] = v
 		}
 	}
-	shown.Value = mapString(shown.Map)
+	shown.Value = inventory.MapString(shown.Map)
 	if extra := len(opts.Map) - len(shown.Map); extra > 0 {
 		shown.Value += fmt.Sprintf(" (+%d other options)", extra)
 		shown.Value = strings.TrimPrefix(shown.Value, " ")
 	}
-	ev += "; " + shown.evidence(name)
+	ev += "; " + shown.Evidence(name)
 	if opts.Map["max-size"] == "" || opts.Map["max-size"] == "-1" {
 		return outcome{status: result.Fail, evidence: ev, file: opts.File, key: opts.Key,
 			msg: catalog.F("the json-file log driver has no max-size: container logs grow until the disk is full", "json-file 日志驱动未设置 max-size：容器日志会一直增长直到磁盘写满")}
@@ -361,7 +361,7 @@ func (d *daemon) logLimits() outcome {
 }
 
 func (d *daemon) insecureRegistries() outcome {
-	v := get(d.c, "insecure-registry")
+	v := d.c.Setting("insecure-registry")
 	name := "insecure-registries"
 	if strings.HasPrefix(v.From, "flag") {
 		name = "insecure-registry"
@@ -481,4 +481,14 @@ func joinText(ts []catalog.Text) catalog.Text {
 		zh = append(zh, t.ZH)
 	}
 	return catalog.Text{EN: strings.Join(en, "; "), ZH: strings.Join(zh, "；")}
+}
+
+func isTrue(s string) bool {
+	b, err := strconv.ParseBool(strings.TrimSpace(s))
+	return err == nil && b
+}
+
+func isFalse(s string) bool {
+	b, err := strconv.ParseBool(strings.TrimSpace(s))
+	return err == nil && !b
 }

@@ -17,19 +17,19 @@ import (
 	"github.com/kubeward/kubeward/internal/inventory"
 )
 
-// Component kinds kubeward discovers.
+// Component kinds kubeward discovers (named in the inventory).
 const (
-	Etcd              = "etcd"
-	APIServer         = "kube-apiserver"
-	ControllerManager = "kube-controller-manager"
-	Scheduler         = "kube-scheduler"
-	Kubelet           = "kubelet"
-	KubeProxy         = "kube-proxy"
-	Calico            = "calico-node"
-	Dockerd           = "dockerd"
-	Containerd        = "containerd"
-	CRIO              = "crio"
-	SSHD              = "sshd"
+	Etcd              = inventory.Etcd
+	APIServer         = inventory.APIServer
+	ControllerManager = inventory.ControllerManager
+	Scheduler         = inventory.Scheduler
+	Kubelet           = inventory.Kubelet
+	KubeProxy         = inventory.KubeProxy
+	Calico            = inventory.Calico
+	Dockerd           = inventory.Dockerd
+	Containerd        = inventory.Containerd
+	CRIO              = inventory.CRIO
+	SSHD              = inventory.SSHD
 )
 
 // Kinds lists every component kind in the order reports show them.
