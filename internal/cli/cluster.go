@@ -46,7 +46,7 @@ deploy/rbac/kubeward-reader.yaml.`,
 	f.StringVar(&o.kube.Kubeconfig, "kubeconfig", "", "kubeconfig file (default: KUBECONFIG, ~/.kube/config, or in-cluster config)")
 	f.StringVar(&o.kube.Context, "context", "", "kubeconfig context")
 	f.StringVarP(&o.kube.Namespace, "namespace", "n", "", "audit one namespace (cluster-scoped objects are still read)")
-	f.BoolVarP(&o.allNamespaces, "all-namespaces", "A", true, "audit every namespace (the default)")
+	f.BoolVarP(&o.allNamespaces, "all-namespaces", "A", true, "audit every namespace (the default; -n audits one)")
 	f.Float32Var(&o.kube.QPS, "qps", 50, "client-side request rate limit")
 	f.IntVar(&o.kube.Burst, "burst", 100, "client-side request burst")
 	f.Int64Var(&o.kube.PageSize, "page-size", 1000, "objects per list page")

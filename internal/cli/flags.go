@@ -12,9 +12,9 @@ import (
 func addReportFlags(cmd *cobra.Command, g *globalOptions) {
 	f := cmd.Flags()
 	f.StringVarP(&g.output, "output", "o", "text", "report format: text, json, sarif or junit")
-	f.StringVar(&g.configFile, "config", "", "configuration file (trusted registries, allowed capabilities, exceptions)")
+	f.StringVar(&g.configFile, "config", "", "configuration file (trusted registries, allowed capabilities, system and sensitive namespaces, exceptions)")
 	f.StringVar(&g.failOn, "fail-on", "low", "exit 1 when a FAIL at or above this severity is found: critical, high, medium or low")
-	f.StringVar(&g.lang, "lang", defaultLang(), "report language: en or zh (default from KUBEWARD_LANG or the locale)")
+	f.StringVar(&g.lang, "lang", defaultLang(), "report language: en or zh (KUBEWARD_LANG or the locale sets the default)")
 	f.BoolVar(&g.allowEmpty, "allow-empty", false, "exit 0 even when nothing was evaluated (otherwise exit 2)")
 	f.BoolVar(&g.ignoreErrors, "ignore-errors", false, "exit 0 even when some checks could not be evaluated (otherwise exit 3)")
 	f.StringVar(&g.sarifRoot, "sarif-root", ".", "directory SARIF paths are relative to (the repository root GitHub code scanning resolves them against)")

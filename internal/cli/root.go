@@ -123,10 +123,12 @@ func (g *globalOptions) color() bool {
 func newRoot(g *globalOptions) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "kubeward",
-		Short: "Audit, harden and enforce a Kubernetes platform's security plan",
+		Short: "Audit and enforce a Kubernetes platform's security plan",
 		Long: `kubeward checks a Kubernetes platform against a five-layer security plan
 (container runtime, containers and images, control plane, cluster policy, nodes)
-and reports evidence an auditor accepts, in English or Chinese.`,
+and reports evidence an auditor accepts, in English or Chinese: manifests, nodes
+and live clusters with "scan", and the same checks at admission with "webhook"
+or as ValidatingAdmissionPolicies with "export vap".`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -154,8 +156,8 @@ func defaultLang() string {
 	return "en"
 }
 
-// extraCommands are added by the files of other jobs (webhook, export)
-// from their init functions, so each job's command lives in its own file.
+// extraCommands are added from init functions by the files that define
+// them (webhook.go, export.go), so each command lives in its own file.
 var extraCommands []func(*globalOptions) *cobra.Command
 
 // Main runs kubeward with args and returns the exit code.

@@ -66,7 +66,7 @@ func newScanManifestsCommand(g *globalOptions) *cobra.Command {
 	f.StringArrayVar(&o.valueFiles, "values", nil, "Helm values file for the charts among the inputs (repeatable)")
 	f.StringArrayVar(&o.set, "set", nil, "Helm value key=value for the charts among the inputs (repeatable)")
 	f.BoolVar(&o.showPassed, "show-passed", false, "list PASS results one by one (otherwise counted)")
-	f.DurationVar(&o.renderTimeout, "render-timeout", manifest.DefaultRenderTimeout, "time limit for rendering one Helm chart or building one kustomization (0: the default)")
+	f.DurationVar(&o.renderTimeout, "render-timeout", manifest.DefaultRenderTimeout, "time limit for rendering one Helm chart or building one kustomization (0 means the default)")
 	f.BoolVar(&o.allowRemote, "allow-remote", false, "let kustomizations fetch remote bases and resources (URLs, git repositories), with time and size limits")
 	return markWork(cmd)
 }

@@ -1,0 +1,73 @@
+# kubeward's everyday commands. Each target is a thin wrapper: the command it
+# runs works on its own too (see CONTRIBUTING.md).
+#
+#   make build    ./kubeward, static (CGO_ENABLED=0), version from git describe
+#   make test     gofmt check, go vet, go test ./...
+#   make golden   rewrite the golden reports (internal/cli/testdata/golden)
+#   make lint     golangci-lint (pinned, installed into ./bin when missing)
+#   make docs     regenerate docs/checks.md from the catalogue
+#   make fuzz     every fuzz target, FUZZTIME each (default 10s)
+#   make bench    scripts/bench.sh: scan manifests at 1k, 10k, 100k objects
+#   make e2e      real etcd, Kubernetes and containerd: test/cluster (slow; root)
+
+GO ?= go
+GOLANGCI_LINT_VERSION ?= v2.15.0
+BIN := $(CURDIR)/bin
+GOLANGCI_LINT := $(BIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X github.com/kubeward/kubeward/internal/cli.Version=$(VERSION)
+
+.PHONY: all build test golden lint docs fuzz bench e2e clean
+
+all: build test lint
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o kubeward ./cmd/kubeward
+
+test:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) test ./...
+
+golden:
+	$(GO) test ./internal/cli -run Golden -count=1 -update
+	git diff --stat -- internal/cli/testdata/golden
+
+# The binary's name carries its version, so changing GOLANGCI_LINT_VERSION
+# installs the new one instead of running a stale one.
+$(GOLANGCI_LINT):
+	GOBIN=$(BIN) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+	mv $(BIN)/golangci-lint $@
+
+lint: $(GOLANGCI_LINT)
+	$(GOLANGCI_LINT) run ./...
+
+docs:
+	$(GO) run ./cmd/kubeward checks -o markdown > docs/checks.md.tmp
+	mv docs/checks.md.tmp docs/checks.md
+
+FUZZTIME ?= 10s
+fuzz:
+	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
+
+RUNS ?= 5
+bench:
+	scripts/bench.sh $(RUNS)
+
+# As .ci/run does: build etcd and Kubernetes from pinned modules into
+# .cache/bin (~20 min cold), start containerd unless one runs, run the
+# harness and e2e tests one package at a time (fixed loopback ports), and
+# stop the containerd it started.
+e2e:
+	test/cluster/build.sh
+	@started=; \
+	if ! test/cluster/containerd.sh status >/dev/null; then \
+	  test/cluster/containerd.sh start || exit 1; started=1; \
+	fi; \
+	(cd test/cluster && $(GO) vet ./... && $(GO) test -p 1 -count=1 -timeout 45m ./...); rc=$$?; \
+	if [ -n "$$started" ]; then test/cluster/containerd.sh stop || true; fi; \
+	exit $$rc
+
+clean:
+	rm -f kubeward
