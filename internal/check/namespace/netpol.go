@@ -98,13 +98,13 @@ func checkAllowAll(_ *check.Env, t *check.Target, em *check.Emitter) {
 	for i, r := range p.Spec.Ingress {
 		if ok, why := allowsAll(r.From, r.Ports); ok {
 			em.Warn(AllowAllRule, "", fmt.Sprintf("spec.ingress[%d]", i),
-				catalog.F("ingress rule %d admits traffic from anywhere (%s)", "入站规则 %d 放行来自任何地方的流量（%s）", i, why), why)
+				catalog.Text{EN: fmt.Sprintf("ingress rule %d admits traffic from anywhere (%s)", i, why), ZH: fmt.Sprintf("入站规则 %d 放行来自任何地方的流量（%s）", i, peersZH(why))}, why)
 		}
 	}
 	for i, r := range p.Spec.Egress {
 		if ok, why := allowsAll(r.To, r.Ports); ok {
 			em.Warn(AllowAllRule, "", fmt.Sprintf("spec.egress[%d]", i),
-				catalog.F("egress rule %d allows traffic to anywhere (%s)", "出站规则 %d 放行发往任何地方的流量（%s）", i, why), why)
+				catalog.Text{EN: fmt.Sprintf("egress rule %d allows traffic to anywhere (%s)", i, why), ZH: fmt.Sprintf("出站规则 %d 放行发往任何地方的流量（%s）", i, peersZH(why))}, why)
 		}
 	}
 }

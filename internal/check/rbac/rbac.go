@@ -214,7 +214,7 @@ func checkEndpointsToEdit(_ *check.Env, t *check.Target, em *check.Emitter) {
 	flagFirst(em, EndpointsToEdit, rules, true, func(i int, r rbacv1.PolicyRule) (string, []string, catalog.Text, bool) {
 		for _, res := range []struct{ group, resource string }{{"", "endpoints"}, {"discovery.k8s.io", "endpointslices"}} {
 			if what, names, ok := GrantsAny(r, res.group, []string{res.resource}, []string{"create", "update", "patch"}); ok {
-				return what, names, catalog.F("rule %d allows %s, and the role is aggregated into edit or admin", "规则 %d 允许 %s，且该角色被聚合到 edit 或 admin", i, what), true
+				return what, names, catalog.Text{EN: fmt.Sprintf("rule %d allows %s, and the role is aggregated into edit or admin", i, what), ZH: fmt.Sprintf("规则 %d 授予%s，且该角色被聚合到 edit 或 admin", i, whatZH(what))}, true
 			}
 		}
 		return "", nil, catalog.Text{}, false
@@ -270,7 +270,7 @@ func checkRole(_ *check.Env, t *check.Target, em *check.Emitter) {
 			what, names, ok := GrantsAny(r, p.Group, p.Resources, p.Verbs)
 			return what, names, catalog.Text{
 				EN: fmt.Sprintf("rule %d lets subjects %s (%s)", i, p.What.EN, what),
-				ZH: fmt.Sprintf("规则 %d 允许主体%s（%s）", i, p.What.ZH, what),
+				ZH: fmt.Sprintf("规则 %d 允许主体%s（%s）", i, p.What.ZH, whatZH(what)),
 			}, ok
 		})
 	}
@@ -297,7 +297,7 @@ func checkRole(_ *check.Env, t *check.Target, em *check.Emitter) {
 			if !ok || (found && n != nil) {
 				continue
 			}
-			found, what, names, msg = true, w, n, catalog.F(alt.en, alt.zh, i, w)
+			found, what, names, msg = true, w, n, catalog.Text{EN: fmt.Sprintf(alt.en, i, w), ZH: fmt.Sprintf(alt.zh, i, whatZH(w))}
 			if n == nil {
 				break
 			}
