@@ -288,10 +288,10 @@ func checkRole(_ *check.Env, t *check.Target, em *check.Emitter) {
 			en, zh    string
 		}{
 			{"rbac.authorization.k8s.io", []string{"roles", "clusterroles"}, []string{"escalate", "bind"},
-				"rule %d allows %s: granting permissions the subject does not hold", "规则 %d 允许 %s：可以授予自身不具备的权限"},
+				"rule %d allows %s: granting permissions the subject does not hold", "规则 %d 授予%s：可以授予自身不具备的权限"},
 			{"", []string{"users", "groups", "serviceaccounts", "uids"}, []string{"impersonate"},
-				"rule %d allows %s: acting as another identity", "规则 %d 允许 %s：可以冒充其他身份"},
-			{"authentication.k8s.io", []string{"userextras/scopes", "uids"}, []string{"impersonate"}, "rule %d allows %s", "规则 %d 允许 %s"},
+				"rule %d allows %s: acting as another identity", "规则 %d 授予%s：可以冒充其他身份"},
+			{"authentication.k8s.io", []string{"userextras/scopes", "uids"}, []string{"impersonate"}, "rule %d allows %s", "规则 %d 授予%s"},
 		} {
 			w, n, ok := GrantsAny(r, alt.group, alt.resources, alt.verbs)
 			if !ok || (found && n != nil) {
