@@ -37,7 +37,10 @@ package check
 //   - Title and Remediation: in English and Chinese, both required.
 //   - References: each names its benchmark and the benchmark's version or
 //     control (for instance "CIS Docker v1.6.0 2.2", "CIS Kubernetes 5.2.2").
-//   - The logic: exactly one of Object, Policy and Node, or none for a
+//   - The logic: Object (each object as it streams in), Policy (the whole
+//     scan once, through the Index: cross-object checks), both (a check
+//     judged per object that also reports on the scan as a whole, such as
+//     KW-IMG-001's WARN when no registry is trusted), or Node; or none for a
 //     check whose results are made elsewhere from facts (KW-CL-000: a list
 //     the API server refused; KW-CL-090: an etcd read) — such a check
 //     provides a Result function in its package instead, and Where names it.
@@ -235,20 +238,20 @@ func Register(ss ...Spec) {
 		s := ss[i]
 		n := 0
 		var fn any
-		if s.Object != nil {
-			n++
-			fn = s.Object.Run
-		}
 		if s.Policy != nil {
 			n++
 			fn = s.Policy.Run
+		}
+		if s.Object != nil {
+			n++
+			fn = s.Object.Run
 		}
 		if s.Node != nil {
 			n++
 			fn = s.Node.Run
 		}
-		if n > 1 {
-			panic("check: " + s.ID + " has more than one kind of logic")
+		if s.Node != nil && n > 1 {
+			panic("check: " + s.ID + " mixes node logic with object or policy logic")
 		}
 		if s.Scope == 0 {
 			panic("check: " + s.ID + " has no scope: no audit evaluates it")
@@ -265,8 +268,7 @@ func Register(ss ...Spec) {
 		sp := &s
 		specs[s.ID] = sp
 		specList = append(specList, sp)
-		switch {
-		case s.Object != nil:
+		if s.Object != nil {
 			r := objectSeen[s.Object]
 			if r == nil {
 				r = &Rule{Applies: s.Object.Applies, Run: s.Object.Run}
@@ -274,6 +276,8 @@ func Register(ss ...Spec) {
 				rules = append(rules, r)
 			}
 			r.IDs = append(r.IDs, s.ID)
+		}
+		switch {
 		case s.Policy != nil:
 			if !policySeen[s.Policy] {
 				policySeen[s.Policy] = true

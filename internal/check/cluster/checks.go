@@ -37,11 +37,11 @@ type T = catalog.Text
 
 func init() {
 	reg := func(id, item string, sev catalog.Severity, refs []string, title, fix T) {
-		scope := []string{"cluster"}
+		s := check.Spec{ID: id, Item: item, Severity: sev, References: refs, Title: title, Remediation: fix, Scope: check.Cluster, Policy: workloadsRule}
 		if id == LongLivedToken {
-			scope = []string{"manifest", "cluster", "admission"}
+			s.Scope, s.Policy, s.Object = check.Manifest|check.Cluster|check.Admission, nil, tokenSecretRule
 		}
-		catalog.Register(&catalog.Entry{ID: id, Item: item, Severity: sev, References: refs, Title: title, Remediation: fix, Scope: scope})
+		check.Register(s)
 	}
 	reg(SharedServiceAccount, "4.2", catalog.SeverityMedium, []string{"CIS Kubernetes 5.1.5"},
 		T{EN: "Service account shared by unrelated workloads", ZH: "服务账号被多个无关工作负载共用"},
@@ -73,12 +73,14 @@ func init() {
 	reg(SensitiveNotIsolated, "4.8", catalog.SeverityMedium, []string{"NSA/CISA Kubernetes Hardening Guide: node isolation"},
 		T{EN: "Sensitive namespace's pods are not pinned to dedicated nodes", ZH: "敏感命名空间的 Pod 未固定到专用节点"},
 		T{EN: "Taint dedicated nodes and give the namespace's pods a matching toleration and a nodeSelector (or node affinity).", ZH: "为专用节点添加污点，并为该命名空间的 Pod 设置相应容忍度与 nodeSelector（或节点亲和性）。"})
-	check.RegisterRule(&check.Rule{IDs: []string{LongLivedToken}, Applies: func(t *check.Target) bool { return t.Kind == "Secret" && t.Group == "" }, Run: checkTokenSecret})
-	check.RegisterPolicy(&check.PolicyRule{
-		IDs: []string{SharedServiceAccount, NoIngressPolicy, NoEgressPolicy, OpenToNamespaces, QuotaIncomplete, QuotaNearlyUsed, EnforceableLevel, ReplicasOneNode, SensitiveNotIsolated},
-		Run: run,
-	})
+
 }
+
+var (
+	tokenSecretRule = &check.ObjectRule{Applies: func(t *check.Target) bool { return t.Kind == "Secret" && t.Group == "" }, Run: checkTokenSecret}
+	// workloadsRule judges the live workloads: their pods, owners and nodes.
+	workloadsRule = &check.PolicyRule{Collect: []*check.Collector{podsCollector, ownersCollector, nodesCollector}, Run: run}
+)
 
 // workload is a root controller (or bare pod) and its pods.
 type workload struct {

@@ -59,21 +59,24 @@ func isKind(kind string) func(*check.Env, *check.Target) bool {
 	return func(env *check.Env, t *check.Target) bool { return live(env) && t.Kind == kind }
 }
 
-func init() {
-	check.RegisterCollector(&check.Collector{Name: "pods", Applies: isKind("Pod"), Fact: podFactOf})
-	check.RegisterCollector(&check.Collector{Name: "owners", Applies: func(env *check.Env, t *check.Target) bool {
+// The facts the cluster policy rules read, gathered from each object.
+var (
+	podsCollector   = &check.Collector{Name: "pods", Applies: isKind("Pod"), Fact: podFactOf}
+	ownersCollector = &check.Collector{Name: "owners", Applies: func(env *check.Env, t *check.Target) bool {
 		return live(env) && (t.Kind == "ReplicaSet" || t.Kind == "Job")
-	}, Fact: ownerFactOf})
-	check.RegisterCollector(&check.Collector{Name: "nodes", Applies: isKind("Node"), Fact: func(_ *check.Env, t *check.Target) any {
-		n := t.Typed.(*corev1.Node)
-		f := nodeFact{name: n.Name, zone: n.Labels["topology.kubernetes.io/zone"]}
-		for _, taint := range n.Spec.Taints {
-			if taint.Effect == corev1.TaintEffectNoSchedule || taint.Effect == corev1.TaintEffectNoExecute {
-				f.tainted = true
-			}
+	}, Fact: ownerFactOf}
+	nodesCollector = &check.Collector{Name: "nodes", Applies: isKind("Node"), Fact: nodeFactOf}
+)
+
+func nodeFactOf(_ *check.Env, t *check.Target) any {
+	n := t.Typed.(*corev1.Node)
+	f := nodeFact{name: n.Name, zone: n.Labels["topology.kubernetes.io/zone"]}
+	for _, taint := range n.Spec.Taints {
+		if taint.Effect == corev1.TaintEffectNoSchedule || taint.Effect == corev1.TaintEffectNoExecute {
+			f.tainted = true
 		}
-		return f
-	}})
+	}
+	return f
 }
 
 func podFactOf(_ *check.Env, t *check.Target) any {

@@ -55,17 +55,18 @@ var abilityChecks = []struct {
 const MountedPowerfulSA = "KW-CL-010"
 
 func init() {
-	var ids []string
 	for _, a := range abilityChecks {
-		catalog.Register(&catalog.Entry{ID: a.id, Item: "4.3", Severity: a.sev, Title: a.title, Remediation: a.fix, Scope: []string{"cluster"},
+		check.Register(check.Spec{ID: a.id, Item: "4.3", Severity: a.sev, Title: a.title, Remediation: a.fix, Scope: check.Cluster, Policy: rbacRule,
 			References: []string{"CIS Kubernetes 5.1", "Kubernetes docs: RBAC good practices"}})
-		ids = append(ids, a.id)
 	}
-	catalog.Register(&catalog.Entry{ID: MountedPowerfulSA, Item: "4.2", Severity: catalog.SeverityHigh, Scope: []string{"cluster"},
+	check.Register(check.Spec{ID: MountedPowerfulSA, Item: "4.2", Severity: catalog.SeverityHigh, Scope: check.Cluster, Policy: rbacRule,
 		References:  []string{"CIS Kubernetes 5.1.6"},
 		Title:       T{EN: "Pod runs with a service account that holds dangerous permissions", ZH: "Pod 使用拥有危险权限的服务账号运行"},
 		Remediation: T{EN: "Give the pod an account without those permissions, or set automountServiceAccountToken: false if it does not call the API.", ZH: "为 Pod 使用不具备这些权限的账号；若其不调用 API，设置 automountServiceAccountToken: false。"}})
-	check.RegisterCollector(&check.Collector{Name: "rbac", Applies: func(env *check.Env, t *check.Target) bool {
+}
+
+var (
+	rbacCollector = &check.Collector{Name: "rbac", Applies: func(env *check.Env, t *check.Target) bool {
 		if !live(env) {
 			return false
 		}
@@ -74,9 +75,10 @@ func init() {
 			return true
 		}
 		return false
-	}, Fact: func(_ *check.Env, t *check.Target) any { return t.Typed }})
-	check.RegisterPolicy(&check.PolicyRule{IDs: append(ids, MountedPowerfulSA), Run: effectiveRBAC})
-}
+	}, Fact: func(_ *check.Env, t *check.Target) any { return t.Typed }}
+	// rbacRule expands the scan's RBAC and judges who can do what.
+	rbacRule = &check.PolicyRule{Collect: []*check.Collector{rbacCollector, podsCollector, ownersCollector}, Run: effectiveRBAC}
+)
 
 func effectiveRBAC(env *check.Env, ix *check.Index, em *check.Emitter) {
 	if !live(env) {

@@ -20,7 +20,7 @@ const (
 
 func init() {
 	reg := func(id string, sev catalog.Severity, title, fix T) {
-		catalog.Register(&catalog.Entry{ID: id, Item: "4.4", Severity: sev, Title: title, Remediation: fix, Scope: []string{"manifest", "cluster"},
+		check.Register(check.Spec{ID: id, Item: "4.4", Severity: sev, Title: title, Remediation: fix, Scope: check.Manifest | check.Cluster, Object: webhookRule,
 			References: []string{"Kubernetes docs: Admission Webhook Good Practices"}})
 	}
 	reg(WebhookFailsOpen, catalog.SeverityMedium, T{EN: "Validating webhook fails open (failurePolicy: Ignore)", ZH: "校验 Webhook 失败时放行（failurePolicy: Ignore）"},
@@ -31,19 +31,6 @@ func init() {
 		T{EN: "Check that kube-system is covered by another control (Pod Security, RBAC) if the webhook excludes it to avoid a deadlock.", ZH: "若为避免死锁而排除 kube-system，请确认其受到其他控制（Pod 安全、RBAC）保护。"})
 	reg(WebhookTenantOptOut, catalog.SeverityHigh, T{EN: "Tenants can opt out of the webhook by labelling their namespace", ZH: "租户可通过为命名空间打标签来绕过 Webhook"},
 		T{EN: "Select namespaces by kubernetes.io/metadata.name (set by the API server) or restrict who may label namespaces.", ZH: "按 kubernetes.io/metadata.name（由 API Server 设置）选择命名空间，或限制可为命名空间打标签的主体。"})
-	check.RegisterRule(&check.Rule{
-		// Side effects need no check: admissionregistration/v1 accepts only None
-		// and NoneOnDryRun.
-		IDs: []string{WebhookFailsOpen, WebhookSlow, WebhookSkipsSystem, WebhookTenantOptOut},
-		Applies: func(t *check.Target) bool {
-			switch t.Typed.(type) {
-			case *admissionv1.ValidatingWebhookConfiguration, *admissionv1.MutatingWebhookConfiguration:
-				return true
-			}
-			return false
-		},
-		Run: checkWebhooks,
-	})
 }
 
 // hook is the part of a validating or mutating webhook these checks read.
@@ -72,6 +59,19 @@ func hooks(t *check.Target) []hook {
 }
 
 const namespaceNameLabel = "kubernetes.io/metadata.name"
+
+var webhookRule = &check.ObjectRule{
+	// Side effects need no check: admissionregistration/v1 accepts only None
+	// and NoneOnDryRun.
+	Applies: func(t *check.Target) bool {
+		switch t.Typed.(type) {
+		case *admissionv1.ValidatingWebhookConfiguration, *admissionv1.MutatingWebhookConfiguration:
+			return true
+		}
+		return false
+	},
+	Run: checkWebhooks,
+}
 
 func checkWebhooks(_ *check.Env, t *check.Target, em *check.Emitter) {
 	for _, h := range hooks(t) {

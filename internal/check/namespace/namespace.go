@@ -27,48 +27,46 @@ const (
 )
 
 func init() {
-	scope := []string{"manifest", "cluster"}
-	catalog.Register(
-		&catalog.Entry{ID: NoResourceQuota, Item: "4.5", Severity: catalog.SeverityMedium, Scope: scope,
+	scope := check.Manifest | check.Cluster
+	check.Register(
+		check.Spec{ID: NoResourceQuota, Policy: namespacesRule, Item: "4.5", Severity: catalog.SeverityMedium, Scope: scope,
 			Title:       catalog.Text{EN: "Namespace has no ResourceQuota", ZH: "命名空间没有 ResourceQuota"},
 			Remediation: catalog.Text{EN: "Add a ResourceQuota limiting cpu, memory, pods, services, storage and persistentvolumeclaims.", ZH: "添加限制 cpu、内存、pods、services、存储和 PVC 的 ResourceQuota。"},
 			References:  []string{"CIS Kubernetes 5.7 (general)", "Kubernetes docs: Resource Quotas"}},
-		&catalog.Entry{ID: NoLimitRange, Item: "4.5", Severity: catalog.SeverityLow, Scope: scope,
+		check.Spec{ID: NoLimitRange, Policy: namespacesRule, Item: "4.5", Severity: catalog.SeverityLow, Scope: scope,
 			Title:       catalog.Text{EN: "Namespace has no LimitRange", ZH: "命名空间没有 LimitRange"},
 			Remediation: catalog.Text{EN: "Add a LimitRange with default requests and limits for containers.", ZH: "添加为容器设置默认 requests 与 limits 的 LimitRange。"},
 			References:  []string{"Kubernetes docs: Limit Ranges"}},
-		&catalog.Entry{ID: NoDefaultDenyIn, Item: "4.6", Severity: catalog.SeverityHigh, Scope: scope,
+		check.Spec{ID: NoDefaultDenyIn, Policy: namespacesRule, Item: "4.6", Severity: catalog.SeverityHigh, Scope: scope,
 			Title:       catalog.Text{EN: "Namespace has no default-deny ingress NetworkPolicy", ZH: "命名空间没有默认拒绝入站的 NetworkPolicy"},
 			Remediation: catalog.Text{EN: "Add a NetworkPolicy with podSelector: {} and policyTypes [Ingress], then allow only the flows each app needs.", ZH: "添加 podSelector: {} 且 policyTypes 为 [Ingress] 的 NetworkPolicy，再仅放行各应用需要的流量。"},
 			References:  []string{"CIS Kubernetes 5.3.2"}},
-		&catalog.Entry{ID: NoDefaultDenyOut, Item: "4.6", Severity: catalog.SeverityMedium, Scope: scope,
+		check.Spec{ID: NoDefaultDenyOut, Policy: namespacesRule, Item: "4.6", Severity: catalog.SeverityMedium, Scope: scope,
 			Title:       catalog.Text{EN: "Namespace has no default-deny egress NetworkPolicy", ZH: "命名空间没有默认拒绝出站的 NetworkPolicy"},
 			Remediation: catalog.Text{EN: "Add a NetworkPolicy with podSelector: {} and policyTypes [Egress], allowing DNS and the destinations each app needs.", ZH: "添加 podSelector: {} 且 policyTypes 为 [Egress] 的 NetworkPolicy，放行 DNS 及各应用需要的目的地址。"},
 			References:  []string{"CIS Kubernetes 5.3.2"}},
-		&catalog.Entry{ID: AllowAllRule, Item: "4.6", Severity: catalog.SeverityMedium, Scope: []string{"manifest", "cluster", "admission"},
+		check.Spec{ID: AllowAllRule, Object: allowAllRule, Item: "4.6", Severity: catalog.SeverityMedium, Scope: check.Manifest | check.Cluster | check.Admission,
 			Title:       catalog.Text{EN: "NetworkPolicy rule allows all traffic", ZH: "NetworkPolicy 规则放行全部流量"},
 			Remediation: catalog.Text{EN: "Name the peers: a podSelector, a namespaceSelector with labels, or specific CIDRs instead of {} or 0.0.0.0/0.", ZH: "明确指定对端：使用 podSelector、带标签的 namespaceSelector 或具体 CIDR，而不是 {} 或 0.0.0.0/0。"},
 			References:  []string{"CIS Kubernetes 5.3.2"}},
-		&catalog.Entry{ID: PodSecurityLabels, Item: "4.7", Severity: catalog.SeverityHigh, Scope: []string{"manifest", "cluster", "admission"},
+		check.Spec{ID: PodSecurityLabels, Object: podSecurityLabelRule, Policy: namespacesRule, Item: "4.7", Severity: catalog.SeverityHigh, Scope: check.Manifest | check.Cluster | check.Admission,
 			Title:       catalog.Text{EN: "Namespace does not enforce Pod Security baseline or restricted", ZH: "命名空间未强制执行 Pod 安全 baseline 或 restricted 级别"},
 			Remediation: catalog.Text{EN: "Label the namespace pod-security.kubernetes.io/enforce: restricted (or baseline where restricted cannot be met yet).", ZH: "为命名空间添加标签 pod-security.kubernetes.io/enforce: restricted（暂时无法满足时使用 baseline）。"},
 			References:  []string{"CIS Kubernetes 5.2.1", "Kubernetes docs: Pod Security Admission"}},
 	)
-	check.RegisterPolicy(&check.PolicyRule{
-		IDs: []string{NoResourceQuota, NoLimitRange, NoDefaultDenyIn, NoDefaultDenyOut, PodSecurityLabels},
-		Run: checkNamespaces,
-	})
-	check.RegisterRule(&check.Rule{
-		IDs:     []string{AllowAllRule},
+}
+
+var (
+	namespacesRule = &check.PolicyRule{Run: checkNamespaces}
+	allowAllRule   = &check.ObjectRule{
 		Applies: func(t *check.Target) bool { _, ok := t.Typed.(*networkingv1.NetworkPolicy); return ok },
 		Run:     checkAllowAll,
-	})
-	check.RegisterRule(&check.Rule{
-		IDs:     []string{PodSecurityLabels},
+	}
+	podSecurityLabelRule = &check.ObjectRule{
 		Applies: func(t *check.Target) bool { _, ok := t.Typed.(*corev1.Namespace); return ok },
-		Run:     func(env *check.Env, t *check.Target, em *check.Emitter) { checkPodSecurityLabel(env, t, em) },
-	})
-}
+		Run:     checkPodSecurityLabel,
+	}
+)
 
 func nsSubject(name string) *result.Subject { return &result.Subject{Kind: "Namespace", Name: name} }
 

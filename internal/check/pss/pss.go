@@ -72,23 +72,16 @@ func init() {
 		if c.Level == api.LevelRestricted {
 			sev = catalog.SeverityMedium
 		}
-		catalog.Register(&catalog.Entry{
-			ID: ctl.id, Item: item, Severity: sev, Scope: []string{"manifest", "cluster", "admission"},
+		check.Register(check.Spec{
+			ID: ctl.id, Object: podSecurityRule, Item: item, Severity: sev, Scope: check.Manifest | check.Cluster | check.Admission,
 			Title: ctl.title, Remediation: ctl.fix,
 			References: []string{fmt.Sprintf("PSS %s: %s", c.Level, ctl.name)},
 		})
 	}
 	sort.Slice(checks, func(i, j int) bool { return checks[i].id < checks[j].id })
-	ids := make([]string, len(checks))
-	for i, c := range checks {
-		ids[i] = c.id
-	}
-	check.RegisterRule(&check.Rule{
-		IDs:     ids,
-		Applies: func(t *check.Target) bool { return t.Workload != nil },
-		Run:     run,
-	})
 }
+
+var podSecurityRule = &check.ObjectRule{Applies: func(t *check.Target) bool { return t.Workload != nil }, Run: run}
 
 func run(_ *check.Env, t *check.Target, em *check.Emitter) {
 	w := t.Workload

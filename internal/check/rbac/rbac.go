@@ -83,46 +83,47 @@ var Permissions = []Permission{
 }
 
 func init() {
-	scope := []string{"manifest", "cluster", "admission"}
-	catalog.Register(
-		&catalog.Entry{ID: Wildcard, Item: "4.3", Severity: catalog.SeverityHigh, Scope: scope,
+	scope := check.Manifest | check.Cluster | check.Admission
+	check.Register(
+		check.Spec{ID: Wildcard, Object: roleRule, Item: "4.3", Severity: catalog.SeverityHigh, Scope: scope,
 			Title:       catalog.Text{EN: "Role uses wildcards", ZH: "角色使用了通配符"},
 			Remediation: catalog.Text{EN: "List the API groups, resources and verbs explicitly instead of *.", ZH: "显式列出 API 组、资源和动词，而不是使用 *。"},
 			References:  []string{"CIS Kubernetes 5.1.3"}},
-		&catalog.Entry{ID: EscalateBind, Item: "4.3", Severity: catalog.SeverityCritical, Scope: scope,
+		check.Spec{ID: EscalateBind, Object: roleRule, Item: "4.3", Severity: catalog.SeverityCritical, Scope: scope,
 			Title:       catalog.Text{EN: "Role can escalate, bind or impersonate", ZH: "角色可以 escalate、bind 或 impersonate"},
 			Remediation: catalog.Text{EN: "Remove escalate and bind on roles and impersonate on users, groups and service accounts.", ZH: "删除对角色的 escalate、bind 以及对用户、组和服务账号的 impersonate 权限。"},
 			References:  []string{"CIS Kubernetes 5.1.8"}},
-		&catalog.Entry{ID: CreateWorkloads, Item: "4.3", Severity: catalog.SeverityMedium, Scope: scope,
+		check.Spec{ID: CreateWorkloads, Object: roleRule, Item: "4.3", Severity: catalog.SeverityMedium, Scope: scope,
 			Title:       catalog.Text{EN: "Role can create pods or workloads", ZH: "角色可以创建 Pod 或工作负载"},
 			Remediation: catalog.Text{EN: "Grant workload creation only to deployment pipelines; any pod can mount any Secret and service account of its namespace.", ZH: "仅向部署流水线授予创建工作负载的权限；任何 Pod 都能挂载其命名空间中的任意 Secret 与服务账号。"},
 			References:  []string{"CIS Kubernetes 5.1.4"}},
-		&catalog.Entry{ID: ClusterAdmin, Item: "4.3", Severity: catalog.SeverityCritical, Scope: scope,
+		check.Spec{ID: ClusterAdmin, Object: bindingRule, Item: "4.3", Severity: catalog.SeverityCritical, Scope: scope,
 			Title:       catalog.Text{EN: "Binding grants cluster-admin", ZH: "绑定授予了 cluster-admin"},
 			Remediation: catalog.Text{EN: "Bind a role with only the permissions needed; keep cluster-admin for break-glass use.", ZH: "绑定仅含所需权限的角色；cluster-admin 仅用于紧急情况。"},
 			References:  []string{"CIS Kubernetes 5.1.1"}},
-		&catalog.Entry{ID: AnonymousBinding, Item: "4.3", Severity: catalog.SeverityCritical, Scope: scope,
+		check.Spec{ID: AnonymousBinding, Object: bindingRule, Item: "4.3", Severity: catalog.SeverityCritical, Scope: scope,
 			Title:       catalog.Text{EN: "Binding grants permissions to anonymous, unauthenticated or all authenticated users", ZH: "绑定向匿名、未认证或所有已认证用户授予了权限"},
 			Remediation: catalog.Text{EN: "Remove system:anonymous, system:unauthenticated and system:authenticated from the binding's subjects and bind the users, groups or service accounts that need the role; leave the API server's own system:basic-user, system:discovery and system:public-info-viewer bindings as it creates them.", ZH: "从绑定的主体中删除 system:anonymous、system:unauthenticated 与 system:authenticated，改为绑定确需该角色的用户、组或服务账号；API 服务器自建的 system:basic-user、system:discovery 与 system:public-info-viewer 绑定保持原样。"},
 			References:  []string{"CIS Kubernetes 5.1.1 (related)"}},
-		&catalog.Entry{ID: DefaultSABinding, Item: "4.2", Severity: catalog.SeverityMedium, Scope: scope,
+		check.Spec{ID: DefaultSABinding, Object: bindingRule, Item: "4.2", Severity: catalog.SeverityMedium, Scope: scope,
 			Title:       catalog.Text{EN: "Binding grants permissions to a default service account", ZH: "绑定向 default 服务账号授予了权限"},
 			Remediation: catalog.Text{EN: "Bind a dedicated ServiceAccount of the application instead of default.", ZH: "改为绑定应用专用的 ServiceAccount，而不是 default。"},
 			References:  []string{"CIS Kubernetes 5.1.5"}},
 	)
-	catalog.Register(&catalog.Entry{ID: EndpointsToEdit, Item: "4.3", Severity: catalog.SeverityMedium, Scope: scope,
+	check.Register(check.Spec{ID: EndpointsToEdit, Object: endpointsToEditRule, Item: "4.3", Severity: catalog.SeverityMedium, Scope: scope,
 		Title:       catalog.Text{EN: "ClusterRole aggregated into edit or admin lets users write Endpoints (CVE-2021-25740)", ZH: "聚合到 edit 或 admin 的 ClusterRole 允许写入 Endpoints（CVE-2021-25740）"},
 		Remediation: catalog.Text{EN: "Remove create, update and patch on endpoints and endpointslices from ClusterRoles labelled rbac.authorization.k8s.io/aggregate-to-edit or aggregate-to-admin: \"true\"; Endpoints written by hand can point a Service at another namespace's pods or outside the cluster.", ZH: "从带有 rbac.authorization.k8s.io/aggregate-to-edit 或 aggregate-to-admin: \"true\" 标签的 ClusterRole 中删除对 endpoints 与 endpointslices 的 create、update、patch 权限；手工写入的 Endpoints 可以让 Service 指向其他命名空间的 Pod 或集群外部。"},
 		References:  []string{"CVE-2021-25740", "Kubernetes docs: RBAC (aggregated ClusterRoles, write access for Endpoints)"}})
-	check.RegisterRule(&check.Rule{IDs: []string{EndpointsToEdit}, Applies: isAggregatedToEdit, Run: checkEndpointsToEdit})
-	ids := []string{Wildcard, EscalateBind, CreateWorkloads}
 	for _, p := range Permissions {
-		catalog.Register(&catalog.Entry{ID: p.ID, Item: "4.3", Severity: p.Severity, Scope: scope, Title: p.Title, Remediation: p.Fix, References: p.Refs})
-		ids = append(ids, p.ID)
+		check.Register(check.Spec{ID: p.ID, Object: roleRule, Item: "4.3", Severity: p.Severity, Scope: scope, Title: p.Title, Remediation: p.Fix, References: p.Refs})
 	}
-	check.RegisterRule(&check.Rule{IDs: ids, Applies: isRole, Run: checkRole})
-	check.RegisterRule(&check.Rule{IDs: []string{ClusterAdmin, AnonymousBinding, DefaultSABinding}, Applies: isBinding, Run: checkBinding})
 }
+
+var (
+	roleRule            = &check.ObjectRule{Applies: isRole, Run: checkRole}
+	bindingRule         = &check.ObjectRule{Applies: isBinding, Run: checkBinding}
+	endpointsToEditRule = &check.ObjectRule{Applies: isAggregatedToEdit, Run: checkEndpointsToEdit}
+)
 
 func isRole(t *check.Target) bool {
 	switch t.Typed.(type) {

@@ -19,26 +19,27 @@ const (
 )
 
 func init() {
-	catalog.Register(
-		&catalog.Entry{ID: LiteralInWorkload, Item: "4.11", Severity: catalog.SeverityHigh, Scope: []string{"manifest", "cluster", "admission"},
+	check.Register(
+		check.Spec{ID: LiteralInWorkload, Object: literalRule, Item: "4.11", Severity: catalog.SeverityHigh, Scope: check.Manifest | check.Cluster | check.Admission,
 			Title:       catalog.Text{EN: "Secret written as a literal in a container's env or arguments", ZH: "机密以明文写在容器的环境变量或参数中"},
 			Remediation: catalog.Text{EN: "Move the value into a Secret (fed from an external secret store) and use env.valueFrom.secretKeyRef.", ZH: "将该值移入 Secret（由外部机密存储提供），并使用 env.valueFrom.secretKeyRef 引用。"},
 			References:  []string{"CIS Kubernetes 5.4.1", "OWASP Kubernetes Top 10 K08"}},
-		&catalog.Entry{ID: InConfigMap, Item: "4.11", Severity: catalog.SeverityHigh, Scope: []string{"manifest", "cluster", "admission"},
+		check.Spec{ID: InConfigMap, Object: configMapRule, Item: "4.11", Severity: catalog.SeverityHigh, Scope: check.Manifest | check.Cluster | check.Admission,
 			Title:       catalog.Text{EN: "Secret stored in a ConfigMap", ZH: "机密存放在 ConfigMap 中"},
 			Remediation: catalog.Text{EN: "Move the value into a Secret; ConfigMaps are not encrypted at rest and are readable more widely.", ZH: "将该值移入 Secret；ConfigMap 不会静态加密，且可读范围更广。"},
 			References:  []string{"CIS Kubernetes 5.4.1"}},
-		&catalog.Entry{ID: SecretInManifest, Item: "4.11", Severity: catalog.SeverityHigh, Scope: []string{"manifest"},
+		check.Spec{ID: SecretInManifest, Object: secretRule, Item: "4.11", Severity: catalog.SeverityHigh, Scope: check.Manifest,
 			Title:       catalog.Text{EN: "Secret values sit in the scanned YAML", ZH: "扫描的 YAML 中包含 Secret 的值"},
 			Remediation: catalog.Text{EN: "Keep secret values out of files that get committed: use an external secret store (External Secrets Operator, Vault) or Sealed Secrets.", ZH: "不要将机密值写入会提交到 Git 的文件：使用外部机密存储（External Secrets Operator、Vault）或 Sealed Secrets。"},
 			References:  []string{"Kubernetes docs: Good practices for Kubernetes Secrets"}},
 	)
-	check.RegisterRule(
-		&check.Rule{IDs: []string{LiteralInWorkload}, Applies: func(t *check.Target) bool { return t.Workload != nil }, Run: checkWorkload},
-		&check.Rule{IDs: []string{InConfigMap}, Applies: isKind("ConfigMap"), Run: checkConfigMap},
-		&check.Rule{IDs: []string{SecretInManifest}, Applies: isKind("Secret"), Run: checkSecret},
-	)
 }
+
+var (
+	literalRule   = &check.ObjectRule{Applies: func(t *check.Target) bool { return t.Workload != nil }, Run: checkWorkload}
+	configMapRule = &check.ObjectRule{Applies: isKind("ConfigMap"), Run: checkConfigMap}
+	secretRule    = &check.ObjectRule{Applies: isKind("Secret"), Run: checkSecret}
+)
 
 func isKind(kind string) func(*check.Target) bool {
 	return func(t *check.Target) bool { return t.Kind == kind && t.Group == "" }

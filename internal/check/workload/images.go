@@ -20,49 +20,49 @@ const (
 )
 
 func init() {
-	catalog.Register(
-		&catalog.Entry{
-			ID: ImageUntrustedRegistry, Item: "2.1", Severity: catalog.SeverityHigh,
-			Scope:       []string{"manifest", "cluster", "admission"},
+	check.Register(
+		check.Spec{
+			ID: ImageUntrustedRegistry, Object: imageRule, Policy: registriesConfiguredRule, Item: "2.1", Severity: catalog.SeverityHigh,
+			Scope:       check.Manifest | check.Cluster | check.Admission,
 			Title:       catalog.Text{EN: "Image comes from a registry that is not trusted", ZH: "镜像来自不受信任的镜像仓库"},
 			Remediation: catalog.Text{EN: "Mirror the image into a trusted registry listed in trustedRegistries and reference it from there.", ZH: "将镜像同步到 trustedRegistries 中列出的可信仓库，并从该仓库引用镜像。"},
 			References:  []string{"CIS Kubernetes 5.5.1", "NIST SP 800-190 4.1.5"},
 		},
-		&catalog.Entry{
-			ID: ImageNotPinned, Item: "2.2", Severity: catalog.SeverityMedium,
-			Scope:       []string{"manifest", "cluster", "admission"},
+		check.Spec{
+			ID: ImageNotPinned, Object: imageRule, Item: "2.2", Severity: catalog.SeverityMedium,
+			Scope:       check.Manifest | check.Cluster | check.Admission,
 			Title:       catalog.Text{EN: "Image is not pinned by digest", ZH: "镜像未通过摘要（digest）固定"},
 			Remediation: catalog.Text{EN: "Reference the scanned and signed image by digest: image: registry/app@sha256:<digest>.", ZH: "通过摘要引用已扫描并签名的镜像：image: registry/app@sha256:<digest>。"},
 			References:  []string{"NIST SP 800-190 4.1.4"},
 		},
-		&catalog.Entry{
-			ID: ImageLatestTag, Item: "2.2", Severity: catalog.SeverityHigh,
-			Scope:       []string{"manifest", "cluster", "admission"},
+		check.Spec{
+			ID: ImageLatestTag, Object: imageRule, Item: "2.2", Severity: catalog.SeverityHigh,
+			Scope:       check.Manifest | check.Cluster | check.Admission,
 			Title:       catalog.Text{EN: "Image uses the :latest tag or no tag", ZH: "镜像使用 :latest 标签或未指定标签"},
 			Remediation: catalog.Text{EN: "Use an immutable version tag and, better, a digest.", ZH: "使用不可变的版本标签，最好使用摘要。"},
 			References:  []string{"Kubernetes configuration best practices: container images"},
 		},
 	)
-	check.RegisterRule(&check.Rule{
-		IDs:     []string{ImageUntrustedRegistry, ImageNotPinned, ImageLatestTag},
-		Applies: isWorkload,
-		Run:     checkImages,
-	})
-	check.RegisterPolicy(&check.PolicyRule{
-		IDs: []string{ImageUntrustedRegistry},
-		Run: func(env *check.Env, ix *check.Index, em *check.Emitter) {
-			if len(env.Config.TrustedRegistries) == 0 && ix.Workloads > 0 {
-				em.Add(check.Finding{
-					ID: ImageUntrustedRegistry, Status: result.Warn,
-					Subject: configSubject,
-					Message: catalog.Text{
-						EN: "trustedRegistries is not set in the configuration: image registries were not checked",
-						ZH: "配置中未设置 trustedRegistries：未检查镜像仓库",
-					},
-				})
-			}
-		},
-	})
+}
+
+var (
+	imageRule                = &check.ObjectRule{Applies: isWorkload, Run: checkImages}
+	registriesConfiguredRule = &check.PolicyRule{Run: checkRegistriesConfigured}
+)
+
+// checkRegistriesConfigured warns once per scan with workloads when no
+// registry is trusted: KW-IMG-001 could not be judged.
+func checkRegistriesConfigured(env *check.Env, ix *check.Index, em *check.Emitter) {
+	if len(env.Config.TrustedRegistries) == 0 && ix.Workloads > 0 {
+		em.Add(check.Finding{
+			ID: ImageUntrustedRegistry, Status: result.Warn,
+			Subject: configSubject,
+			Message: catalog.Text{
+				EN: "trustedRegistries is not set in the configuration: image registries were not checked",
+				ZH: "配置中未设置 trustedRegistries：未检查镜像仓库",
+			},
+		})
+	}
 }
 
 func isWorkload(t *check.Target) bool { return t.Workload != nil }

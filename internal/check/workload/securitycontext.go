@@ -28,51 +28,48 @@ const (
 var configSubject = &result.Subject{Kind: "Configuration", Name: "trustedRegistries"}
 
 func init() {
-	wl := []string{"manifest", "cluster", "admission"}
-	catalog.Register(
-		&catalog.Entry{ID: RunsAsRoot, Item: "2.3", Severity: catalog.SeverityHigh, Scope: wl,
+	wl := check.Manifest | check.Cluster | check.Admission
+	check.Register(
+		check.Spec{ID: RunsAsRoot, Object: securityContextRule, Item: "2.3", Severity: catalog.SeverityHigh, Scope: wl,
 			Title:       catalog.Text{EN: "Container may run as root", ZH: "容器可能以 root 用户运行"},
 			Remediation: catalog.Text{EN: "Set securityContext.runAsNonRoot: true and a non-zero runAsUser, and build the image with a non-root USER.", ZH: "设置 securityContext.runAsNonRoot: true 和非 0 的 runAsUser，并以非 root USER 构建镜像。"},
 			References:  []string{"CIS Kubernetes 5.2.7", "PSS restricted: Running as Non-root"}},
-		&catalog.Entry{ID: Privileged, Item: "2.4", Severity: catalog.SeverityCritical, Scope: wl,
+		check.Spec{ID: Privileged, Object: securityContextRule, Item: "2.4", Severity: catalog.SeverityCritical, Scope: wl,
 			Title:       catalog.Text{EN: "Container runs in privileged mode", ZH: "容器以特权模式运行"},
 			Remediation: catalog.Text{EN: "Remove securityContext.privileged: true; grant only the specific capabilities the process needs.", ZH: "删除 securityContext.privileged: true；仅授予进程所需的具体能力。"},
 			References:  []string{"CIS Kubernetes 5.2.2", "PSS baseline: Privileged Containers"}},
-		&catalog.Entry{ID: PrivilegeEscalation, Item: "2.4", Severity: catalog.SeverityHigh, Scope: wl,
+		check.Spec{ID: PrivilegeEscalation, Object: securityContextRule, Item: "2.4", Severity: catalog.SeverityHigh, Scope: wl,
 			Title:       catalog.Text{EN: "Privilege escalation is not disabled", ZH: "未禁用权限提升"},
 			Remediation: catalog.Text{EN: "Set securityContext.allowPrivilegeEscalation: false on every container.", ZH: "在每个容器上设置 securityContext.allowPrivilegeEscalation: false。"},
 			References:  []string{"CIS Kubernetes 5.2.6", "PSS restricted: Privilege Escalation"}},
-		&catalog.Entry{ID: CapabilitiesNotDropped, Item: "2.4", Severity: catalog.SeverityMedium, Scope: wl,
+		check.Spec{ID: CapabilitiesNotDropped, Object: securityContextRule, Item: "2.4", Severity: catalog.SeverityMedium, Scope: wl,
 			Title:       catalog.Text{EN: "Capabilities are not dropped (drop: [ALL])", ZH: "未丢弃全部能力（drop: [ALL]）"},
 			Remediation: catalog.Text{EN: "Set securityContext.capabilities.drop: [ALL] and add back only what is needed.", ZH: "设置 securityContext.capabilities.drop: [ALL]，仅添加确实需要的能力。"},
 			References:  []string{"CIS Kubernetes 5.2.9", "PSS restricted: Capabilities"}},
-		&catalog.Entry{ID: CapabilitiesAdded, Item: "2.4", Severity: catalog.SeverityHigh, Scope: wl,
+		check.Spec{ID: CapabilitiesAdded, Object: securityContextRule, Item: "2.4", Severity: catalog.SeverityHigh, Scope: wl,
 			Title:       catalog.Text{EN: "Container adds capabilities outside the allow list", ZH: "容器添加了允许列表之外的能力"},
 			Remediation: catalog.Text{EN: "Remove the added capabilities, or add them to allowedCapabilities in the configuration after review.", ZH: "删除添加的能力，或在评审后将其加入配置中的 allowedCapabilities。"},
 			References:  []string{"CIS Kubernetes 5.2.8", "PSS baseline: Capabilities"}},
-		&catalog.Entry{ID: SeccompMissing, Item: "2.5", Severity: catalog.SeverityMedium, Scope: wl,
+		check.Spec{ID: SeccompMissing, Object: securityContextRule, Item: "2.5", Severity: catalog.SeverityMedium, Scope: wl,
 			Title:       catalog.Text{EN: "No seccomp profile (RuntimeDefault or Localhost)", ZH: "未设置 seccomp 配置（RuntimeDefault 或 Localhost）"},
 			Remediation: catalog.Text{EN: "Set securityContext.seccompProfile.type: RuntimeDefault at pod level.", ZH: "在 Pod 级别设置 securityContext.seccompProfile.type: RuntimeDefault。"},
 			References:  []string{"CIS Kubernetes 5.7.2", "PSS restricted: Seccomp"}},
-		&catalog.Entry{ID: AppArmorUnconfined, Item: "2.5", Severity: catalog.SeverityHigh, Scope: wl,
+		check.Spec{ID: AppArmorUnconfined, Object: securityContextRule, Item: "2.5", Severity: catalog.SeverityHigh, Scope: wl,
 			Title:       catalog.Text{EN: "AppArmor is disabled (Unconfined)", ZH: "AppArmor 被禁用（Unconfined）"},
 			Remediation: catalog.Text{EN: "Use appArmorProfile.type: RuntimeDefault or a Localhost profile; remove Unconfined.", ZH: "使用 appArmorProfile.type: RuntimeDefault 或 Localhost 配置，删除 Unconfined。"},
 			References:  []string{"PSS baseline: AppArmor"}},
-		&catalog.Entry{ID: SELinuxEscalating, Item: "2.5", Severity: catalog.SeverityHigh, Scope: wl,
+		check.Spec{ID: SELinuxEscalating, Object: securityContextRule, Item: "2.5", Severity: catalog.SeverityHigh, Scope: wl,
 			Title:       catalog.Text{EN: "SELinux options grant more than the container domain", ZH: "SELinux 选项授予了超出容器域的权限"},
 			Remediation: catalog.Text{EN: "Leave seLinuxOptions.user and role unset and use type container_t (or container_init_t, container_kvm_t).", ZH: "不要设置 seLinuxOptions.user 与 role，type 使用 container_t（或 container_init_t、container_kvm_t）。"},
 			References:  []string{"PSS baseline: SELinux"}},
-		&catalog.Entry{ID: RootFilesystemWritable, Item: "2.5", Severity: catalog.SeverityMedium, Scope: wl,
+		check.Spec{ID: RootFilesystemWritable, Object: securityContextRule, Item: "2.5", Severity: catalog.SeverityMedium, Scope: wl,
 			Title:       catalog.Text{EN: "Root filesystem is writable", ZH: "根文件系统可写"},
 			Remediation: catalog.Text{EN: "Set securityContext.readOnlyRootFilesystem: true and mount emptyDir volumes where the app writes.", ZH: "设置 securityContext.readOnlyRootFilesystem: true，并为应用写入的位置挂载 emptyDir 卷。"},
 			References:  []string{"CIS Kubernetes 5.7.3 (general)", "NSA/CISA Kubernetes Hardening Guide"}},
 	)
-	check.RegisterRule(&check.Rule{
-		IDs:     []string{RunsAsRoot, Privileged, PrivilegeEscalation, CapabilitiesNotDropped, CapabilitiesAdded, SeccompMissing, AppArmorUnconfined, SELinuxEscalating, RootFilesystemWritable},
-		Applies: isWorkload,
-		Run:     checkSecurityContexts,
-	})
 }
+
+var securityContextRule = &check.ObjectRule{Applies: isWorkload, Run: checkSecurityContexts}
 
 func isWindows(s *corev1.PodSpec) bool {
 	return s.OS != nil && s.OS.Name == corev1.Windows

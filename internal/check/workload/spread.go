@@ -18,23 +18,20 @@ const (
 )
 
 func init() {
-	wl := []string{"manifest", "cluster", "admission"}
-	catalog.Register(
-		&catalog.Entry{ID: ReplicasNotSpread, Item: "4.8", Severity: catalog.SeverityLow, Scope: wl,
+	wl := check.Manifest | check.Cluster | check.Admission
+	check.Register(
+		check.Spec{ID: ReplicasNotSpread, Object: spreadRule, Item: "4.8", Severity: catalog.SeverityLow, Scope: wl,
 			Title:       catalog.Text{EN: "Replicas may all land on one node", ZH: "所有副本可能被调度到同一节点"},
 			Remediation: catalog.Text{EN: "Add topologySpreadConstraints over kubernetes.io/hostname (and zone) or a pod anti-affinity.", ZH: "添加基于 kubernetes.io/hostname（及可用区）的 topologySpreadConstraints 或 Pod 反亲和性。"},
 			References:  []string{"Kubernetes docs: Pod Topology Spread Constraints"}},
-		&catalog.Entry{ID: SystemWithoutPriority, Item: "4.9", Severity: catalog.SeverityMedium, Scope: wl,
+		check.Spec{ID: SystemWithoutPriority, Object: spreadRule, Item: "4.9", Severity: catalog.SeverityMedium, Scope: wl,
 			Title:       catalog.Text{EN: "System workload has no priorityClassName", ZH: "系统工作负载未设置 priorityClassName"},
 			Remediation: catalog.Text{EN: "Set priorityClassName: system-cluster-critical (or system-node-critical for per-node agents).", ZH: "设置 priorityClassName: system-cluster-critical（节点级代理使用 system-node-critical）。"},
 			References:  []string{"Kubernetes docs: Guaranteed Scheduling For Critical Add-On Pods"}},
 	)
-	check.RegisterRule(&check.Rule{
-		IDs:     []string{ReplicasNotSpread, SystemWithoutPriority},
-		Applies: isWorkload,
-		Run:     checkSpread,
-	})
 }
+
+var spreadRule = &check.ObjectRule{Applies: isWorkload, Run: checkSpread}
 
 func checkSpread(env *check.Env, t *check.Target, em *check.Emitter) {
 	w := t.Workload
