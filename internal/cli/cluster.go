@@ -9,8 +9,11 @@ import (
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/check/controlplane"
+	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/report"
 	"github.com/kubeward/kubeward/internal/result"
+	"github.com/kubeward/kubeward/internal/source/host"
 	"github.com/kubeward/kubeward/internal/source/kube"
 )
 
@@ -107,7 +110,17 @@ func runScanCluster(ctx context.Context, g *globalOptions, o *clusterOptions) er
 		return usageError("%v", err)
 	}
 	engine := check.New(check.Options{Config: cfg, KeepPasses: o.showPassed, Mode: "cluster"})
-	stats := client.Walk(ctx, engine.Observe)
+	static := &kube.StaticPods{}
+	stats := client.Walk(ctx, func(o *inventory.Object) {
+		static.Observe(o)
+		engine.Observe(o)
+	})
+	// The control plane's static pods, as the API server shows them: the
+	// node audit's flag and config rules on their command lines.
+	staticEnv := &check.Env{Config: cfg, Mode: "cluster", Now: time.Now()}
+	for _, n := range static.Nodes() {
+		engine.AddResults(controlplane.EvaluateRules(staticEnv, n, &host.FS{NoFiles: true})...)
+	}
 	for _, e := range stats.Errors {
 		engine.AddResults(result.Result{ID: ReadErrorID, Status: result.Error, Severity: catalog.SeverityMedium,
 			Subject: result.Subject{Kind: "Cluster", Name: client.Host}, Message: catalog.F("%s", "%s", e.Error()),

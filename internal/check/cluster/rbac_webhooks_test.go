@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	admissionv1 "k8s.io/api/admissionregistration/v1"
-	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -251,65 +250,5 @@ func TestWebhooks(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// TestStaticPods: the node audit's flag rules run on the command lines of
-// the control plane's static pods as the API server shows them.
-func TestStaticPods(t *testing.T) {
-	apiserver := func(ns string, args ...string) *inventory.Object {
-		return pod(ns, "kube-apiserver-cp1", podOpts{node: "cp1", mutate: func(p *corev1.Pod) {
-			p.Annotations = map[string]string{"kubernetes.io/config.mirror": "abc"}
-			p.OwnerReferences = controlledBy("Node", "cp1")
-			p.Spec.Containers[0].Command = append([]string{"kube-apiserver"}, args...)
-		}})
-	}
-	tests := []struct {
-		name string
-		obj  *inventory.Object
-		want string // the verdict of KW-API-005 (anonymous-auth)
-	}{
-		{"anonymous auth on", apiserver("kube-system", "--anonymous-auth=true"), "FAIL"},
-		{"anonymous auth off", apiserver("kube-system", "--anonymous-auth=false"), "PASS"},
-		{"outside kube-system: not the control plane", apiserver("apps", "--anonymous-auth=true"), ""},
-		{"not a mirror pod", pod("kube-system", "kube-apiserver-fake", podOpts{mutate: func(p *corev1.Pod) {
-			p.Spec.Containers[0].Command = []string{"kube-apiserver", "--anonymous-auth=true"}
-		}}), ""},
-		{"unknown program", pod("kube-system", "x", podOpts{mutate: func(p *corev1.Pod) {
-			p.Annotations = map[string]string{"kubernetes.io/config.mirror": "abc"}
-			p.Spec.Containers[0].Command = []string{"/bin/sh", "-c", "sleep"}
-		}}), ""},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			rep := scan(tc.obj)
-			var got []string
-			for _, r := range rep.Results {
-				if r.ID == "KW-API-005" {
-					got = append(got, string(r.Status))
-					if r.Location == nil || r.Location.File != tc.obj.Origin || r.Location.Origin != "static pod (API)" {
-						t.Errorf("location = %+v, want the pod's API path", r.Location)
-					}
-					if !strings.HasPrefix(r.Subject.Name, "kube-system/kube-apiserver-cp1 on cp1") {
-						t.Errorf("subject = %+v", r.Subject)
-					}
-				}
-			}
-			if strings.Join(got, " ") != tc.want {
-				t.Errorf("KW-API-005 = %q, want %q", strings.Join(got, " "), tc.want)
-			}
-			// Checks on files cannot run through the API: never a FAIL for them.
-			for _, r := range rep.Results {
-				if r.Status == result.Fail && strings.Contains(r.Evidence, "not readable from here") {
-					t.Errorf("%s failed on an unreadable file: %s", r.ID, r.Evidence)
-				}
-			}
-		})
-	}
-	// Not in manifest mode.
-	for _, r := range evaluate("manifest", nil, apiserver("kube-system", "--anonymous-auth=true")).Results {
-		if r.ID == "KW-API-005" {
-			t.Errorf("manifest mode ran node rules: %s", r.Status)
-		}
 	}
 }
