@@ -9,10 +9,10 @@ import (
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/check/cluster"
 	"github.com/kubeward/kubeward/internal/check/controlplane"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/report"
-	"github.com/kubeward/kubeward/internal/result"
 	"github.com/kubeward/kubeward/internal/source/host"
 	"github.com/kubeward/kubeward/internal/source/kube"
 )
@@ -122,9 +122,7 @@ func runScanCluster(ctx context.Context, g *globalOptions, o *clusterOptions) er
 		engine.AddResults(controlplane.EvaluateRules(staticEnv, n, &host.FS{NoFiles: true})...)
 	}
 	for _, e := range stats.Errors {
-		engine.AddResults(result.Result{ID: ReadErrorID, Status: result.Error, Severity: catalog.SeverityMedium,
-			Subject: result.Subject{Kind: "Cluster", Name: client.Host}, Message: catalog.F("%s", "%s", e.Error()),
-			Evidence: fmt.Sprintf("verb=%s resource=%s", e.Verb, e.Resource)})
+		engine.AddResults(cluster.ReadErrorResult(cluster.ListRefused{Host: client.Host, Verb: e.Verb, Resource: e.Resource, Err: e}))
 	}
 	if o.etcd.endpoints != "" {
 		engine.AddResults(proveEncryption(ctx, client, &o.etcd)...)
@@ -148,13 +146,4 @@ func runScanCluster(ctx context.Context, g *globalOptions, o *clusterOptions) er
 		empty = "the API server " + client.Host + " returned no objects"
 	}
 	return g.verdict(run, failOn, empty)
-}
-
-// ReadErrorID is the check a resource that could not be read reports under.
-const ReadErrorID = "KW-CL-000"
-
-func init() {
-	catalog.Register(&catalog.Entry{ID: ReadErrorID, Item: "4.3", Severity: catalog.SeverityMedium, Scope: []string{"cluster"},
-		Title:       catalog.Text{EN: "A resource could not be read from the API server", ZH: "无法从 API Server 读取某类资源"},
-		Remediation: catalog.Text{EN: "Grant kubeward the read-only ClusterRole in deploy/rbac/kubeward-reader.yaml.", ZH: "为 kubeward 授予 deploy/rbac/kubeward-reader.yaml 中的只读 ClusterRole。"}})
 }
