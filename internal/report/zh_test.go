@@ -31,28 +31,6 @@ func init() {
 	}
 }
 
-// knownGaps are English messages of other packages still to be translated
-// (issue 9 §5): they are logged, not failed, so a new gap fails the test.
-var knownGaps = []struct{ owner, marker string }{
-	{"check/pss: reasons of k8s.io/pod-security-admission", "违反 Pod 安全标准"},
-	{"check/secrets: classifier reasons", "疑似机密"},
-	{"check/namespace: NetworkPolicy peer description", "a rule with no peers"},
-	{"check/cluster: authentication evidence", "no x509 client certificates"},
-	{"check/rbac: verbs and resources quoted in messages", "escalate"},
-	{"check/rbac: verbs and resources quoted in messages", "（get "},
-	{"check/rbac: verbs and resources quoted in messages", "（create "},
-	{"check/rbac: verbs and resources quoted in messages", "（patch "},
-}
-
-func knownGap(line string) string {
-	for _, g := range knownGaps {
-		if strings.Contains(line, g.marker) {
-			return g.owner
-		}
-	}
-	return ""
-}
-
 // untranslated returns the lines of a Chinese report with English prose,
 // with the run of words found.
 func untranslated(out string) []string {
@@ -141,10 +119,6 @@ func TestChineseReportsComplete(t *testing.T) {
 					out = sarifProse(t, out)
 				}
 				for _, b := range untranslated(out) {
-					if owner := knownGap(b); owner != "" {
-						t.Logf("known gap (%s): %s", owner, b)
-						continue
-					}
 					t.Errorf("English in the Chinese report: %s", b)
 				}
 			})

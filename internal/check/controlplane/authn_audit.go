@@ -21,10 +21,11 @@ var healthPaths = map[string]bool{"/healthz": true, "/readyz": true, "/livez": t
 // certificates, OIDC or webhook tokens, and nothing weaker is accepted:
 // no static token file, no basic auth, no anonymous requests.
 func peopleAuthn(c *inventory.Component, f *host.FS) verdict {
-	var on, off, bad []string
+	var on, off, bad, badZH []string
 	var badVal *inventory.Setting
-	fail := func(v inventory.Setting, reason string) {
+	fail := func(v inventory.Setting, reason, zh string) {
 		bad = append(bad, reason)
+		badZH = append(badZH, zh)
 		if badVal == nil {
 			badVal = &v
 		}
@@ -67,7 +68,7 @@ func peopleAuthn(c *inventory.Component, f *host.FS) verdict {
 			case limited:
 				off = append(off, fmt.Sprintf("anonymous requests only to %s (%s)", strings.Join(paths, ", "), cv.From))
 			default:
-				fail(cv, "anonymous requests are accepted ("+cv.Evidence("anonymous")+anyPath(paths)+")")
+				fail(cv, "anonymous requests are accepted ("+cv.Evidence("anonymous")+anyPath(paths)+")", "接受匿名请求（"+evidenceZH(cv, "anonymous")+anyPathZH(paths)+"）")
 			}
 		}
 	}
@@ -75,7 +76,7 @@ func peopleAuthn(c *inventory.Component, f *host.FS) verdict {
 		if strings.EqualFold(anonymous.Value, "false") {
 			off = append(off, "anonymous requests: "+anonymous.Evidence("anonymous-auth"))
 		} else {
-			fail(anonymous, "anonymous requests are accepted ("+anonymous.Evidence("anonymous-auth")+")")
+			fail(anonymous, "anonymous requests are accepted ("+anonymous.Evidence("anonymous-auth")+")", "接受匿名请求（"+evidenceZH(anonymous, "anonymous-auth")+"）")
 		}
 	}
 	for _, flag := range []string{"token-auth-file", "basic-auth-file"} {
@@ -88,11 +89,12 @@ func peopleAuthn(c *inventory.Component, f *host.FS) verdict {
 		if flag == "basic-auth-file" {
 			what = "basic auth passwords"
 		}
-		fail(v, fmt.Sprintf("%s are accepted (%s)", what, v.Evidence(flag)))
+		fail(v, fmt.Sprintf("%s are accepted (%s)", what, v.Evidence(flag)), acceptedZH[flag]+"（"+evidenceZH(v, flag)+"）")
 	}
 	if len(on) == 0 {
 		v := c.Setting("client-ca-file")
 		bad = append([]string{"no x509 client certificates (--client-ca-file), OIDC or webhook token authentication"}, bad...)
+		badZH = append([]string{"未启用 x509 客户端证书（--client-ca-file）、OIDC 或 Webhook 令牌认证"}, badZH...)
 		badVal = &v
 	}
 	authn := "none"
@@ -105,7 +107,8 @@ func peopleAuthn(c *inventory.Component, f *host.FS) verdict {
 	}
 	reasons := strings.Join(bad, "; ")
 	return verdict{evidence: evidence + "; on: " + reasons, file: badVal.File, key: badVal.Key,
-		msg: catalog.F("people do not authenticate only through x509 certificates, OIDC or webhook tokens: %s", "用户并非仅通过 x509 证书、OIDC 或 Webhook 令牌认证：%s", reasons)}
+		msg: catalog.Text{EN: "people do not authenticate only through x509 certificates, OIDC or webhook tokens: " + reasons,
+			ZH: "用户并非仅通过 x509 证书、OIDC 或 Webhook 令牌认证：" + strings.Join(badZH, "；")}}
 }
 
 func anyPath(paths []string) string {
