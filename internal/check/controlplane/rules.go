@@ -1,9 +1,7 @@
 package controlplane
 
 import (
-	"fmt"
 	"net"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -234,14 +232,3 @@ func whenSet(name string, why catalog.Text, t test) test {
 		return t(c, f)
 	}
 }
-
-func hostOf(u string) string {
-	p, err := url.Parse(u)
-	if err != nil {
-		return u
-	}
-	return p.Host
-}
-
-var _ = fmt.Sprintf
-var _ = hostOf
