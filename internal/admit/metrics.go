@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
 // Metrics are the webhook's Prometheus metrics.
@@ -40,7 +41,7 @@ func NewMetrics() *Metrics {
 		}, []string{"what", "result"}),
 	}
 	m.Registry.MustRegister(m.decisions, m.reviews, m.latency, m.reloads,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 

@@ -148,7 +148,7 @@ func anyChart(paths []string) bool {
 			}
 			return nil
 		})
-		if err == found {
+		if errors.Is(err, found) {
 			return true
 		}
 	}

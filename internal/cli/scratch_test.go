@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"errors"
 	"os"
 	"os/exec"
 	"strings"
@@ -50,7 +51,7 @@ func TestScratchDirRemovedOnSignal(t *testing.T) {
 			}
 			_ = cmd.Process.Signal(sig)
 			err = cmd.Wait()
-			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 128+int(sig) {
+			if ee := (*exec.ExitError)(nil); !errors.As(err, &ee) || ee.ExitCode() != 128+int(sig) {
 				t.Errorf("exit after %v: %v, want code %d", sig, err, 128+int(sig))
 			}
 			if _, err := os.Stat(dir); !os.IsNotExist(err) {

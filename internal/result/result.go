@@ -182,7 +182,6 @@ func Sort(rs []Result) {
 	for i := range ks {
 		perm[i] = ks[i].idx
 	}
-	ks = nil
 	for i := range perm {
 		if perm[i] < 0 || int(perm[i]) == i {
 			continue

@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -40,7 +41,7 @@ func unmarshalYAML(data []byte, root *yaml.Node) error {
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(root); err != nil {
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			*root = yaml.Node{}
 			return nil
 		}
@@ -55,7 +56,7 @@ func unmarshalYAML(data []byte, root *yaml.Node) error {
 	var next yaml.Node
 	line := 0
 	switch err := dec.Decode(&next); {
-	case err == io.EOF:
+	case errors.Is(err, io.EOF):
 		return nil
 	case err != nil:
 		// Whatever follows the end marker is not a document yaml.v3

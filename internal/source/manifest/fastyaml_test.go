@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -341,7 +342,7 @@ func corpusDocuments(t testing.TB, generated int) (names []string, docs [][]byte
 		s := newSplitter(r)
 		for {
 			doc, err := s.next()
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				return
 			}
 			if err != nil {

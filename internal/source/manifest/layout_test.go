@@ -275,7 +275,7 @@ func referenceObjects(data []byte) ([]map[string]any, error) {
 	for {
 		var ext runtime.RawExtension
 		if err := d.Decode(&ext); err != nil {
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				return out, nil
 			}
 			return nil, err

@@ -365,7 +365,7 @@ func (r *reader) streamFix(name, origin string, in io.Reader, fix func([]*invent
 	s.line = line - 1
 	for {
 		doc, err := s.next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return
 		}
 		if err != nil {
@@ -504,7 +504,6 @@ type peekReader struct {
 	r    io.Reader
 	head []byte
 	err  error
-	done bool
 }
 
 func newPeekReader(r io.Reader) *peekReader { return &peekReader{r: r} }

@@ -44,7 +44,7 @@ func (s *splitter) next() (document, error) {
 	start := s.line + 1
 	for {
 		line, err := s.r.ReadSlice('\n')
-		if err == bufio.ErrBufferFull {
+		if errors.Is(err, bufio.ErrBufferFull) {
 			// A very long line: accumulate it whole.
 			buf.Write(line)
 			if buf.Len() > MaxDocumentBytes {
