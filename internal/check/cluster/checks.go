@@ -39,7 +39,7 @@ func init() {
 	reg := func(id, item string, sev catalog.Severity, refs []string, title, fix T) {
 		s := check.Spec{ID: id, Item: item, Severity: sev, References: refs, Title: title, Remediation: fix, Scope: check.Cluster, Policy: workloadsRule}
 		if id == LongLivedToken {
-			s.Scope, s.Policy, s.Object = check.Manifest|check.Cluster|check.Admission, nil, tokenSecretRule
+			s.Scope, s.Policy, s.Object, s.CEL = check.Manifest|check.Cluster|check.Admission, nil, tokenSecretRule, longLivedTokenCEL
 		}
 		check.Register(s)
 	}
@@ -75,6 +75,13 @@ func init() {
 		T{EN: "Taint dedicated nodes and give the namespace's pods a matching toleration and a nodeSelector (or node affinity).", ZH: "为专用节点添加污点，并为该命名空间的 Pod 设置相应容忍度与 nodeSelector（或节点亲和性）。"})
 
 }
+
+// The checks as admission-policy predicates (check.CEL): what holds when
+// each passes, exported by `kubeward export vap`.
+var (
+	longLivedTokenCEL = &check.CEL{Target: check.CELSecret, OK: check.Const(
+		"!((has(object.type) && object.type == 'kubernetes.io/service-account-token') || (has(object.metadata.annotations) && 'kubernetes.io/service-account.name' in object.metadata.annotations && object.metadata.annotations['kubernetes.io/service-account.name'] != ''))")}
+)
 
 var (
 	tokenSecretRule = &check.ObjectRule{Applies: func(t *check.Target) bool { return t.Kind == "Secret" && t.Group == "" }, Run: checkTokenSecret}

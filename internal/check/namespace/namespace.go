@@ -13,6 +13,8 @@ import (
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/check/cel"
+	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
 )
@@ -49,12 +51,21 @@ func init() {
 			Title:       catalog.Text{EN: "NetworkPolicy rule allows all traffic", ZH: "NetworkPolicy 规则放行全部流量"},
 			Remediation: catalog.Text{EN: "Name the peers: a podSelector, a namespaceSelector with labels, or specific CIDRs instead of {} or 0.0.0.0/0.", ZH: "明确指定对端：使用 podSelector、带标签的 namespaceSelector 或具体 CIDR，而不是 {} 或 0.0.0.0/0。"},
 			References:  []string{"CIS Kubernetes 5.3.2"}},
-		check.Spec{ID: PodSecurityLabels, Object: podSecurityLabelRule, Policy: namespacesRule, Item: "4.7", Severity: catalog.SeverityHigh, Scope: check.Manifest | check.Cluster | check.Admission,
+		check.Spec{ID: PodSecurityLabels, CEL: podSecurityLabelsCEL, Object: podSecurityLabelRule, Policy: namespacesRule, Item: "4.7", Severity: catalog.SeverityHigh, Scope: check.Manifest | check.Cluster | check.Admission,
 			Title:       catalog.Text{EN: "Namespace does not enforce Pod Security baseline or restricted", ZH: "命名空间未强制执行 Pod 安全 baseline 或 restricted 级别"},
 			Remediation: catalog.Text{EN: "Label the namespace pod-security.kubernetes.io/enforce: restricted (or baseline where restricted cannot be met yet).", ZH: "为命名空间添加标签 pod-security.kubernetes.io/enforce: restricted（暂时无法满足时使用 baseline）。"},
 			References:  []string{"CIS Kubernetes 5.2.1", "Kubernetes docs: Pod Security Admission"}},
 	)
 }
+
+// The checks as admission-policy predicates (check.CEL): what holds when
+// each passes, exported by `kubeward export vap`.
+var (
+	podSecurityLabelsCEL = &check.CEL{Target: check.CELNamespace, OK: func(o *config.Config) string {
+		return fmt.Sprintf("object.metadata.name in %s || (has(object.metadata.labels) && 'pod-security.kubernetes.io/enforce' in object.metadata.labels && object.metadata.labels['pod-security.kubernetes.io/enforce'] in ['baseline', 'restricted'])",
+			cel.List(o.SystemNamespaces))
+	}}
+)
 
 var (
 	namespacesRule = &check.PolicyRule{Run: checkNamespaces}

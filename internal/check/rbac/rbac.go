@@ -11,7 +11,9 @@ import (
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/check/cel"
 	"github.com/kubeward/kubeward/internal/check/rbac/effective"
+	"github.com/kubeward/kubeward/internal/config"
 )
 
 const (
@@ -85,38 +87,82 @@ var Permissions = []Permission{
 func init() {
 	scope := check.Manifest | check.Cluster | check.Admission
 	check.Register(
-		check.Spec{ID: Wildcard, Object: roleRule, Item: "4.3", Severity: catalog.SeverityHigh, Scope: scope,
+		check.Spec{ID: Wildcard, CEL: wildcardCEL, Object: roleRule, Item: "4.3", Severity: catalog.SeverityHigh, Scope: scope,
 			Title:       catalog.Text{EN: "Role uses wildcards", ZH: "角色使用了通配符"},
 			Remediation: catalog.Text{EN: "List the API groups, resources and verbs explicitly instead of *.", ZH: "显式列出 API 组、资源和动词，而不是使用 *。"},
 			References:  []string{"CIS Kubernetes 5.1.3"}},
-		check.Spec{ID: EscalateBind, Object: roleRule, Item: "4.3", Severity: catalog.SeverityCritical, Scope: scope,
+		check.Spec{ID: EscalateBind, CEL: escalateBindCEL, Object: roleRule, Item: "4.3", Severity: catalog.SeverityCritical, Scope: scope,
 			Title:       catalog.Text{EN: "Role can escalate, bind or impersonate", ZH: "角色可以 escalate、bind 或 impersonate"},
 			Remediation: catalog.Text{EN: "Remove escalate and bind on roles and impersonate on users, groups and service accounts.", ZH: "删除对角色的 escalate、bind 以及对用户、组和服务账号的 impersonate 权限。"},
 			References:  []string{"CIS Kubernetes 5.1.8"}},
-		check.Spec{ID: CreateWorkloads, Object: roleRule, Item: "4.3", Severity: catalog.SeverityMedium, Scope: scope,
+		check.Spec{ID: CreateWorkloads, CEL: createWorkloadsCEL, Object: roleRule, Item: "4.3", Severity: catalog.SeverityMedium, Scope: scope,
 			Title:       catalog.Text{EN: "Role can create pods or workloads", ZH: "角色可以创建 Pod 或工作负载"},
 			Remediation: catalog.Text{EN: "Grant workload creation only to deployment pipelines; any pod can mount any Secret and service account of its namespace.", ZH: "仅向部署流水线授予创建工作负载的权限；任何 Pod 都能挂载其命名空间中的任意 Secret 与服务账号。"},
 			References:  []string{"CIS Kubernetes 5.1.4"}},
-		check.Spec{ID: ClusterAdmin, Object: bindingRule, Item: "4.3", Severity: catalog.SeverityCritical, Scope: scope,
+		check.Spec{ID: ClusterAdmin, CEL: clusterAdminCEL, Object: bindingRule, Item: "4.3", Severity: catalog.SeverityCritical, Scope: scope,
 			Title:       catalog.Text{EN: "Binding grants cluster-admin", ZH: "绑定授予了 cluster-admin"},
 			Remediation: catalog.Text{EN: "Bind a role with only the permissions needed; keep cluster-admin for break-glass use.", ZH: "绑定仅含所需权限的角色；cluster-admin 仅用于紧急情况。"},
 			References:  []string{"CIS Kubernetes 5.1.1"}},
-		check.Spec{ID: AnonymousBinding, Object: bindingRule, Item: "4.3", Severity: catalog.SeverityCritical, Scope: scope,
+		check.Spec{ID: AnonymousBinding, CEL: anonymousBindingCEL, Object: bindingRule, Item: "4.3", Severity: catalog.SeverityCritical, Scope: scope,
 			Title:       catalog.Text{EN: "Binding grants permissions to anonymous, unauthenticated or all authenticated users", ZH: "绑定向匿名、未认证或所有已认证用户授予了权限"},
 			Remediation: catalog.Text{EN: "Remove system:anonymous, system:unauthenticated and system:authenticated from the binding's subjects and bind the users, groups or service accounts that need the role; leave the API server's own system:basic-user, system:discovery and system:public-info-viewer bindings as it creates them.", ZH: "从绑定的主体中删除 system:anonymous、system:unauthenticated 与 system:authenticated，改为绑定确需该角色的用户、组或服务账号；API 服务器自建的 system:basic-user、system:discovery 与 system:public-info-viewer 绑定保持原样。"},
 			References:  []string{"CIS Kubernetes 5.1.1 (related)"}},
-		check.Spec{ID: DefaultSABinding, Object: bindingRule, Item: "4.2", Severity: catalog.SeverityMedium, Scope: scope,
+		check.Spec{ID: DefaultSABinding, CEL: defaultSABindingCEL, Object: bindingRule, Item: "4.2", Severity: catalog.SeverityMedium, Scope: scope,
 			Title:       catalog.Text{EN: "Binding grants permissions to a default service account", ZH: "绑定向 default 服务账号授予了权限"},
 			Remediation: catalog.Text{EN: "Bind a dedicated ServiceAccount of the application instead of default.", ZH: "改为绑定应用专用的 ServiceAccount，而不是 default。"},
 			References:  []string{"CIS Kubernetes 5.1.5"}},
 	)
-	check.Register(check.Spec{ID: EndpointsToEdit, Object: endpointsToEditRule, Item: "4.3", Severity: catalog.SeverityMedium, Scope: scope,
+	check.Register(check.Spec{ID: EndpointsToEdit, CEL: endpointsToEditCEL, Object: endpointsToEditRule, Item: "4.3", Severity: catalog.SeverityMedium, Scope: scope,
 		Title:       catalog.Text{EN: "ClusterRole aggregated into edit or admin lets users write Endpoints (CVE-2021-25740)", ZH: "聚合到 edit 或 admin 的 ClusterRole 允许写入 Endpoints（CVE-2021-25740）"},
 		Remediation: catalog.Text{EN: "Remove create, update and patch on endpoints and endpointslices from ClusterRoles labelled rbac.authorization.k8s.io/aggregate-to-edit or aggregate-to-admin: \"true\"; Endpoints written by hand can point a Service at another namespace's pods or outside the cluster.", ZH: "从带有 rbac.authorization.k8s.io/aggregate-to-edit 或 aggregate-to-admin: \"true\" 标签的 ClusterRole 中删除对 endpoints 与 endpointslices 的 create、update、patch 权限；手工写入的 Endpoints 可以让 Service 指向其他命名空间的 Pod 或集群外部。"},
 		References:  []string{"CVE-2021-25740", "Kubernetes docs: RBAC (aggregated ClusterRoles, write access for Endpoints)"}})
 	for _, p := range Permissions {
-		check.Register(check.Spec{ID: p.ID, Object: roleRule, Item: "4.3", Severity: p.Severity, Scope: scope, Title: p.Title, Remediation: p.Fix, References: p.Refs})
+		check.Register(check.Spec{ID: p.ID, Object: roleRule, CEL: permissionCEL(p), Item: "4.3", Severity: p.Severity, Scope: scope, Title: p.Title, Remediation: p.Fix, References: p.Refs})
 	}
+}
+
+// The checks as admission-policy predicates (check.CEL): what holds when
+// each passes, exported by `kubeward export vap`.
+var (
+	wildcardCEL = &check.CEL{Target: check.CELRole, OK: check.Const(cel.NoRule(
+		"(has(r.verbs) && r.verbs.exists(v, v == '*')) || (has(r.resources) && r.resources.exists(x, x == '*')) || (has(r.apiGroups) && r.apiGroups.exists(g, g == '*'))"))}
+	escalateBindCEL = &check.CEL{Target: check.CELRole, OK: check.Const(cel.NoRule(
+		cel.Allows("rbac.authorization.k8s.io", []string{"roles", "clusterroles"}, []string{"escalate", "bind"}, true) + " || " +
+			cel.Allows("", []string{"users", "groups", "serviceaccounts", "uids"}, []string{"impersonate"}, true) + " || " +
+			cel.Allows("authentication.k8s.io", []string{"userextras/scopes", "uids"}, []string{"impersonate"}, true)))}
+	createWorkloadsCEL = &check.CEL{Target: check.CELRole, OK: check.Const(cel.NoRule(
+		cel.Allows("", []string{"pods", "replicationcontrollers"}, []string{"create"}, true) + " || " +
+			cel.Allows("apps", []string{"deployments", "statefulsets", "daemonsets", "replicasets"}, []string{"create"}, true) + " || " +
+			cel.Allows("batch", []string{"jobs", "cronjobs"}, []string{"create"}, true)))}
+	clusterAdminCEL = &check.CEL{Target: check.CELBinding, OK: check.Const(
+		"!(object.roleRef.kind == 'ClusterRole' && object.roleRef.name == 'cluster-admin')")}
+	anonymousBindingCEL = &check.CEL{Target: check.CELBinding, OK: func(*config.Config) string {
+		// The API server's own grants to everyone pass as it creates them.
+		names := make([]string, 0, len(BootstrapPublicBindings))
+		for n := range BootstrapPublicBindings {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		var entries []string
+		for _, n := range names {
+			entries = append(entries, cel.String(n)+": "+cel.List(BootstrapPublicBindings[n]))
+		}
+		bootstrap := "{" + strings.Join(entries, ", ") + "}"
+		return fmt.Sprintf("!has(object.subjects) || !object.subjects.exists(s, ((s.kind == 'User' && s.name in %s) || (s.kind == 'Group' && s.name in %s)) && "+
+			"!(request.kind.kind == 'ClusterRoleBinding' && object.metadata.name in %[3]s && object.roleRef.kind == 'ClusterRole' && object.roleRef.name == object.metadata.name && s.kind == 'Group' && s.name in %[3]s[object.metadata.name]))",
+			cel.List(PublicUsers), cel.List(PublicGroups), bootstrap)
+	}}
+	endpointsToEditCEL = &check.CEL{Target: check.CELRole, OK: check.Const(
+		"request.kind.kind != 'ClusterRole' || !(has(object.metadata.labels) && " + cel.List(AggregateLabels) + ".exists(l, l in object.metadata.labels && object.metadata.labels[l] == 'true')) || " +
+			cel.NoRule(cel.Allows("", []string{"endpoints"}, []string{"create", "update", "patch"}, true)+" || "+cel.Allows("discovery.k8s.io", []string{"endpointslices"}, []string{"create", "update", "patch"}, true)))}
+	defaultSABindingCEL = &check.CEL{Target: check.CELBinding, OK: check.Const(
+		"!has(object.subjects) || !object.subjects.exists(s, s.kind == 'ServiceAccount' && s.name == 'default')")}
+)
+
+// permissionCEL is a permission check as an admission-policy predicate: no
+// rule of the role grants it (on named objects too, unless NamedOK).
+func permissionCEL(p Permission) *check.CEL {
+	return &check.CEL{Target: check.CELRole, OK: check.Const(cel.NoRule(cel.Allows(p.Group, p.Resources, p.Verbs, !p.NamedOK)))}
 }
 
 var (

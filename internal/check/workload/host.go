@@ -8,6 +8,7 @@ import (
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/check/cel"
 )
 
 const (
@@ -22,32 +23,48 @@ const (
 func init() {
 	wl := check.Manifest | check.Cluster | check.Admission
 	check.Register(
-		check.Spec{ID: RuntimeSocketMounted, Object: hostAccessRule, Item: "1.3", Severity: catalog.SeverityCritical, Scope: wl,
+		check.Spec{ID: RuntimeSocketMounted, CEL: runtimeSocketMountedCEL, Object: hostAccessRule, Item: "1.3", Severity: catalog.SeverityCritical, Scope: wl,
 			Title:       catalog.Text{EN: "Container runtime socket is mounted", ZH: "挂载了容器运行时套接字"},
 			Remediation: catalog.Text{EN: "Remove the hostPath volume: whoever reaches the Docker, containerd or CRI-O socket controls the node.", ZH: "删除该 hostPath 卷：能访问 Docker、containerd 或 CRI-O 套接字即可控制整个节点。"},
 			References:  []string{"CIS Docker 5.31", "NIST SP 800-190 4.4"}},
-		check.Spec{ID: SensitiveHostPath, Object: hostAccessRule, Item: "2.4", Severity: catalog.SeverityHigh, Scope: wl,
+		check.Spec{ID: SensitiveHostPath, CEL: sensitiveHostPathCEL, Object: hostAccessRule, Item: "2.4", Severity: catalog.SeverityHigh, Scope: wl,
 			Title:       catalog.Text{EN: "Sensitive host path is mounted", ZH: "挂载了敏感的宿主机路径"},
 			Remediation: catalog.Text{EN: "Do not mount host system directories; use ConfigMaps, Secrets, emptyDir or persistent volumes.", ZH: "不要挂载宿主机系统目录；改用 ConfigMap、Secret、emptyDir 或持久卷。"},
 			References:  []string{"CIS Docker 5.5", "PSS baseline: HostPath Volumes"}},
-		check.Spec{ID: HostNetwork, Object: hostAccessRule, Item: "2.4", Severity: catalog.SeverityHigh, Scope: wl,
+		check.Spec{ID: HostNetwork, CEL: hostNetworkCEL, Object: hostAccessRule, Item: "2.4", Severity: catalog.SeverityHigh, Scope: wl,
 			Title:       catalog.Text{EN: "Pod shares the host network namespace", ZH: "Pod 共享宿主机网络命名空间"},
 			Remediation: catalog.Text{EN: "Remove hostNetwork: true; expose the app through a Service.", ZH: "删除 hostNetwork: true；通过 Service 暴露应用。"},
 			References:  []string{"CIS Kubernetes 5.2.5", "PSS baseline: Host Namespaces"}},
-		check.Spec{ID: HostPID, Object: hostAccessRule, Item: "2.4", Severity: catalog.SeverityHigh, Scope: wl,
+		check.Spec{ID: HostPID, CEL: hostPIDCEL, Object: hostAccessRule, Item: "2.4", Severity: catalog.SeverityHigh, Scope: wl,
 			Title:       catalog.Text{EN: "Pod shares the host process namespace", ZH: "Pod 共享宿主机进程命名空间"},
 			Remediation: catalog.Text{EN: "Remove hostPID: true.", ZH: "删除 hostPID: true。"},
 			References:  []string{"CIS Kubernetes 5.2.3", "PSS baseline: Host Namespaces"}},
-		check.Spec{ID: HostIPC, Object: hostAccessRule, Item: "2.4", Severity: catalog.SeverityHigh, Scope: wl,
+		check.Spec{ID: HostIPC, CEL: hostIPCCEL, Object: hostAccessRule, Item: "2.4", Severity: catalog.SeverityHigh, Scope: wl,
 			Title:       catalog.Text{EN: "Pod shares the host IPC namespace", ZH: "Pod 共享宿主机 IPC 命名空间"},
 			Remediation: catalog.Text{EN: "Remove hostIPC: true.", ZH: "删除 hostIPC: true。"},
 			References:  []string{"CIS Kubernetes 5.2.4", "PSS baseline: Host Namespaces"}},
-		check.Spec{ID: HostPort, Object: hostAccessRule, Item: "2.4", Severity: catalog.SeverityMedium, Scope: wl,
+		check.Spec{ID: HostPort, CEL: hostPortCEL, Object: hostAccessRule, Item: "2.4", Severity: catalog.SeverityMedium, Scope: wl,
 			Title:       catalog.Text{EN: "Container binds a host port", ZH: "容器绑定了宿主机端口"},
 			Remediation: catalog.Text{EN: "Remove hostPort; use a Service (ClusterIP, NodePort behind the firewall, or LoadBalancer).", ZH: "删除 hostPort；使用 Service（ClusterIP、防火墙之后的 NodePort 或 LoadBalancer）。"},
 			References:  []string{"CIS Kubernetes 5.2.13", "PSS baseline: Host Ports"}},
 	)
 }
+
+// The checks as admission-policy predicates (check.CEL): what holds when
+// each passes, exported by `kubeward export vap`.
+var (
+	runtimeSocketMountedCEL = &check.CEL{Target: check.CELPod, OK: check.Const(
+		"!has(variables.podSpec.volumes) || variables.podSpec.volumes.all(v, " +
+			cel.HostPathOK("v", "p != '/' && !"+cel.List(RuntimeSockets)+".exists(s, p == s || s.startsWith(p + '/'))") + ")")}
+	sensitiveHostPathCEL = &check.CEL{Target: check.CELPod, OK: check.Const(
+		"!has(variables.podSpec.volumes) || variables.podSpec.volumes.all(v, " +
+			cel.HostPathOK("v", "!"+cel.List(sensitiveHostPaths)+".exists(s, p == s || (s != '/' && p.startsWith(s + '/')))") + ")")}
+	hostNetworkCEL = &check.CEL{Target: check.CELPod, OK: check.Const("!has(variables.podSpec.hostNetwork) || variables.podSpec.hostNetwork != true")}
+	hostPIDCEL     = &check.CEL{Target: check.CELPod, OK: check.Const("!has(variables.podSpec.hostPID) || variables.podSpec.hostPID != true")}
+	hostIPCCEL     = &check.CEL{Target: check.CELPod, OK: check.Const("!has(variables.podSpec.hostIPC) || variables.podSpec.hostIPC != true")}
+	hostPortCEL    = &check.CEL{Target: check.CELPod, List: check.AllContainers, OK: check.Const(
+		"!has(c.ports) || c.ports.all(p, !has(p.hostPort) || p.hostPort == 0)")}
+)
 
 var hostAccessRule = &check.ObjectRule{Applies: isWorkload, Run: checkHostAccess}
 

@@ -4,12 +4,15 @@
 package workload
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/distribution/reference"
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/check/cel"
+	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/result"
 )
 
@@ -22,21 +25,21 @@ const (
 func init() {
 	check.Register(
 		check.Spec{
-			ID: ImageUntrustedRegistry, Object: imageRule, Policy: registriesConfiguredRule, Item: "2.1", Severity: catalog.SeverityHigh,
+			ID: ImageUntrustedRegistry, CEL: imageUntrustedRegistryCEL, Object: imageRule, Policy: registriesConfiguredRule, Item: "2.1", Severity: catalog.SeverityHigh,
 			Scope:       check.Manifest | check.Cluster | check.Admission,
 			Title:       catalog.Text{EN: "Image comes from a registry that is not trusted", ZH: "镜像来自不受信任的镜像仓库"},
 			Remediation: catalog.Text{EN: "Mirror the image into a trusted registry listed in trustedRegistries and reference it from there.", ZH: "将镜像同步到 trustedRegistries 中列出的可信仓库，并从该仓库引用镜像。"},
 			References:  []string{"CIS Kubernetes 5.5.1", "NIST SP 800-190 4.1.5"},
 		},
 		check.Spec{
-			ID: ImageNotPinned, Object: imageRule, Item: "2.2", Severity: catalog.SeverityMedium,
+			ID: ImageNotPinned, CEL: imageNotPinnedCEL, Object: imageRule, Item: "2.2", Severity: catalog.SeverityMedium,
 			Scope:       check.Manifest | check.Cluster | check.Admission,
 			Title:       catalog.Text{EN: "Image is not pinned by digest", ZH: "镜像未通过摘要（digest）固定"},
 			Remediation: catalog.Text{EN: "Reference the scanned and signed image by digest: image: registry/app@sha256:<digest>.", ZH: "通过摘要引用已扫描并签名的镜像：image: registry/app@sha256:<digest>。"},
 			References:  []string{"NIST SP 800-190 4.1.4"},
 		},
 		check.Spec{
-			ID: ImageLatestTag, Object: imageRule, Item: "2.2", Severity: catalog.SeverityHigh,
+			ID: ImageLatestTag, CEL: imageLatestTagCEL, Object: imageRule, Item: "2.2", Severity: catalog.SeverityHigh,
 			Scope:       check.Manifest | check.Cluster | check.Admission,
 			Title:       catalog.Text{EN: "Image uses the :latest tag or no tag", ZH: "镜像使用 :latest 标签或未指定标签"},
 			Remediation: catalog.Text{EN: "Use an immutable version tag and, better, a digest.", ZH: "使用不可变的版本标签，最好使用摘要。"},
@@ -44,6 +47,23 @@ func init() {
 		},
 	)
 }
+
+// The checks as admission-policy predicates (check.CEL): what holds when
+// each passes, exported by `kubeward export vap`.
+var (
+	imageUntrustedRegistryCEL = &check.CEL{Target: check.CELPod, List: check.AllContainers,
+		Enabled: func(o *config.Config) bool { return len(o.TrustedRegistries) > 0 },
+		OK: func(o *config.Config) string {
+			trusted := make([]string, len(o.TrustedRegistries))
+			for i, t := range o.TrustedRegistries {
+				trusted[i] = strings.TrimSuffix(strings.TrimSpace(t), "/")
+			}
+			return fmt.Sprintf("[%s].all(n, %s.exists(t, n == t || n.startsWith(t + '/')))", cel.ImageName("c.image"), cel.List(trusted))
+		}}
+	imageNotPinnedCEL = &check.CEL{Target: check.CELPod, List: check.AllContainers, OK: check.Const("c.image.contains('@')")}
+	imageLatestTagCEL = &check.CEL{Target: check.CELPod, List: check.AllContainers, OK: check.Const(
+		fmt.Sprintf("[%s].all(t, t != 'latest' && (t != '' || c.image.contains('@')))", cel.ImageTag("c.image")))}
+)
 
 var (
 	imageRule                = &check.ObjectRule{Applies: isWorkload, Run: checkImages}

@@ -7,6 +7,8 @@ import (
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/check/cel"
+	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/result"
 )
 
@@ -19,11 +21,33 @@ const ControlPlanePlacement = "KW-HOST-007"
 var ControlPlaneRoleLabels = []string{"node-role.kubernetes.io/control-plane", "node-role.kubernetes.io/master"}
 
 func init() {
-	check.Register(check.Spec{ID: ControlPlanePlacement, Object: placementRule, Item: "4.8", Severity: catalog.SeverityHigh, Scope: check.Manifest | check.Cluster | check.Admission,
+	check.Register(check.Spec{ID: ControlPlanePlacement, CEL: controlPlanePlacementCEL, Object: placementRule, Item: "4.8", Severity: catalog.SeverityHigh, Scope: check.Manifest | check.Cluster | check.Admission,
 		Title:       catalog.Text{EN: "Workload may run on control-plane nodes", ZH: "工作负载可能运行在控制平面节点上"},
 		Remediation: catalog.Text{EN: "Remove tolerations of the node-role.kubernetes.io/control-plane (and master) taint and tolerations with operator Exists and no key, and node selectors or affinity on the control-plane role; only system components belong on control-plane nodes.", ZH: "删除对 node-role.kubernetes.io/control-plane（及 master）污点的容忍、不带 key 的 operator: Exists 容忍，以及针对控制平面角色的 nodeSelector 或节点亲和性；控制平面节点上只应运行系统组件。"},
 		References:  []string{"Kubernetes docs: Taints and Tolerations (control-plane taint)", "NSA/CISA Kubernetes Hardening Guide: node isolation"}})
 }
+
+// The checks as admission-policy predicates (check.CEL): what holds when
+// each passes, exported by `kubeward export vap`.
+var (
+	controlPlanePlacementCEL = &check.CEL{Target: check.CELPod, OK: func(o *config.Config) string {
+		cp := cel.List(ControlPlaneRoleLabels)
+		ps := "variables.podSpec"
+		na := ps + ".affinity.nodeAffinity"
+		term := "has(%[1]s.matchExpressions) && %[1]s.matchExpressions.exists(r, r.key in " + cp + " && r.operator in ['In', 'Exists'])"
+		tolerates := "(!has(t.effect) || t.effect == '' || t.effect == 'NoSchedule') && " +
+			"((!has(t.key) || t.key == '') ? (has(t.operator) && t.operator == 'Exists') : " +
+			"(t.key in " + cp + " && ((has(t.operator) && t.operator == 'Exists') || !has(t.value) || t.value == '')))"
+		// DaemonSets are a WARN in the scan (per-node agents): not denied.
+		return fmt.Sprintf("request.kind.kind == 'DaemonSet' || request.namespace in %s || ("+
+			"(!has(%[2]s.tolerations) || !%[2]s.tolerations.exists(t, %[3]s)) && "+
+			"(!has(%[2]s.nodeSelector) || !%[4]s.exists(k, k in %[2]s.nodeSelector)) && "+
+			"!(has(%[2]s.affinity) && has(%[2]s.affinity.nodeAffinity) && ("+
+			"(has(%[5]s.requiredDuringSchedulingIgnoredDuringExecution) && has(%[5]s.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms) && %[5]s.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms.exists(term, %[6]s)) || "+
+			"(has(%[5]s.preferredDuringSchedulingIgnoredDuringExecution) && %[5]s.preferredDuringSchedulingIgnoredDuringExecution.exists(p, %[7]s)))))",
+			cel.List(o.SystemNamespaces), ps, tolerates, cp, na, fmt.Sprintf(term, "term"), fmt.Sprintf(term, "p.preference"))
+	}}
+)
 
 var placementRule = &check.ObjectRule{Applies: isWorkload, Run: checkPlacement}
 

@@ -9,6 +9,8 @@ import (
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/check/cel"
+	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
 )
@@ -30,44 +32,79 @@ var configSubject = &result.Subject{Kind: "Configuration", Name: "trustedRegistr
 func init() {
 	wl := check.Manifest | check.Cluster | check.Admission
 	check.Register(
-		check.Spec{ID: RunsAsRoot, Object: securityContextRule, Item: "2.3", Severity: catalog.SeverityHigh, Scope: wl,
+		check.Spec{ID: RunsAsRoot, CEL: runsAsRootCEL, Object: securityContextRule, Item: "2.3", Severity: catalog.SeverityHigh, Scope: wl,
 			Title:       catalog.Text{EN: "Container may run as root", ZH: "容器可能以 root 用户运行"},
 			Remediation: catalog.Text{EN: "Set securityContext.runAsNonRoot: true and a non-zero runAsUser, and build the image with a non-root USER.", ZH: "设置 securityContext.runAsNonRoot: true 和非 0 的 runAsUser，并以非 root USER 构建镜像。"},
 			References:  []string{"CIS Kubernetes 5.2.7", "PSS restricted: Running as Non-root"}},
-		check.Spec{ID: Privileged, Object: securityContextRule, Item: "2.4", Severity: catalog.SeverityCritical, Scope: wl,
+		check.Spec{ID: Privileged, CEL: privilegedCEL, Object: securityContextRule, Item: "2.4", Severity: catalog.SeverityCritical, Scope: wl,
 			Title:       catalog.Text{EN: "Container runs in privileged mode", ZH: "容器以特权模式运行"},
 			Remediation: catalog.Text{EN: "Remove securityContext.privileged: true; grant only the specific capabilities the process needs.", ZH: "删除 securityContext.privileged: true；仅授予进程所需的具体能力。"},
 			References:  []string{"CIS Kubernetes 5.2.2", "PSS baseline: Privileged Containers"}},
-		check.Spec{ID: PrivilegeEscalation, Object: securityContextRule, Item: "2.4", Severity: catalog.SeverityHigh, Scope: wl,
+		check.Spec{ID: PrivilegeEscalation, CEL: privilegeEscalationCEL, Object: securityContextRule, Item: "2.4", Severity: catalog.SeverityHigh, Scope: wl,
 			Title:       catalog.Text{EN: "Privilege escalation is not disabled", ZH: "未禁用权限提升"},
 			Remediation: catalog.Text{EN: "Set securityContext.allowPrivilegeEscalation: false on every container.", ZH: "在每个容器上设置 securityContext.allowPrivilegeEscalation: false。"},
 			References:  []string{"CIS Kubernetes 5.2.6", "PSS restricted: Privilege Escalation"}},
-		check.Spec{ID: CapabilitiesNotDropped, Object: securityContextRule, Item: "2.4", Severity: catalog.SeverityMedium, Scope: wl,
+		check.Spec{ID: CapabilitiesNotDropped, CEL: capabilitiesNotDroppedCEL, Object: securityContextRule, Item: "2.4", Severity: catalog.SeverityMedium, Scope: wl,
 			Title:       catalog.Text{EN: "Capabilities are not dropped (drop: [ALL])", ZH: "未丢弃全部能力（drop: [ALL]）"},
 			Remediation: catalog.Text{EN: "Set securityContext.capabilities.drop: [ALL] and add back only what is needed.", ZH: "设置 securityContext.capabilities.drop: [ALL]，仅添加确实需要的能力。"},
 			References:  []string{"CIS Kubernetes 5.2.9", "PSS restricted: Capabilities"}},
-		check.Spec{ID: CapabilitiesAdded, Object: securityContextRule, Item: "2.4", Severity: catalog.SeverityHigh, Scope: wl,
+		check.Spec{ID: CapabilitiesAdded, CEL: capabilitiesAddedCEL, Object: securityContextRule, Item: "2.4", Severity: catalog.SeverityHigh, Scope: wl,
 			Title:       catalog.Text{EN: "Container adds capabilities outside the allow list", ZH: "容器添加了允许列表之外的能力"},
 			Remediation: catalog.Text{EN: "Remove the added capabilities, or add them to allowedCapabilities in the configuration after review.", ZH: "删除添加的能力，或在评审后将其加入配置中的 allowedCapabilities。"},
 			References:  []string{"CIS Kubernetes 5.2.8", "PSS baseline: Capabilities"}},
-		check.Spec{ID: SeccompMissing, Object: securityContextRule, Item: "2.5", Severity: catalog.SeverityMedium, Scope: wl,
+		check.Spec{ID: SeccompMissing, CEL: seccompMissingCEL, Object: securityContextRule, Item: "2.5", Severity: catalog.SeverityMedium, Scope: wl,
 			Title:       catalog.Text{EN: "No seccomp profile (RuntimeDefault or Localhost)", ZH: "未设置 seccomp 配置（RuntimeDefault 或 Localhost）"},
 			Remediation: catalog.Text{EN: "Set securityContext.seccompProfile.type: RuntimeDefault at pod level.", ZH: "在 Pod 级别设置 securityContext.seccompProfile.type: RuntimeDefault。"},
 			References:  []string{"CIS Kubernetes 5.7.2", "PSS restricted: Seccomp"}},
-		check.Spec{ID: AppArmorUnconfined, Object: securityContextRule, Item: "2.5", Severity: catalog.SeverityHigh, Scope: wl,
+		check.Spec{ID: AppArmorUnconfined, CEL: appArmorUnconfinedCEL, Object: securityContextRule, Item: "2.5", Severity: catalog.SeverityHigh, Scope: wl,
 			Title:       catalog.Text{EN: "AppArmor is disabled (Unconfined)", ZH: "AppArmor 被禁用（Unconfined）"},
 			Remediation: catalog.Text{EN: "Use appArmorProfile.type: RuntimeDefault or a Localhost profile; remove Unconfined.", ZH: "使用 appArmorProfile.type: RuntimeDefault 或 Localhost 配置，删除 Unconfined。"},
 			References:  []string{"PSS baseline: AppArmor"}},
-		check.Spec{ID: SELinuxEscalating, Object: securityContextRule, Item: "2.5", Severity: catalog.SeverityHigh, Scope: wl,
+		check.Spec{ID: SELinuxEscalating, CEL: seLinuxEscalatingCEL, Object: securityContextRule, Item: "2.5", Severity: catalog.SeverityHigh, Scope: wl,
 			Title:       catalog.Text{EN: "SELinux options grant more than the container domain", ZH: "SELinux 选项授予了超出容器域的权限"},
 			Remediation: catalog.Text{EN: "Leave seLinuxOptions.user and role unset and use type container_t (or container_init_t, container_kvm_t).", ZH: "不要设置 seLinuxOptions.user 与 role，type 使用 container_t（或 container_init_t、container_kvm_t）。"},
 			References:  []string{"PSS baseline: SELinux"}},
-		check.Spec{ID: RootFilesystemWritable, Object: securityContextRule, Item: "2.5", Severity: catalog.SeverityMedium, Scope: wl,
+		check.Spec{ID: RootFilesystemWritable, CEL: rootFilesystemWritableCEL, Object: securityContextRule, Item: "2.5", Severity: catalog.SeverityMedium, Scope: wl,
 			Title:       catalog.Text{EN: "Root filesystem is writable", ZH: "根文件系统可写"},
 			Remediation: catalog.Text{EN: "Set securityContext.readOnlyRootFilesystem: true and mount emptyDir volumes where the app writes.", ZH: "设置 securityContext.readOnlyRootFilesystem: true，并为应用写入的位置挂载 emptyDir 卷。"},
 			References:  []string{"CIS Kubernetes 5.7.3 (general)", "NSA/CISA Kubernetes Hardening Guide"}},
 	)
 }
+
+// The checks as admission-policy predicates (check.CEL): what holds when
+// each passes, exported by `kubeward export vap`.
+var (
+	runsAsRootCEL = &check.CEL{Target: check.CELPod, List: check.AllContainers, OK: check.Const(
+		cel.Effective("runAsUser", "%s != 0", cel.Effective("runAsNonRoot", "%s == true", "false")))}
+	privilegedCEL = &check.CEL{Target: check.CELPod, List: check.AllContainers, OK: check.Const(
+		cel.CtrField("privileged", "%s != true", "true"))}
+	// A privileged container always escalates: it is denied by
+	// KW-POD-002 (critical), not reported twice.
+	privilegeEscalationCEL = &check.CEL{Target: check.CELPod, List: check.AllContainers, OK: check.Const(
+		cel.CtrField("privileged", "%s == true", "false") + " || " + cel.CtrField("allowPrivilegeEscalation", "%s == false", "false"))}
+	capabilitiesNotDroppedCEL = &check.CEL{Target: check.CELPod, List: check.AllContainers, OK: check.Const(
+		cel.CtrField("capabilities", "has(%[1]s.drop) && %[1]s.drop.exists(d, "+cel.NormCap("d")+" == 'ALL')", "false"))}
+	capabilitiesAddedCEL = &check.CEL{Target: check.CELPod, List: check.AllContainers, OK: func(o *config.Config) string {
+		allowed := make([]string, len(o.AllowedCapabilities))
+		for i, a := range o.AllowedCapabilities {
+			allowed[i] = strings.TrimPrefix(strings.ToUpper(a), "CAP_")
+		}
+		return cel.CtrField("capabilities", "!has(%[1]s.add) || %[1]s.add.all(a, "+cel.NormCap("a")+" in "+cel.List(allowed)+")", "true")
+	}}
+	seccompMissingCEL = &check.CEL{Target: check.CELPod, List: check.AllContainers, OK: check.Const(
+		cel.Effective("seccompProfile", "has(%[1]s.type) && %[1]s.type in ['RuntimeDefault', 'Localhost']", "false"))}
+	appArmorUnconfinedCEL = &check.CEL{Target: check.CELPod, List: check.AllContainers, OK: check.Const(
+		// Container field, then the legacy annotation, then the pod field
+		// (the kubelet's apparmor.GetProfile).
+		"((has(c.securityContext) && has(c.securityContext.appArmorProfile)) ? c.securityContext.appArmorProfile.type != 'Unconfined' : " +
+			"(('container.apparmor.security.beta.kubernetes.io/' + c.name) in variables.annotations ? " +
+			"[variables.annotations['container.apparmor.security.beta.kubernetes.io/' + c.name]].all(a, a == 'runtime/default' || (a.startsWith('localhost/') && a.size() > 10)) : " +
+			"!(has(variables.podSecurityContext.appArmorProfile) && variables.podSecurityContext.appArmorProfile.type == 'Unconfined')))")}
+	seLinuxEscalatingCEL = &check.CEL{Target: check.CELPod, List: check.AllContainers, OK: check.Const(
+		cel.Effective("seLinuxOptions", "(!has(%[1]s.user) || %[1]s.user == '') && (!has(%[1]s.role) || %[1]s.role == '') && (!has(%[1]s.type) || %[1]s.type in "+cel.List(allowedSELinuxTypes)+")", "true"))}
+	rootFilesystemWritableCEL = &check.CEL{Target: check.CELPod, List: check.AllContainers, OK: check.Const(
+		cel.CtrField("readOnlyRootFilesystem", "%s == true", "false"))}
+)
 
 var securityContextRule = &check.ObjectRule{Applies: isWorkload, Run: checkSecurityContexts}
 

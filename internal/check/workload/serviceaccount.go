@@ -17,7 +17,7 @@ const (
 func init() {
 	wl := check.Manifest | check.Cluster | check.Admission
 	check.Register(
-		check.Spec{ID: DefaultServiceAccount, Object: serviceAccountRule, Item: "4.2", Severity: catalog.SeverityMedium, Scope: wl,
+		check.Spec{ID: DefaultServiceAccount, CEL: defaultServiceAccountCEL, Object: serviceAccountRule, Item: "4.2", Severity: catalog.SeverityMedium, Scope: wl,
 			Title:       catalog.Text{EN: "Workload uses the namespace's default service account", ZH: "工作负载使用命名空间的 default 服务账号"},
 			Remediation: catalog.Text{EN: "Create one ServiceAccount per application and set serviceAccountName.", ZH: "为每个应用创建独立的 ServiceAccount 并设置 serviceAccountName。"},
 			References:  []string{"CIS Kubernetes 5.1.5"}},
@@ -31,6 +31,14 @@ func init() {
 		Remediation: catalog.Text{EN: "Set automountServiceAccountToken: false on the ServiceAccount (always on a namespace's default account); pods that call the Kubernetes API opt in with automountServiceAccountToken: true.", ZH: "在 ServiceAccount 上设置 automountServiceAccountToken: false（命名空间的 default 账号必须设置）；需要调用 Kubernetes API 的 Pod 通过 automountServiceAccountToken: true 显式启用。"},
 		References:  []string{"CIS Kubernetes 5.1.5", "CIS Kubernetes 5.1.6"}})
 }
+
+// The checks as admission-policy predicates (check.CEL): what holds when
+// each passes, exported by `kubeward export vap`.
+var (
+	defaultServiceAccountCEL = &check.CEL{Target: check.CELPod, OK: check.Const(
+		"(has(variables.podSpec.serviceAccountName) && variables.podSpec.serviceAccountName != '') ? variables.podSpec.serviceAccountName != 'default' : " +
+			"(has(variables.podSpec.serviceAccount) && variables.podSpec.serviceAccount != '' && variables.podSpec.serviceAccount != 'default')")}
+)
 
 var (
 	serviceAccountRule = &check.ObjectRule{Applies: isWorkload, Run: checkServiceAccount}

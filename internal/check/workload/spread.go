@@ -10,6 +10,7 @@ import (
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/check/cel"
 )
 
 const (
@@ -20,7 +21,7 @@ const (
 func init() {
 	wl := check.Manifest | check.Cluster | check.Admission
 	check.Register(
-		check.Spec{ID: ReplicasNotSpread, Object: spreadRule, Item: "4.8", Severity: catalog.SeverityLow, Scope: wl,
+		check.Spec{ID: ReplicasNotSpread, CEL: replicasNotSpreadCEL, Object: spreadRule, Item: "4.8", Severity: catalog.SeverityLow, Scope: wl,
 			Title:       catalog.Text{EN: "Replicas may all land on one node", ZH: "所有副本可能被调度到同一节点"},
 			Remediation: catalog.Text{EN: "Add topologySpreadConstraints over kubernetes.io/hostname (and zone) or a pod anti-affinity.", ZH: "添加基于 kubernetes.io/hostname（及可用区）的 topologySpreadConstraints 或 Pod 反亲和性。"},
 			References:  []string{"Kubernetes docs: Pod Topology Spread Constraints"}},
@@ -30,6 +31,19 @@ func init() {
 			References:  []string{"Kubernetes docs: Guaranteed Scheduling For Critical Add-On Pods"}},
 	)
 }
+
+// The checks as admission-policy predicates (check.CEL): what holds when
+// each passes, exported by `kubeward export vap`.
+var (
+	// Spread over nodes: a constraint or an anti-affinity term on
+	// kubernetes.io/hostname (zones or custom keys alone do not).
+	replicasNotSpreadCEL = &check.CEL{Target: check.CELPod, OK: check.Const(
+		"!(request.kind.kind in ['Deployment', 'StatefulSet', 'ReplicaSet', 'ReplicationController'] && has(dyn(object).spec.replicas) && dyn(object).spec.replicas > 1) || " +
+			"(has(variables.podSpec.topologySpreadConstraints) && variables.podSpec.topologySpreadConstraints.exists(c, c.topologyKey == " + cel.String(HostnameKey) + ")) || " +
+			"(has(variables.podSpec.affinity) && has(variables.podSpec.affinity.podAntiAffinity) && (" +
+			"(has(variables.podSpec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution) && variables.podSpec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution.exists(a, has(a.topologyKey) && a.topologyKey == " + cel.String(HostnameKey) + ")) || " +
+			"(has(variables.podSpec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution) && variables.podSpec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution.exists(a, has(a.podAffinityTerm.topologyKey) && a.podAffinityTerm.topologyKey == " + cel.String(HostnameKey) + "))))")}
+)
 
 var spreadRule = &check.ObjectRule{Applies: isWorkload, Run: checkSpread}
 

@@ -1,6 +1,8 @@
 // Package vap exports the catalogue checks that CEL can express as
 // admissionregistration.k8s.io/v1 ValidatingAdmissionPolicies and their
-// bindings: admission enforcement without a webhook. Each check becomes one
+// bindings: admission enforcement without a webhook. The checks and their
+// CEL come from the check specs (check.Exportable): each check writes its
+// predicate beside its Go logic, and this package only wraps it. Each check becomes one
 // policy named after its ID (kubeward-kw-pod-002) whose messages start with
 // the ID, name the plan item and the fix.
 package vap
@@ -20,7 +22,10 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubeward/kubeward/internal/catalog"
+	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/check/cel"
 	"github.com/kubeward/kubeward/internal/check/workload"
+	"github.com/kubeward/kubeward/internal/config"
 )
 
 // Modes maps --mode to the binding's validationActions.
@@ -66,9 +71,9 @@ func Name(id string) string { return namePrefix + strings.ToLower(id) }
 func Exported(opts *Options) []string {
 	o := opts.withDefaults()
 	var ids []string
-	for _, r := range rules() {
+	for _, r := range check.Exportable() {
 		if o.wants(r) {
-			ids = append(ids, r.id)
+			ids = append(ids, r.ID)
 		}
 	}
 	return ids
@@ -77,8 +82,8 @@ func Exported(opts *Options) []string {
 // Expressible returns every check ID kubeward can export, whatever the options.
 func Expressible() []string {
 	var ids []string
-	for _, r := range rules() {
-		ids = append(ids, r.id)
+	for _, r := range check.Exportable() {
+		ids = append(ids, r.ID)
 	}
 	return ids
 }
@@ -100,12 +105,21 @@ func (o *Options) withDefaults() *Options {
 	return &c
 }
 
-func (o *Options) wants(r rule) bool {
-	if r.enabled != nil && !r.enabled(o) {
+// config is the configuration the checks' CEL is built from.
+func (o *Options) config() *config.Config {
+	c := config.Default()
+	c.TrustedRegistries = o.TrustedRegistries
+	c.AllowedCapabilities = o.AllowedCapabilities
+	c.SystemNamespaces = o.SystemNamespaces
+	return c
+}
+
+func (o *Options) wants(r *check.Spec) bool {
+	if r.CEL.Enabled != nil && !r.CEL.Enabled(o.config()) {
 		return false
 	}
 	for _, x := range o.Exclude {
-		if ok, _ := path.Match(strings.ToUpper(x), r.id); ok {
+		if ok, _ := path.Match(strings.ToUpper(x), r.ID); ok {
 			return false
 		}
 	}
@@ -133,13 +147,13 @@ func Build(opts *Options) ([]Policy, error) {
 	}
 	sel := namespaceSelector(o.NamespaceSelector)
 	var out []Policy
-	for _, r := range rules() {
+	for _, r := range check.Exportable() {
 		if !o.wants(r) {
 			continue
 		}
-		e := catalog.Get(r.id)
+		e := catalog.Get(r.ID)
 		if e == nil {
-			return nil, fmt.Errorf("check %s is not in the catalogue", r.id)
+			return nil, fmt.Errorf("check %s is not in the catalogue", r.ID)
 		}
 		p := policy(o, r, e)
 		b := &admissionv1.ValidatingAdmissionPolicyBinding{
@@ -151,7 +165,7 @@ func Build(opts *Options) ([]Policy, error) {
 				MatchResources:    &admissionv1.MatchResources{NamespaceSelector: sel.DeepCopy()},
 			},
 		}
-		out = append(out, Policy{ID: r.id, Policy: p, Binding: b})
+		out = append(out, Policy{ID: r.ID, Policy: p, Binding: b})
 	}
 	return out, nil
 }
@@ -250,14 +264,14 @@ var podVariables = []admissionv1.Variable{
 // API server.
 const builtInCondition = "!(has(object.metadata.labels) && 'kubernetes.io/bootstrapping' in object.metadata.labels && object.metadata.labels['kubernetes.io/bootstrapping'] == 'rbac-defaults' && request.userInfo.username == 'system:apiserver')"
 
-func policy(o *Options, r rule, e *catalog.Entry) *admissionv1.ValidatingAdmissionPolicy {
+func policy(o *Options, r *check.Spec, e *catalog.Entry) *admissionv1.ValidatingAdmissionPolicy {
 	fail := admissionv1.Fail
 	spec := admissionv1.ValidatingAdmissionPolicySpec{FailurePolicy: &fail}
 	msg := Message(e)
-	ok := r.ok(o)
+	ok := r.CEL.OK(o.config())
 	v := admissionv1.Validation{Expression: ok, Message: msg, Reason: ptr(metav1.StatusReasonForbidden)}
-	switch r.target {
-	case targetPod:
+	switch r.CEL.Target {
+	case check.CELPod:
 		var rr []admissionv1.NamedRuleWithOperations
 		for _, g := range podResources {
 			rr = append(rr, resourceRule(g.group, g.resource...))
@@ -270,31 +284,31 @@ func policy(o *Options, r rule, e *catalog.Entry) *admissionv1.ValidatingAdmissi
 			Name:       "pod-template-changed",
 			Expression: "request.operation != 'UPDATE' || oldObject == null || dyn(object).spec != dyn(oldObject).spec",
 		}}
-		if r.list != "" {
-			v.Expression = fmt.Sprintf("variables.%s.all(c, %s)", r.list, ok)
+		if list := r.CEL.List; list != "" {
+			v.Expression = fmt.Sprintf("variables.%s.all(c, %s)", list, ok)
 			head, fix, _ := strings.Cut(msg, " — fix: ")
 			v.MessageExpression = fmt.Sprintf("%s + variables.%s.filter(c, !(%s)).map(c, c.name).join(', ') + %s",
-				celString(head+" [containers: "), r.list, ok, celString("] — fix: "+fix))
+				cel.String(head+" [containers: "), list, ok, cel.String("] — fix: "+fix))
 		}
-		if slices.Contains(workload.LinuxOnly, r.id) { // as the scanner skips them
+		if slices.Contains(workload.LinuxOnly, r.ID) { // as the scanner skips them
 			v.Expression = "variables.windows || " + paren(v.Expression)
 		}
-	case targetRole:
+	case check.CELRole:
 		spec.MatchConstraints = &admissionv1.MatchResources{ResourceRules: []admissionv1.NamedRuleWithOperations{
 			resourceRule("rbac.authorization.k8s.io", "roles", "clusterroles"),
 		}}
 		spec.MatchConditions = []admissionv1.MatchCondition{{Name: "not-built-in", Expression: builtInCondition}}
 		spec.Variables = []admissionv1.Variable{{Name: "rules", Expression: "has(object.rules) ? object.rules : []"}}
-	case targetBinding:
+	case check.CELBinding:
 		spec.MatchConstraints = &admissionv1.MatchResources{ResourceRules: []admissionv1.NamedRuleWithOperations{
 			resourceRule("rbac.authorization.k8s.io", "rolebindings", "clusterrolebindings"),
 		}}
 		spec.MatchConditions = []admissionv1.MatchCondition{{Name: "not-built-in", Expression: builtInCondition}}
-	case targetNamespace:
+	case check.CELNamespace:
 		spec.MatchConstraints = &admissionv1.MatchResources{ResourceRules: []admissionv1.NamedRuleWithOperations{
 			resourceRule("", "namespaces"),
 		}}
-	case targetSecret:
+	case check.CELSecret:
 		spec.MatchConstraints = &admissionv1.MatchResources{ResourceRules: []admissionv1.NamedRuleWithOperations{
 			resourceRule("", "secrets"),
 		}}
