@@ -104,9 +104,9 @@ func review(t testing.TB, op admissionv1.Operation, manifest string, user string
 	if err := json.Unmarshal(js, &meta); err != nil {
 		t.Fatal(err)
 	}
-	group, version := "", meta.APIVersion
-	if i := strings.Index(meta.APIVersion, "/"); i >= 0 {
-		group, version = meta.APIVersion[:i], meta.APIVersion[i+1:]
+	group, version, ok := strings.Cut(meta.APIVersion, "/")
+	if !ok { // the core group: "v1"
+		group, version = "", meta.APIVersion
 	}
 	req := &admissionv1.AdmissionRequest{
 		UID:       "uid-1",

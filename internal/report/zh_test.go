@@ -179,7 +179,8 @@ func TestWidthCountsCJKAsTwoColumns(t *testing.T) {
 			continue
 		}
 		f := strings.Fields(line)
-		w := report.Width(line[:strings.Index(line, f[2])])
+		title := strings.Index(line, f[2]) // f[2] is a field of line: found
+		w := report.Width(line[:title])
 		if col >= 0 && w != col {
 			t.Errorf("title at column %d, want %d: %q", w, col, line)
 		}

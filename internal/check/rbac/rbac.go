@@ -466,8 +466,7 @@ func checkBinding(_ *check.Env, t *check.Target, em *check.Emitter) {
 	}
 	for i, s := range subjects {
 		path := fmt.Sprintf("subjects[%d]", i)
-		switch {
-		case s.Kind == rbacv1.ServiceAccountKind && s.Name == "default":
+		if s.Kind == rbacv1.ServiceAccountKind && s.Name == "default" {
 			sns := s.Namespace
 			if sns == "" {
 				sns = ns

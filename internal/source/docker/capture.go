@@ -38,7 +38,7 @@ func Capture(ctx context.Context, socket string) (map[string][]byte, error) {
 	for _, r := range raw {
 		red, err := redactEnv(r)
 		if err != nil {
-			return nil, fmt.Errorf("docker API container inspect on unix://%s: bad JSON: %v", socket, err)
+			return nil, fmt.Errorf("docker API container inspect on unix://%s: bad JSON: %w", socket, err)
 		}
 		items = append(items, red)
 	}
@@ -120,19 +120,19 @@ func fromCapture(f *host.FS, containers []byte) (*State, error) {
 	file := path.Join(host.CaptureDir, host.CaptureDockerContainers)
 	s := &State{Source: "snapshot " + file}
 	if err := json.Unmarshal(containers, &s.Containers); err != nil {
-		return nil, fmt.Errorf("snapshot %s: bad JSON: %v", file, err)
+		return nil, fmt.Errorf("snapshot %s: bad JSON: %w", file, err)
 	}
 	if b, ok := f.Captured(host.CaptureDockerInfo); ok {
 		var i Info
 		if err := json.Unmarshal(b, &i); err != nil {
-			return nil, fmt.Errorf("snapshot %s: bad JSON: %v", path.Join(host.CaptureDir, host.CaptureDockerInfo), err)
+			return nil, fmt.Errorf("snapshot %s: bad JSON: %w", path.Join(host.CaptureDir, host.CaptureDockerInfo), err)
 		}
 		s.Info = &i
 	}
 	if b, ok := f.Captured(host.CaptureDockerVersion); ok {
 		var v Version
 		if err := json.Unmarshal(b, &v); err != nil {
-			return nil, fmt.Errorf("snapshot %s: bad JSON: %v", path.Join(host.CaptureDir, host.CaptureDockerVersion), err)
+			return nil, fmt.Errorf("snapshot %s: bad JSON: %w", path.Join(host.CaptureDir, host.CaptureDockerVersion), err)
 		}
 		s.Version = &v
 	}

@@ -67,7 +67,7 @@ func (c *Client) GetRaw(ctx context.Context, path string) ([]byte, error) {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
-		return nil, fmt.Errorf("docker API GET %s on unix://%s: reading the answer: %v", path, c.Socket, err)
+		return nil, fmt.Errorf("docker API GET %s on unix://%s: reading the answer: %w", path, c.Socket, err)
 	}
 	if len(body) > maxBody {
 		return nil, fmt.Errorf("docker API GET %s on unix://%s: answer larger than %d MiB", path, c.Socket, maxBody>>20)
@@ -129,7 +129,7 @@ func (c *Client) getJSON(ctx context.Context, path string, out any) ([]byte, err
 		return nil, err
 	}
 	if err := json.Unmarshal(b, out); err != nil {
-		return nil, fmt.Errorf("docker API GET %s on unix://%s: bad JSON: %v", path, c.Socket, err)
+		return nil, fmt.Errorf("docker API GET %s on unix://%s: bad JSON: %w", path, c.Socket, err)
 	}
 	return b, nil
 }
@@ -181,7 +181,7 @@ func (c *Client) Containers(ctx context.Context) ([]Container, error) {
 	for _, r := range raw {
 		var ct Container
 		if err := json.Unmarshal(r, &ct); err != nil {
-			return nil, fmt.Errorf("docker API container inspect on unix://%s: bad JSON: %v", c.Socket, err)
+			return nil, fmt.Errorf("docker API container inspect on unix://%s: bad JSON: %w", c.Socket, err)
 		}
 		out = append(out, ct)
 	}

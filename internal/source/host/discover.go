@@ -3,6 +3,7 @@ package host
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -356,9 +357,7 @@ func readUnit(f *FS, dir, unit string) *inventory.Component {
 	}
 	var args []string
 	for _, a := range splitQuoted(exec) {
-		for _, w := range strings.Fields(expand(a, env)) {
-			args = append(args, w)
-		}
+		args = append(args, strings.Fields(expand(a, env))...)
 	}
 	if len(args) == 0 {
 		return nil
@@ -467,7 +466,7 @@ func loadConfig(f *FS, n *inventory.Node, c *inventory.Component) {
 }
 
 func unwrap(err error) error {
-	if pe, ok := err.(*os.PathError); ok {
+	if pe := (*os.PathError)(nil); errors.As(err, &pe) {
 		return pe.Err
 	}
 	return err

@@ -557,10 +557,10 @@ func redactValue(k string, v any, exists Exists) any {
 	case []any:
 		lk := strings.ToLower(k)
 		if strs, ok := stringList(t); ok {
-			switch {
-			case lk == "command" || lk == "args" || lk == "cmd" || lk == "entrypoint":
+			switch lk {
+			case "command", "args", "cmd", "entrypoint":
 				return toAny(MaskArgs(strs, exists))
-			case lk == "env":
+			case "env":
 				for i, s := range strs {
 					if name, val, ok := strings.Cut(s, "="); ok {
 						strs[i] = maskInline(name) + "=" + maskEnvValue(name, val, exists)

@@ -121,13 +121,13 @@ func Explain(host string, err error) error {
 	case apierrors.IsUnauthorized(err):
 		return fmt.Errorf("%s rejected the credentials (401 Unauthorized): the token is expired or invalid, or the client certificate is not trusted", host)
 	case apierrors.IsForbidden(err):
-		return fmt.Errorf("%s: forbidden: %v", host, err)
+		return fmt.Errorf("%s: forbidden: %w", host, err)
 	case strings.Contains(msg, "x509:") || strings.Contains(msg, "tls:"):
 		return fmt.Errorf("cannot verify %s's certificate: %s", host, tlsReason(msg))
 	case errors.As(err, &nerr) || errors.As(err, &uerr) || errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("cannot reach %s: %v", host, rootCause(err))
+		return fmt.Errorf("cannot reach %s: %w", host, rootCause(err))
 	}
-	return fmt.Errorf("%s: %v", host, err)
+	return fmt.Errorf("%s: %w", host, err)
 }
 
 func tlsReason(msg string) string {

@@ -200,7 +200,7 @@ func LookPath(name string) (string, error) {
 func RunT(bin string, args []string) ([]byte, error) {
 	out, err := host.Run(TimeoutT, bin, args...)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %v", bin, strings.Join(args, " "), err)
+		return nil, fmt.Errorf("%s %s: %w", bin, strings.Join(args, " "), err)
 	}
 	if !bytes.Contains(out, []byte("passwordauthentication")) {
 		return nil, fmt.Errorf("%s %s: output lacks passwordauthentication", bin, strings.Join(args, " "))
