@@ -4,16 +4,13 @@
 #   make build    ./kubeward, static (CGO_ENABLED=0), version from git describe
 #   make test     gofmt check, go vet, go test ./...
 #   make golden   rewrite the golden reports (internal/cli/testdata/golden)
-#   make lint     golangci-lint (pinned, installed into ./bin when missing)
+#   make lint     golangci-lint (scripts/lint.sh: pinned, installed into ./bin when missing)
 #   make docs     regenerate docs/checks.md from the catalogue
 #   make fuzz     every fuzz target, FUZZTIME each (default 10s)
 #   make bench    scripts/bench.sh: scan manifests at 1k, 10k, 100k objects
 #   make e2e      real etcd, Kubernetes and containerd: test/cluster (slow; root)
 
 GO ?= go
-GOLANGCI_LINT_VERSION ?= v2.15.0
-BIN := $(CURDIR)/bin
-GOLANGCI_LINT := $(BIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/kubeward/kubeward/internal/cli.Version=$(VERSION)
 
@@ -34,14 +31,10 @@ golden:
 	$(GO) test ./internal/cli -run Golden -count=1 -update
 	git diff --stat -- internal/cli/testdata/golden
 
-# The binary's name carries its version, so changing GOLANGCI_LINT_VERSION
-# installs the new one instead of running a stale one.
-$(GOLANGCI_LINT):
-	GOBIN=$(BIN) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
-	mv $(BIN)/golangci-lint $@
-
-lint: $(GOLANGCI_LINT)
-	$(GOLANGCI_LINT) run ./...
+# scripts/lint.sh pins the version and installs it into ./bin when missing
+# (the binary's name carries the version, so a new pin installs anew).
+lint:
+	scripts/lint.sh
 
 docs:
 	$(GO) run ./cmd/kubeward checks -o markdown > docs/checks.md.tmp
