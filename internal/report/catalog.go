@@ -22,6 +22,7 @@ var catalogWords = map[string]catalog.Text{
 	"remediation": {EN: "Remediation", ZH: "修复方法"},
 	"references":  {EN: "References", ZH: "参考"},
 	"audits":      {EN: "Audits", ZH: "适用审计"},
+	"livesIn":     {EN: "Lives in", ZH: "代码位置"},
 }
 
 func catalogWord(key, lang string) string { return catalogWords[key].In(lang) }
@@ -39,13 +40,17 @@ func WriteCatalogMarkdown(w io.Writer, lang string) error {
 		it := catalog.ItemByID(e.Item)
 		if it.Layer != layer {
 			layer = it.Layer
-			fmt.Fprintf(bw, "\n## %s\n\n| %s | %s | %s | %s | %s | %s | %s |\n|---|---|---|---|---|---|---|\n", layer.Title().In(lang),
+			fmt.Fprintf(bw, "\n## %s\n\n| %s | %s | %s | %s | %s | %s | %s | %s |\n|---|---|---|---|---|---|---|---|\n", layer.Title().In(lang),
 				catalogWord("id", lang), catalogWord("severity", lang), catalogWord("item", lang), catalogWord("title", lang),
-				catalogWord("remediation", lang), catalogWord("references", lang), catalogWord("audits", lang))
+				catalogWord("remediation", lang), catalogWord("references", lang), catalogWord("audits", lang), catalogWord("livesIn", lang))
 		}
-		fmt.Fprintf(bw, "| <a id=\"%s\"></a>%s | %s | %s %s | %s | %s | %s | %s |\n", strings.ToLower(e.ID), e.ID, run.sev(e.Severity),
+		livesIn := ""
+		if e.LivesIn != "" {
+			livesIn = "`" + e.LivesIn + "`"
+		}
+		fmt.Fprintf(bw, "| <a id=\"%s\"></a>%s | %s | %s %s | %s | %s | %s | %s | %s |\n", strings.ToLower(e.ID), e.ID, run.sev(e.Severity),
 			e.Item, it.Title.In(lang), mdCell(e.Title.In(lang)), mdCell(e.Remediation.In(lang)), mdCell(strings.Join(e.References, "; ")),
-			strings.Join(e.Scope, ", "))
+			strings.Join(e.Scope, ", "), livesIn)
 	}
 	return bw.Flush()
 }
