@@ -94,7 +94,7 @@ type namedFact struct {
 // facts extracts an object's contribution; it runs outside the engine's lock.
 func (ix *Index) facts(env *Env, t *Target) objectFacts {
 	lite := *t.Object
-	lite.Locate = nil
+	lite.Locate, lite.LocateFile = nil, nil
 	f := objectFacts{obj: &lite}
 	if w := t.Workload; w != nil {
 		f.workload = true

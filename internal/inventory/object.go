@@ -41,6 +41,12 @@ type Object struct {
 	// Locate returns the line of a field path inside the object, or 0. It is
 	// nil when the source has no lines (the API server, admission).
 	Locate func(path string) int
+
+	// LocateFile, when set, is Locate for sources whose fields may come
+	// from another file than File (a chart field rendered from a values
+	// file): it returns that file ("" for File) and line, or a line of 0.
+	// Location prefers it to Locate.
+	LocateFile func(path string) (file string, line int)
 }
 
 // Subject names the object in results.
@@ -56,6 +62,14 @@ func (o *Object) Location(path string) *result.Location {
 		}
 		// A live object: Origin is its API path.
 		return &result.Location{Path: path, Origin: o.Origin}
+	}
+	if o.LocateFile != nil && path != "" {
+		if f, l := o.LocateFile(path); l > 0 {
+			if f == "" {
+				f = o.File
+			}
+			return &result.Location{File: f, Line: l, Path: path, Origin: o.Origin}
+		}
 	}
 	line := o.Line
 	if o.Locate != nil && path != "" {
