@@ -102,7 +102,7 @@ func Load(paths []string, opts Options, sink func(*inventory.Object)) *Stats {
 				}
 				for _, o := range d.objects {
 					sink(o)
-					o.Locate = nil
+					o.Locate, o.LocateFile = nil, nil
 				}
 				mu.Lock()
 				st.Documents++

@@ -24,9 +24,13 @@ func locate(root *yaml.Node, path string) int {
 // locateDeep returns the deepest node of path that exists in root, its line
 // (the key's line for a map entry) and how many path segments it took.
 func locateDeep(root *yaml.Node, path string) (*yaml.Node, int, int) {
+	return locateSegs(root, splitPath(path))
+}
+
+// locateSegs is locateDeep for a split path.
+func locateSegs(root *yaml.Node, segs []pathSeg) (*yaml.Node, int, int) {
 	n := root
 	line := root.Line
-	segs := splitPath(path)
 	for i, seg := range segs {
 		for n.Kind == yaml.AliasNode || n.Kind == yaml.DocumentNode {
 			if n.Kind == yaml.AliasNode {
@@ -279,6 +283,17 @@ type templateLocator struct {
 	patterns []*regexp.Regexp // per structural line
 	kinds    map[int]*regexp.Regexp
 	names    map[int]*regexp.Regexp
+	refs     []valueRef   // per line: the values key it renders (values_locate.go)
+	values   *chartValues // the render's values files, nil when not located
+}
+
+// withValues lets the locator point fields rendered from values at their
+// values file line (values_locate.go).
+func (t *templateLocator) withValues(v *chartValues) *templateLocator {
+	if t != nil {
+		t.values = v
+	}
+	return t
 }
 
 func newTemplateLocator(src []byte) *templateLocator {
@@ -287,6 +302,7 @@ func newTemplateLocator(src []byte) *templateLocator {
 	}
 	t := &templateLocator{kinds: map[int]*regexp.Regexp{}, names: map[int]*regexp.Regexp{}}
 	t.lines = analyze(strings.Split(templateText(src), "\n"))
+	t.refs = valueRefs(string(bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n"))))
 	t.patterns = make([]*regexp.Regexp, len(t.lines))
 	for i, l := range t.lines {
 		if !l.structural {
@@ -308,6 +324,11 @@ func newTemplateLocator(src []byte) *templateLocator {
 func linePattern(text string) *regexp.Regexp {
 	parts := strings.Split(text, action)
 	for i, p := range parts {
+		if i < len(parts)-1 {
+			// the space before an action is gone when it is {{- ...
+			parts[i] = regexp.QuoteMeta(strings.TrimRight(p, " ")) + " *"
+			continue
+		}
 		parts[i] = regexp.QuoteMeta(p)
 	}
 	return regexp.MustCompile(`^` + strings.Join(parts, `.*`) + `$`)
@@ -389,11 +410,9 @@ func (t *templateLocator) fix(objs []*inventory.Object, doc document) {
 	cache := map[int]int{}
 	o := objs[0]
 	o.Line = 0
-	o.Locate = func(path string) int {
-		_, line, depth := locateDeep(body, path)
-		i := line - 1
-		if depth == 0 || i < 0 || i >= len(rendered) {
-			return 0 // nothing of the path is in the object
+	find := func(i int) int {
+		if i < 0 || i >= len(rendered) {
+			return 0
 		}
 		mu.Lock()
 		defer mu.Unlock()
@@ -403,6 +422,24 @@ func (t *templateLocator) fix(objs []*inventory.Object, doc document) {
 		l := t.find(rendered, i, kind, name)
 		cache[i] = l
 		return l
+	}
+	o.Locate = func(path string) int {
+		_, line, depth := locateDeep(body, path)
+		if depth == 0 {
+			return 0 // nothing of the path is in the object
+		}
+		return find(line - 1)
+	}
+	if t.values == nil {
+		return
+	}
+	o.LocateFile = func(path string) (string, int) {
+		segs := splitPath(path)
+		rn, line, depth := locateSegs(body, segs)
+		if depth == 0 {
+			return "", 0
+		}
+		return t.valuesLine(body, rn, line, segs[:depth], find)
 	}
 }
 

@@ -106,6 +106,7 @@ func renderChartNow(dir string, opts Options) ([]renderedFile, error) {
 	}
 	sort.Strings(names)
 	var files []renderedFile
+	valsAt := newChartValues(dir, opts.ValueFiles, opts.Set)
 	for _, name := range names {
 		base := filepath.Base(name)
 		if strings.HasPrefix(base, "_") || strings.HasSuffix(name, "NOTES.txt") || strings.TrimSpace(out[name]) == "" {
@@ -119,7 +120,7 @@ func renderChartNow(dir string, opts Options) ([]renderedFile, error) {
 		data := []byte(out[name])
 		files = append(files, renderedFile{
 			name: filepath.Join(dir, rel), data: data,
-			fix: newTemplateLocator(sources[name]).fix,
+			fix: chartLocator(sources[name], name, ch.Name(), valsAt).fix,
 		})
 	}
 	return files, nil
