@@ -1,7 +1,7 @@
 # kubeward's everyday commands. Each target is a thin wrapper: the command it
 # runs works on its own too (see CONTRIBUTING.md).
 #
-#   make build    ./kubeward, static (CGO_ENABLED=0), version from git describe
+#   make build    ./kubeward, static (CGO_ENABLED=0); VERSION=v1.2.3 names the version
 #   make test     gofmt check, go vet, go test ./...
 #   make golden   rewrite the golden reports (internal/cli/testdata/golden)
 #   make lint     golangci-lint (scripts/lint.sh: pinned, installed into ./bin when missing)
@@ -11,8 +11,10 @@
 #   make e2e      real etcd, Kubernetes and containerd: test/cluster (slow; root)
 
 GO ?= go
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X github.com/kubeward/kubeward/internal/cli.Version=$(VERSION)
+# A tagged commit's tag; elsewhere none, and `kubeward version` shows the
+# VCS revision Go stamps (with "modified" for a dirty tree) instead.
+VERSION ?= $(shell git describe --tags --exact-match 2>/dev/null)
+LDFLAGS := $(if $(VERSION),-X github.com/kubeward/kubeward/internal/cli.Version=$(VERSION))
 
 .PHONY: all build test golden lint docs fuzz bench e2e clean
 
