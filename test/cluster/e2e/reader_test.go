@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -109,12 +110,21 @@ func TestClusterScanAsReaderServiceAccount(t *testing.T) {
 		t.Logf("admin and kubeward-reader scans agree on %d results", len(reader))
 	}
 
-	// A service account with no binding at all: every list is forbidden, the
-	// scan goes on and names each verb and resource.
+	// A service account with no binding at all: every list is forbidden.
+	// The scan fails closed (exit 2, nothing evaluated); with the explicit
+	// opt-outs it goes on and names each verb and resource.
 	k.must(cs.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "nobody"}}, metav1.CreateOptions{}))
+	nobody := tokenKubeconfig(t, c, cs, ns, "nobody")
+	gate := exec.Command(kubewardBin(t), "scan", "cluster", "-o", "json", "--kubeconfig", nobody)
+	var gateErr bytes.Buffer
+	gate.Stderr = &gateErr
+	gateRunErr := gate.Run()
+	if ee, ok := gateRunErr.(*exec.ExitError); !ok || ee.ExitCode() != 2 || !strings.Contains(gateErr.String(), "every list was refused") {
+		t.Errorf("a scan where every list is refused: %v, want exit 2 saying every list was refused: %s", gateRunErr, gateErr.String())
+	}
 	denied := map[string]bool{}
 	msg := regexp.MustCompile(`^cannot (\w+) (\S+) in all namespaces: .*forbidden`)
-	for _, r := range scanCluster(t, "--kubeconfig", tokenKubeconfig(t, c, cs, ns, "nobody")) {
+	for _, r := range scanCluster(t, "--kubeconfig", nobody, "--allow-empty", "--ignore-errors") {
 		if r.ID != "KW-CL-000" {
 			continue
 		}
