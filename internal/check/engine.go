@@ -1,5 +1,5 @@
-// Package check runs the catalogue's checks over inventory objects. Rules
-// are small functions registered by the packages under internal/check/...;
+// Package check runs the catalogue's checks over inventory objects. Checks
+// are specs (spec.go) registered by the packages under internal/check/...;
 // the engine evaluates each object once as it streams in, keeps a compact
 // index for cross-object rules, applies exceptions and produces results.
 package check
@@ -37,9 +37,6 @@ type Rule struct {
 // cross-object checks. Collect lists the facts it reads from Index.Facts,
 // gathered from each object as it streams in; rules may share collectors.
 type PolicyRule struct {
-	// IDs is ignored: the specs that name the rule own its IDs. Deprecated:
-	// kept until the last RegisterPolicy caller moves to Register.
-	IDs     []string
 	Collect []*Collector
 	Run     func(*Env, *Index, *Emitter)
 }
@@ -53,34 +50,13 @@ type Collector struct {
 	Fact    func(*Env, *Target) any
 }
 
-var collectors []*Collector
-
-// RegisterCollector adds a collector. Deprecated: name it in PolicyRule.Collect.
-func RegisterCollector(c *Collector) {
-	registryLock.Lock()
-	defer registryLock.Unlock()
-	collectors = append(collectors, c)
-}
-
+// The engine's registry, filled by Register (spec.go) only.
 var (
 	rules        []*Rule
 	policyRules  []*PolicyRule
+	collectors   []*Collector
 	registryLock sync.Mutex
 )
-
-// RegisterRule adds object rules. Deprecated: register a Spec (Register).
-func RegisterRule(rs ...*Rule) {
-	registryLock.Lock()
-	defer registryLock.Unlock()
-	rules = append(rules, rs...)
-}
-
-// RegisterPolicy adds cross-object rules. Deprecated: register a Spec.
-func RegisterPolicy(rs ...*PolicyRule) {
-	registryLock.Lock()
-	defer registryLock.Unlock()
-	policyRules = append(policyRules, rs...)
-}
 
 // Env is what rules may read besides the object.
 type Env struct {

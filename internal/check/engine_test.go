@@ -370,7 +370,7 @@ func TestAppliesAndOwner(t *testing.T) {
 
 func TestPolicyRulesAndCounts(t *testing.T) {
 	msg := catalog.Text{EN: "m"}
-	policy := &PolicyRule{IDs: []string{"KW-T-002", "KW-T-003"}, Run: func(_ *Env, ix *Index, em *Emitter) {
+	policy := &PolicyRule{Run: func(_ *Env, ix *Index, em *Emitter) {
 		for _, name := range SortedIDs(map[string]int{"apps": 0, "db": 0}) {
 			f := Finding{ID: "KW-T-002", Subject: &result.Subject{Kind: "Namespace", Name: name}}
 			if ix.Namespaces[name] != nil && len(ix.Namespaces[name].ResourceQuotas) > 0 {
@@ -420,7 +420,7 @@ func TestPolicyRulesAndCounts(t *testing.T) {
 // TestCountsIndependentOfKeepPasses: listing passes one by one must not
 // change how many there are.
 func TestCountsIndependentOfKeepPasses(t *testing.T) {
-	policy := &PolicyRule{IDs: []string{"KW-T-002"}, Run: func(_ *Env, _ *Index, em *Emitter) {
+	policy := &PolicyRule{Run: func(_ *Env, _ *Index, em *Emitter) {
 		em.Pass(Finding{ID: "KW-T-002", Subject: &result.Subject{Kind: "Namespace", Name: "apps"}})
 	}}
 	counts := map[bool]map[result.Status]int{}
@@ -455,7 +455,7 @@ func TestPassesFromEverywhereCounted(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			withRegistry(t, nil, []*PolicyRule{{IDs: []string{"KW-T-001", "KW-T-002"}, Run: func(_ *Env, _ *Index, em *Emitter) {
+			withRegistry(t, nil, []*PolicyRule{{Run: func(_ *Env, _ *Index, em *Emitter) {
 				em.Pass(Finding{ID: "KW-T-001", Subject: &result.Subject{Kind: "Namespace", Name: "apps"}})
 				em.AddResult(result.Result{ID: "KW-T-002", Status: result.Pass, Subject: node, Evidence: "ok"})
 			}}}, nil)

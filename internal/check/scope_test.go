@@ -29,7 +29,7 @@ func TestScope(t *testing.T) {
 						em.Fail("KW-T-010", "app", "spec", catalog.F("bad", "坏"), "")
 					}
 				}}},
-				[]*PolicyRule{{IDs: []string{"KW-T-001"}, Run: func(_ *Env, _ *Index, em *Emitter) {
+				[]*PolicyRule{{Run: func(_ *Env, _ *Index, em *Emitter) {
 					em.Pass(Finding{ID: "KW-T-001", Subject: &result.Subject{Kind: "Namespace", Name: "a"}})
 					em.Add(Finding{ID: "KW-T-001", Status: result.Warn, Subject: &result.Subject{Kind: "Namespace", Name: "b"}})
 				}}}, nil)

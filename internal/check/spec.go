@@ -104,9 +104,8 @@ func (s Scope) Has(mode string) bool {
 	return m != 0 && s&m != 0
 }
 
-// Names lists the audits of the set, in the order manifest, cluster, node,
-// admission... as the catalogue has always listed them: manifest, cluster,
-// admission, node.
+// Names lists the audits of the set in the catalogue's order: manifest,
+// cluster, admission, node.
 func (s Scope) Names() []string {
 	var out []string
 	for _, name := range []string{"manifest", "cluster", "admission", "node"} {
