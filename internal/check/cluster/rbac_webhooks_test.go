@@ -49,6 +49,8 @@ func TestEffectiveRBAC(t *testing.T) {
 		{"role not bound", []*inventory.Object{clusterRole("reader", allow("", "secrets", "get"))}, "KW-CL-001", "", ""},
 		{"binding to a missing role", []*inventory.Object{clusterRoleBinding("b", "nothing", alice)}, "KW-CL-001", "", ""},
 		{"exec", []*inventory.Object{clusterRole("r", allow("", "pods/exec", "create")), clusterRoleBinding("b", "r", alice)}, "KW-CL-002", "FAIL User/alice", ""},
+		{"create pods in kube-system", []*inventory.Object{clusterRole("r", allow("", "pods", "create")), roleBinding("kube-system", "b", "r", alice)}, "KW-CL-003", "FAIL User/alice", ""},
+		{"create pods elsewhere", []*inventory.Object{clusterRole("r", allow("", "pods", "create")), roleBinding("apps", "b", "r", alice)}, "KW-CL-003", "", ""},
 		{"escalate", []*inventory.Object{clusterRole("r", allow("rbac.authorization.k8s.io", "clusterroles", "escalate")), clusterRoleBinding("b", "r", alice)}, "KW-CL-004", "FAIL User/alice", ""},
 		{"approve CSRs", []*inventory.Object{clusterRole("r", allow("certificates.k8s.io", "certificatesigningrequests/approval", "update")), clusterRoleBinding("b", "r", alice)}, "KW-CL-005", "FAIL User/alice", ""},
 		{"webhooks", []*inventory.Object{clusterRole("r", allow("admissionregistration.k8s.io", "mutatingwebhookconfigurations", "patch")), clusterRoleBinding("b", "r", alice)}, "KW-CL-006", "FAIL User/alice", ""},

@@ -57,6 +57,8 @@ func TestEnvAndConfigMapRules(t *testing.T) {
 		{"ConfigMap cloud credential", secrets.InConfigMap, "FAIL", cm("AZURE_CLIENT_SECRET", "x~8Q")},
 		{"ConfigMap auth mode", secrets.InConfigMap, "PASS", cm("auth", "oidc")},
 		{"ConfigMap basic header", secrets.InConfigMap, "FAIL", cm("upstream", "Basic YWRtaW46aHVudGVyMiF4")},
+		{"Secret with values in the YAML", secrets.SecretInManifest, "FAIL", checktest.Object("", "Secret", &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "s", Namespace: "apps"}, StringData: map[string]string{"password": "hunter2hunter2"}})},
+		{"Secret without values", secrets.SecretInManifest, "PASS", checktest.Object("", "Secret", &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "s", Namespace: "apps"}})},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rep := checktest.Evaluate(check.Options{Config: checktest.TrustedConfig()}, tc.obj)
