@@ -12,6 +12,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/pod-security-admission/api"
 
 	"github.com/kubeward/kubeward/internal/check"
@@ -138,7 +139,7 @@ func ownerFactOf(_ *check.Env, t *check.Target) any {
 
 type ownerRef struct{ kind, name string }
 
-func controllerRefs(refs []metav1OwnerReference) []ownerRef {
+func controllerRefs(refs []metav1.OwnerReference) []ownerRef {
 	var out []ownerRef
 	for _, r := range refs {
 		if r.Controller != nil && *r.Controller {
