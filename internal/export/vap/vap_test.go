@@ -238,8 +238,8 @@ func TestDocCoversCatalogue(t *testing.T) {
 // does — KW-RBAC-002 denies only rules reading every Secret, the other
 // permission checks also deny grants on named objects, and create (which
 // carries no name) is denied only with an explicit "" among the names.
-// (cel-go is not a dependency of this module: test/cluster/e2e compiles
-// the expressions.)
+// (TestCELAgreesWithEngine evaluates the expressions; test/cluster/e2e
+// compiles them as kube-apiserver does.)
 func TestRBACResourceNames(t *testing.T) {
 	got := map[string]string{}
 	for _, p := range build(t, nil) {
