@@ -39,12 +39,11 @@ func allowedImport(path string) bool {
 // may only shrink. An entry no longer needed fails the test, so it is
 // deleted with the import.
 var pendingImports = map[string]bool{
-	"internal/check/controlplane imports internal/source/host": true, // FS reads: configs, kubeconfigs, certificates, file modes
-	"internal/check/hostsec imports internal/source/firewall":  true, // firewall rules read by the check
-	"internal/check/hostsec imports internal/source/host":      true,
-	"internal/check/hostsec imports internal/source/sshd":      true, // sshd -T / sshd_config read by the check
-	"internal/check/runtime imports internal/source/docker":    true, // Engine API and daemon.json read by the check
-	"internal/check/runtime imports internal/source/host":      true,
+	"internal/check/hostsec imports internal/source/firewall": true, // firewall rules read by the check
+	"internal/check/hostsec imports internal/source/host":     true,
+	"internal/check/hostsec imports internal/source/sshd":     true, // sshd -T / sshd_config read by the check
+	"internal/check/runtime imports internal/source/docker":   true, // Engine API and daemon.json read by the check
+	"internal/check/runtime imports internal/source/host":     true,
 }
 
 // TestImportRule: internal/check/... imports only catalog, config,

@@ -16,6 +16,7 @@ import (
 	"github.com/kubeward/kubeward/internal/check/controlplane"
 	"github.com/kubeward/kubeward/internal/report"
 	"github.com/kubeward/kubeward/internal/source/host"
+	nodesrc "github.com/kubeward/kubeward/internal/source/node"
 )
 
 func newScanNodeCommand(g *globalOptions) *cobra.Command {
@@ -73,9 +74,9 @@ scanning, one report per interval, as the node DaemonSet in deploy/node does.`,
 				return usageError("--root %s: no proc directory to read processes from: %v", root, err)
 			}
 			scan := func() (*report.Run, error) {
-				n := host.Discover(fs)
+				n := nodesrc.Read(fs)
 				env := &check.Env{Config: cfg, Now: nowFunc()}
-				run := &report.Run{Target: "node", Inputs: []string{root}, Results: controlplane.Evaluate(env, n, fs), Objects: len(n.Components),
+				run := &report.Run{Target: "node", Inputs: []string{root}, Results: controlplane.Evaluate(env, n), Objects: len(n.Components),
 					Version: Version, Lang: g.lang, FailOn: failOn, Color: g.color(), Time: env.Now, Host: nodeName(fs), Compact: interval > 0,
 					BaseDir: g.sarifRoot, ConfigFile: g.configFile}
 				if err := report.Write(g.stdout, g.output, run); err != nil {

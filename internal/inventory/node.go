@@ -15,6 +15,18 @@ type Node struct {
 	// Problems are what could not be read (a config file a flag names but that
 	// is missing, a malformed file), each naming the file.
 	Problems []string
+	// Files are the files the components name and the checks judge (see
+	// File); StaticPodDir is the kubelet's static pod directory and
+	// StaticPods the files in it; Calico is Calico's datastore settings from
+	// its files (its processes' environments are in Components).
+	Files        []*File        `json:"files,omitempty"`
+	StaticPodDir string         `json:"staticPodDir,omitempty"`
+	StaticPods   []string       `json:"staticPods,omitempty"`
+	Calico       []CalicoConfig `json:"calico,omitempty"`
+	// Host is the host filesystem the runtime and host-security checks
+	// still read themselves until their facts move here too (issue 8 §1);
+	// never saved.
+	Host any `json:"-"`
 }
 
 // ComponentsOf returns the discovered components of one kind.
@@ -53,6 +65,9 @@ type Component struct {
 	// writes open (the API server's --audit-log-path), when the source
 	// looked; see OpenFile.
 	OpenFiles []*OpenFile
+	// Cwd is the process's working directory (relative paths in its flags
+	// resolve against it), when known.
+	Cwd string `json:",omitempty"`
 }
 
 // Subject describes the component in results.

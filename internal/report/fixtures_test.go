@@ -14,6 +14,7 @@ import (
 	"github.com/kubeward/kubeward/internal/report"
 	"github.com/kubeward/kubeward/internal/source/host"
 	"github.com/kubeward/kubeward/internal/source/manifest"
+	nodesrc "github.com/kubeward/kubeward/internal/source/node"
 )
 
 // The runs below are real audits of fixtures, one per kind of input, the
@@ -85,9 +86,9 @@ func nodeRun(t *testing.T, lang string) *report.Run {
 		}
 	}
 	fs := &host.FS{Root: root}
-	n := host.Discover(fs)
+	n := nodesrc.Read(fs)
 	env := &check.Env{Config: config.Default(), Now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-	return &report.Run{Target: "node", Inputs: []string{root}, Results: controlplane.Evaluate(env, n, fs), Objects: len(n.Components),
+	return &report.Run{Target: "node", Inputs: []string{root}, Results: controlplane.Evaluate(env, n), Objects: len(n.Components),
 		Version: "1.2.3", Lang: lang, Time: env.Now, Host: "cp-1"}
 }
 

@@ -1,28 +1,48 @@
 package controlplane
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
-	apiserverv1 "k8s.io/apiserver/pkg/apis/apiserver/v1"
-	auditv1 "k8s.io/apiserver/pkg/apis/audit/v1"
-	"sigs.k8s.io/yaml"
-
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/inventory"
-	"github.com/kubeward/kubeward/internal/source/host"
 )
 
-// readFor reads a file a component's flag names, as the component sees it.
-func readFor(c *inventory.Component, f *host.FS, path string) ([]byte, string, error) {
-	p := f.ForProcess(c.PID, path)
-	b, err := f.ReadFile(p)
-	return b, p, err
+// readFor is the file a component's setting names, as the source read it
+// for the component, and why its content is not there: the file could not
+// be read, or parseErr (the content did not parse). A nil file with
+// problem true was not read at all (the node's files are not readable
+// from where the audit ran).
+func readFor(c *inventory.Component, n *inventory.Node, path string, content func(*inventory.File) (bool, string)) (fl *inventory.File, problem bool, why string) {
+	fl = n.File(c.PID, path)
+	if fl == nil {
+		return nil, true, ""
+	}
+	if fl.ReadError != "" {
+		return fl, true, fl.ReadError
+	}
+	parsed, parseErr := content(fl)
+	if !parsed {
+		return nil, true, ""
+	}
+	if parseErr != "" {
+		return fl, true, parseErr
+	}
+	return fl, false, ""
 }
 
-func fileErr(v inventory.Setting, name string, err error) verdict {
-	if errors.Is(err, host.ErrNoFiles) {
+// statError is why a file's metadata could not be read.
+func statError(fl *inventory.File) string {
+	if fl == nil {
+		return ""
+	}
+	return fl.StatError
+}
+
+// fileErr: the file a setting names could not be read (err) or, when fl is
+// nil or says so, cannot be read from where the audit ran.
+func fileErr(v inventory.Setting, name string, fl *inventory.File, err string) verdict {
+	if fl == nil || fl.NoAccess {
 		return verdict{na: "file not readable", evidence: v.Evidence(name), file: v.File, key: v.Key,
 			msg: catalog.F("%s names %s, which cannot be read from here: audit the node itself", "%s 指向 %s，此处无法读取：请在节点上审计", name, v.Value)}
 	}
@@ -30,28 +50,23 @@ func fileErr(v inventory.Setting, name string, err error) verdict {
 		msg: catalog.F("cannot read %s %s: %v", "无法读取 %s %s：%v", name, v.Value, err)}
 }
 
-func authorization(c *inventory.Component, f *host.FS) verdict {
+func authorization(c *inventory.Component, n *inventory.Node) verdict {
 	if cfg := c.Setting("authorization-config"); cfg.Value != "" {
-		data, _, err := readFor(c, f, cfg.Value)
-		if err != nil {
-			return fileErr(cfg, "authorization-config", err)
+		fl, bad, why := readFor(c, n, cfg.Value, func(fl *inventory.File) (bool, string) {
+			return fl.Authorization != nil, fl.Authorization.ErrorOf()
+		})
+		if bad {
+			return fileErr(cfg, "authorization-config", fl, why)
 		}
-		var ac apiserverv1.AuthorizationConfiguration
-		if err := yaml.Unmarshal(data, &ac); err != nil {
-			return fileErr(cfg, "authorization-config", err)
-		}
-		var types []string
-		for _, a := range ac.Authorizers {
-			types = append(types, string(a.Type))
-		}
+		types := fl.Authorization.Authorizers
 		ok := contains(types, "Node") && contains(types, "RBAC") && !contains(types, "AlwaysAllow")
 		return verdict{ok: ok, evidence: "authorizers=" + strings.Join(types, ",") + " (" + cfg.From + ")", file: cfg.Value, key: "authorizers",
 			msg: catalog.F("authorizers are %s, want Node and RBAC without AlwaysAllow", "授权器为 %s，应包含 Node 和 RBAC 且不含 AlwaysAllow", strings.Join(types, ","))}
 	}
-	return allOf(includes("authorization-mode", "Node", "RBAC"), excludes("authorization-mode", "AlwaysAllow"))(c, f)
+	return allOf(includes("authorization-mode", "Node", "RBAC"), excludes("authorization-mode", "AlwaysAllow"))(c, n)
 }
 
-func admissionPlugins(c *inventory.Component, _ *host.FS) verdict {
+func admissionPlugins(c *inventory.Component, _ *inventory.Node) verdict {
 	enabled := map[string]bool{}
 	for _, p := range list(inventory.APIServerAdmissionDefault) {
 		enabled[p] = true
@@ -80,7 +95,7 @@ func admissionPlugins(c *inventory.Component, _ *host.FS) verdict {
 		msg: catalog.F("admission plugins not enabled: %s", "未启用的准入插件：%s", strings.Join(missing, ", "))}
 }
 
-func auditLogging(c *inventory.Component, f *host.FS) verdict {
+func auditLogging(c *inventory.Component, n *inventory.Node) verdict {
 	pol := c.Setting("audit-policy-file")
 	if pol.Value == "" {
 		return from(pol, "audit-policy-file", false, catalog.F("no audit policy: the API server records nothing", "未配置审计策略：API Server 不记录任何审计事件"))
@@ -88,26 +103,23 @@ func auditLogging(c *inventory.Component, f *host.FS) verdict {
 	if c.Setting("audit-webhook-config-file").Value != "" {
 		return from(c.Setting("audit-webhook-config-file"), "audit-webhook-config-file", true, catalog.Text{})
 	}
-	return allOf(isSet("audit-log-path"), atLeast("audit-log-maxage", 30), atLeast("audit-log-maxbackup", 10), atLeast("audit-log-maxsize", 100))(c, f)
+	return allOf(isSet("audit-log-path"), atLeast("audit-log-maxage", 30), atLeast("audit-log-maxbackup", 10), atLeast("audit-log-maxsize", 100))(c, n)
 }
 
 // auditPolicy finds the level the policy gives reads and writes of Secrets:
 // the first rule that matches them decides, as in the API server.
-func auditPolicy(c *inventory.Component, f *host.FS) verdict {
+func auditPolicy(c *inventory.Component, n *inventory.Node) verdict {
 	v := c.Setting("audit-policy-file")
-	data, path, err := readFor(c, f, v.Value)
-	if err != nil {
-		return fileErr(v, "audit-policy-file", err)
+	fl, bad, why := readFor(c, n, v.Value, func(fl *inventory.File) (bool, string) {
+		return fl.AuditPolicy != nil, fl.AuditPolicy.ErrorOf()
+	})
+	if bad {
+		return fileErr(v, "audit-policy-file", fl, why)
 	}
-	var p auditv1.Policy
-	if err := yaml.UnmarshalStrict(data, &p); err != nil {
-		if err2 := yaml.Unmarshal(data, &p); err2 != nil {
-			return fileErr(v, "audit-policy-file", err2)
-		}
-	}
-	level, idx := auditv1.LevelNone, -1
-	for i, r := range p.Rules {
-		if len(r.Users) > 0 || len(r.UserGroups) > 0 || len(r.Verbs) > 0 || len(r.Namespaces) > 0 || len(r.NonResourceURLs) > 0 {
+	path := fl.Where()
+	level, idx := levelNone, -1
+	for i, r := range fl.AuditPolicy.Rules {
+		if r.Limited {
 			continue // a rule for some requests only: not the rule secrets fall under
 		}
 		if matchesSecrets(r.Resources) {
@@ -117,15 +129,21 @@ func auditPolicy(c *inventory.Component, f *host.FS) verdict {
 	}
 	ev := fmt.Sprintf("%s: secrets logged at level %s (rule %d)", path, level, idx)
 	switch level {
-	case auditv1.LevelMetadata:
+	case levelMetadata:
 		return verdict{ok: true, evidence: ev, file: path}
-	case auditv1.LevelNone:
+	case levelNone:
 		return verdict{evidence: ev, file: path, msg: catalog.F("the audit policy does not record access to Secrets", "审计策略未记录对 Secret 的访问")}
 	}
 	return verdict{evidence: ev, file: path, key: fmt.Sprintf("rules[%d]", idx), msg: catalog.F("the audit policy writes Secret contents into the audit log (level %s)", "审计策略会将 Secret 内容写入审计日志（级别 %s）", level)}
 }
 
-func matchesSecrets(groups []auditv1.GroupResources) bool {
+// Audit levels (k8s.io/apiserver/pkg/apis/audit).
+const (
+	levelNone     = "None"
+	levelMetadata = "Metadata"
+)
+
+func matchesSecrets(groups []inventory.AuditGroupResources) bool {
 	if len(groups) == 0 {
 		return true
 	}
@@ -140,20 +158,19 @@ func matchesSecrets(groups []auditv1.GroupResources) bool {
 	return false
 }
 
-func encryptionAtRest(c *inventory.Component, f *host.FS) verdict {
+func encryptionAtRest(c *inventory.Component, n *inventory.Node) verdict {
 	v := c.Setting("encryption-provider-config")
 	if v.Value == "" {
 		return from(v, "encryption-provider-config", false, catalog.F("no encryption provider: Secrets are stored in etcd in plain text", "未配置加密提供者：Secret 以明文存储在 etcd 中"))
 	}
-	data, path, err := readFor(c, f, v.Value)
-	if err != nil {
-		return fileErr(v, "encryption-provider-config", err)
+	fl, bad, why := readFor(c, n, v.Value, func(fl *inventory.File) (bool, string) {
+		return fl.Encryption != nil, fl.Encryption.ErrorOf()
+	})
+	if bad {
+		return fileErr(v, "encryption-provider-config", fl, why)
 	}
-	var ec apiserverv1.EncryptionConfiguration
-	if err := yaml.Unmarshal(data, &ec); err != nil {
-		return fileErr(v, "encryption-provider-config", err)
-	}
-	for i, rc := range ec.Resources {
+	path := fl.Where()
+	for i, rc := range fl.Encryption.Resources {
 		if !contains(rc.Resources, "secrets") && !contains(rc.Resources, "*.*") && !contains(rc.Resources, "*.") {
 			continue
 		}
@@ -161,8 +178,7 @@ func encryptionAtRest(c *inventory.Component, f *host.FS) verdict {
 		if len(rc.Providers) == 0 {
 			return verdict{file: path, key: key, evidence: path + ": no providers", msg: catalog.F("no provider for secrets", "secrets 没有提供者")}
 		}
-		p := rc.Providers[0]
-		name := providerName(p)
+		name := rc.Providers[0]
 		ev := fmt.Sprintf("%s: first provider for secrets is %s", path, name)
 		switch name {
 		case "aescbc", "aesgcm", "secretbox", "kms v2":
@@ -175,22 +191,6 @@ func encryptionAtRest(c *inventory.Component, f *host.FS) verdict {
 	return verdict{evidence: path + ": secrets not listed", file: path, msg: catalog.F("the EncryptionConfiguration does not cover secrets", "EncryptionConfiguration 未覆盖 secrets")}
 }
 
-func providerName(p apiserverv1.ProviderConfiguration) string {
-	switch {
-	case p.AESCBC != nil:
-		return "aescbc"
-	case p.AESGCM != nil:
-		return "aesgcm"
-	case p.Secretbox != nil:
-		return "secretbox"
-	case p.KMS != nil && p.KMS.APIVersion == "v2":
-		return "kms v2"
-	case p.KMS != nil:
-		return "kms v1"
-	}
-	return "identity"
-}
-
 // strongCipherSuites are ECDHE with AEAD ciphers (and the TLS 1.3 suites).
 var strongCipherSuites = map[string]bool{
 	"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256": true, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384": true,
@@ -200,7 +200,7 @@ var strongCipherSuites = map[string]bool{
 	"TLS_AES_128_GCM_SHA256": true, "TLS_AES_256_GCM_SHA384": true, "TLS_CHACHA20_POLY1305_SHA256": true,
 }
 
-func strongCiphers(c *inventory.Component, _ *host.FS) verdict {
+func strongCiphers(c *inventory.Component, _ *inventory.Node) verdict {
 	v := c.Setting("tls-cipher-suites")
 	if v.Value == "" {
 		return from(v, "tls-cipher-suites", false, catalog.F("tls-cipher-suites is not set: Go's defaults include CBC suites", "未设置 tls-cipher-suites：Go 默认值包含 CBC 套件"))

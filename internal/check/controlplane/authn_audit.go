@@ -5,12 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	apiserverv1 "k8s.io/apiserver/pkg/apis/apiserver/v1"
-	"sigs.k8s.io/yaml"
-
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/inventory"
-	"github.com/kubeward/kubeward/internal/source/host"
 )
 
 // healthPaths are the endpoints anonymous requests may reach on a hardened
@@ -20,7 +16,7 @@ var healthPaths = map[string]bool{"/healthz": true, "/readyz": true, "/livez": t
 // peopleAuthn (KW-API-014): people authenticate with x509 client
 // certificates, OIDC or webhook tokens, and nothing weaker is accepted:
 // no static token file, no basic auth, no anonymous requests.
-func peopleAuthn(c *inventory.Component, f *host.FS) verdict {
+func peopleAuthn(c *inventory.Component, n *inventory.Node) verdict {
 	var on, off, bad, badZH []string
 	var badVal *inventory.Setting
 	fail := func(v inventory.Setting, reason, zh string) {
@@ -42,25 +38,24 @@ func peopleAuthn(c *inventory.Component, f *host.FS) verdict {
 	anonymous := c.Setting("anonymous-auth")
 	anonymousFromConfig := false
 	if cfg := c.Setting("authentication-config"); cfg.Value != "" {
-		data, path, err := readFor(c, f, cfg.Value)
-		if err != nil {
-			return fileErr(cfg, "authentication-config", err)
+		fl, bad, why := readFor(c, n, cfg.Value, func(fl *inventory.File) (bool, string) {
+			return fl.Authentication != nil, fl.Authentication.ErrorOf()
+		})
+		if bad {
+			return fileErr(cfg, "authentication-config", fl, why)
 		}
-		var ac apiserverv1.AuthenticationConfiguration
-		if err := yaml.Unmarshal(data, &ac); err != nil {
-			return fileErr(cfg, "authentication-config", err)
-		}
-		for i, j := range ac.JWT {
-			on = append(on, fmt.Sprintf("OIDC: %s jwt[%d] issuer %s", path, i, j.Issuer.URL))
+		path, ac := fl.Where(), fl.Authentication
+		for i, issuer := range ac.JWTIssuers {
+			on = append(on, fmt.Sprintf("OIDC: %s jwt[%d] issuer %s", path, i, issuer))
 		}
 		if a := ac.Anonymous; a != nil {
 			anonymousFromConfig = true
 			cv := inventory.Setting{Value: fmt.Sprint(a.Enabled), Set: true, From: "config " + path + " key anonymous.enabled", File: path, Key: "anonymous.enabled"}
 			var paths []string
-			limited := len(a.Conditions) > 0
-			for _, cond := range a.Conditions {
-				paths = append(paths, cond.Path)
-				limited = limited && healthPaths[cond.Path]
+			limited := len(a.Paths) > 0
+			for _, p := range a.Paths {
+				paths = append(paths, p)
+				limited = limited && healthPaths[p]
 			}
 			switch {
 			case !a.Enabled:
@@ -135,7 +130,7 @@ func isShipper(h inventory.FileHolder) bool {
 // webhook backend or through a process (a log shipper) that has the audit
 // log open. A log file nobody else reads is a WARN: a person must confirm
 // how it leaves the node. No audit backend at all is a FAIL.
-func auditShipping(c *inventory.Component, _ *host.FS) verdict {
+func auditShipping(c *inventory.Component, _ *inventory.Node) verdict {
 	if wh := c.Setting("audit-webhook-config-file"); wh.Value != "" {
 		return verdict{ok: true, evidence: wh.Evidence("audit-webhook-config-file") + ": audit events are sent to a webhook backend", file: wh.File, key: wh.Key}
 	}

@@ -9,13 +9,14 @@ import (
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
 	"github.com/kubeward/kubeward/internal/source/host"
+	nodesrc "github.com/kubeward/kubeward/internal/source/node"
 )
 
 // status runs one rule on one API server the way Evaluate reports it.
 func status(t *testing.T, id string, c *inventory.Component, f *host.FS) result.Result {
 	t.Helper()
 	n := &inventory.Node{Hostname: "cp", Components: []*inventory.Component{c}}
-	for _, r := range Evaluate(testEnv(), n, f) {
+	for _, r := range Evaluate(testEnv(), nodesrc.Gather(f, n)) {
 		if r.ID == id {
 			return r
 		}
@@ -155,9 +156,9 @@ func TestAuditShippingFromDiscoveredNode(t *testing.T) {
 			}
 		}
 		f := &host.FS{Root: root}
-		n := host.Discover(f)
+		n := nodesrc.Read(f)
 		var got result.Result
-		for _, r := range Evaluate(testEnv(), n, f) {
+		for _, r := range Evaluate(testEnv(), nodesrc.Gather(f, n)) {
 			if r.ID == "KW-API-011" {
 				got = r
 			}

@@ -1,18 +1,13 @@
 package controlplane
 
 import (
-	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
-
-	"sigs.k8s.io/yaml"
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
-	"github.com/kubeward/kubeward/internal/source/host"
 )
 
 const (
@@ -45,9 +40,12 @@ type calicoSource struct {
 	key       string
 }
 
-func calicoSources(n *inventory.Node, f *host.FS) []calicoSource {
+// calicoSources are Calico's datastore settings: each calico-node
+// process's environment, then calicoctl's and the CNI plugin's
+// configurations as the source read them.
+func calicoSources(n *inventory.Node) []calicoSource {
 	var out []calicoSource
-	for _, c := range n.ComponentsOf(host.Calico) {
+	for _, c := range n.ComponentsOf(inventory.Calico) {
 		ds := c.Env["DATASTORE_TYPE"]
 		if ds == "" {
 			ds = c.Env["CALICO_DATASTORE_TYPE"]
@@ -55,60 +53,14 @@ func calicoSources(n *inventory.Node, f *host.FS) []calicoSource {
 		out = append(out, calicoSource{where: "environment of " + c.Subject(n.Hostname), comp: c, datastore: ds,
 			endpoints: c.Env["ETCD_ENDPOINTS"], ca: c.Env["ETCD_CA_CERT_FILE"], cert: c.Env["ETCD_CERT_FILE"], key: c.Env["ETCD_KEY_FILE"]})
 	}
-	// calicoctl's configuration.
-	if b, err := f.ReadFile("/etc/calico/calicoctl.cfg"); err == nil {
-		var cfg struct {
-			Spec struct {
-				DatastoreType  string `json:"datastoreType"`
-				EtcdEndpoints  string `json:"etcdEndpoints"`
-				EtcdCACertFile string `json:"etcdCACertFile"`
-				EtcdCertFile   string `json:"etcdCertFile"`
-				EtcdKeyFile    string `json:"etcdKeyFile"`
-			} `json:"spec"`
-		}
-		if yaml.Unmarshal(b, &cfg) == nil {
-			s := cfg.Spec
-			out = append(out, calicoSource{where: "/etc/calico/calicoctl.cfg", datastore: s.DatastoreType, endpoints: s.EtcdEndpoints, ca: s.EtcdCACertFile, cert: s.EtcdCertFile, key: s.EtcdKeyFile})
-		}
-	}
-	// The Calico CNI plugin's configuration.
-	// Read through the FS: bounded, typed (a FIFO is never opened) and
-	// resolved inside the root.
-	entries, _ := f.ReadDir("/etc/cni/net.d")
-	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
-	for _, e := range entries {
-		rel := "/etc/cni/net.d/" + e.Name()
-		b, err := f.ReadFile(rel)
-		if err != nil {
-			continue
-		}
-		var conf struct {
-			Type    string           `json:"type"`
-			Plugins []map[string]any `json:"plugins"`
-		}
-		if json.Unmarshal(b, &conf) != nil {
-			continue
-		}
-		plugins := conf.Plugins
-		if conf.Type != "" {
-			var single map[string]any
-			_ = json.Unmarshal(b, &single)
-			plugins = append(plugins, single)
-		}
-		for _, p := range plugins {
-			if p["type"] != "calico" {
-				continue
-			}
-			str := func(k string) string { s, _ := p[k].(string); return s }
-			out = append(out, calicoSource{where: rel, datastore: str("datastore_type"), endpoints: str("etcd_endpoints"),
-				ca: str("etcd_ca_cert_file"), cert: str("etcd_cert_file"), key: str("etcd_key_file")})
-		}
+	for _, s := range n.Calico {
+		out = append(out, calicoSource{where: s.File, datastore: s.Datastore, endpoints: s.Endpoints, ca: s.CA, cert: s.Cert, key: s.Key})
 	}
 	return out
 }
 
-func checkCalico(_ *check.Env, n *inventory.Node, f *host.FS, em *Emitter) {
-	sources := calicoSources(n, f)
+func checkCalico(_ *check.Env, n *inventory.Node, em *Emitter) {
+	sources := calicoSources(n)
 	ids := []string{CalicoHTTPS, CalicoCA, CalicoClient}
 	if len(sources) == 0 {
 		for _, id := range ids {

@@ -8,14 +8,13 @@ import (
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
-	"github.com/kubeward/kubeward/internal/source/host"
 )
 
 // Check is a node check that is not a flag rule (files, certificates, the
 // container runtime, sshd, the firewall): it sees the whole node.
 type Check struct {
 	IDs []string
-	Run func(env *check.Env, n *inventory.Node, f *host.FS, em *Emitter)
+	Run func(env *check.Env, n *inventory.Node, em *Emitter)
 }
 
 var checks []*Check
@@ -52,8 +51,9 @@ func absentReason(kind string) catalog.Text {
 	return catalog.F("%s does not run on this node: no process, static pod manifest or systemd unit", "此节点未运行 %s：没有进程、静态 Pod 清单或 systemd 单元", kind)
 }
 
-// Evaluate runs every node check on the discovered node.
-func Evaluate(env *check.Env, n *inventory.Node, f *host.FS) []result.Result {
+// Evaluate runs every node check on the node's inventory (internal/source/node
+// gathers it).
+func Evaluate(env *check.Env, n *inventory.Node) []result.Result {
 	em := &Emitter{env: env, node: n}
 	for _, r := range rules {
 		comps := n.ComponentsOf(r.Component)
@@ -62,7 +62,7 @@ func Evaluate(env *check.Env, n *inventory.Node, f *host.FS) []result.Result {
 			continue
 		}
 		for _, c := range comps {
-			v := r.Test(c, f)
+			v := r.Test(c, n)
 			file := v.file
 			if file == "" {
 				file = c.Origin()
@@ -75,7 +75,7 @@ func Evaluate(env *check.Env, n *inventory.Node, f *host.FS) []result.Result {
 		}
 	}
 	for _, c := range checks {
-		c.Run(env, n, f, em)
+		c.Run(env, n, em)
 	}
 	for _, p := range n.Problems {
 		em.results = append(em.results, result.Result{ID: "KW-NODE-000", Status: result.Error, Severity: catalog.SeverityMedium,
@@ -121,11 +121,11 @@ func init() {
 // certificate or runtime checks) on the given components: the control
 // plane as the API server shows it, from its static pods' command lines.
 // Components absent from comps are not reported.
-func EvaluateRules(env *check.Env, n *inventory.Node, f *host.FS) []result.Result {
+func EvaluateRules(env *check.Env, n *inventory.Node) []result.Result {
 	em := &Emitter{env: env, node: n}
 	for _, r := range rules {
 		for _, c := range n.ComponentsOf(r.Component) {
-			v := r.Test(c, f)
+			v := r.Test(c, n)
 			em.verdict(r, c, &result.Location{File: c.SourceFile, Path: v.key, Origin: c.Source}, v, v.evidence)
 		}
 	}

@@ -5,10 +5,8 @@ import (
 	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -17,7 +15,6 @@ import (
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
-	"github.com/kubeward/kubeward/internal/source/host"
 )
 
 const (
@@ -108,7 +105,7 @@ func collectFiles(n *inventory.Node) []referenced {
 		if kc := c.Setting("kubeconfig").Value; kc != "" {
 			add(c, kc, "--kubeconfig", fileClass{FileKubeconfigs, 0o600})
 		}
-		if c.Kind == host.Kubelet {
+		if c.Kind == inventory.Kubelet {
 			add(c, c.ConfigFile, "--config", fileClass{FileKubelet, 0o600})
 			if c.Source == "systemd unit" {
 				add(c, c.SourceFile, "systemd unit", fileClass{FileKubelet, 0o600})
@@ -117,18 +114,18 @@ func collectFiles(n *inventory.Node) []referenced {
 			add(c, c.Setting("tls-cert-file").Value, "tlsCertFile", fileClass{FileCertificates, 0o644})
 			add(c, c.Setting("client-ca-file").Value, "authentication.x509.clientCAFile", fileClass{FileCertificates, 0o644})
 		}
-		if c.Kind == host.KubeProxy && c.ConfigFile != "" {
+		if c.Kind == inventory.KubeProxy && c.ConfigFile != "" {
 			add(c, c.ConfigFile, "--config", fileClass{FileKubeconfigs, 0o600})
 		}
 	}
 	return out
 }
 
-func checkFiles(env *check.Env, n *inventory.Node, f *host.FS, em *Emitter) {
+func checkFiles(env *check.Env, n *inventory.Node, em *Emitter) {
 	hasK8s := false
 	for _, c := range n.Components {
 		switch c.Kind {
-		case host.Etcd, host.APIServer, host.ControllerManager, host.Scheduler, host.Kubelet, host.KubeProxy:
+		case inventory.Etcd, inventory.APIServer, inventory.ControllerManager, inventory.Scheduler, inventory.Kubelet, inventory.KubeProxy:
 			hasK8s = true
 		}
 	}
@@ -140,30 +137,29 @@ func checkFiles(env *check.Env, n *inventory.Node, f *host.FS, em *Emitter) {
 	}
 	files := collectFiles(n)
 	// Static pod manifests.
-	dir := staticPodDir(n)
-	if entries, err := os.ReadDir(f.Path(dir)); err == nil {
-		for _, e := range entries {
-			if !e.IsDir() {
-				files = append(files, referenced{path: filepath.Join(dir, e.Name()), class: fileClass{FileStaticPods, 0o600}, how: "staticPodPath"})
-			}
-		}
+	for _, p := range n.StaticPods {
+		files = append(files, referenced{path: p, class: fileClass{FileStaticPods, 0o600}, how: "staticPodPath"})
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
 	counted := map[string]bool{}
 	for _, r := range files {
-		p := r.path
+		pid := 0
 		if r.comp != nil {
-			p = f.ForProcess(r.comp.PID, p)
+			pid = r.comp.PID
 		}
-		meta, err := f.Meta(p)
-		if err != nil {
-			if !os.IsNotExist(err) {
-				em.Add(r.class.id, result.Error, r.comp, &result.Location{File: r.path}, catalog.F("cannot stat %s: %v", "无法获取 %s 的状态：%v", r.path, err), "")
+		meta := n.File(pid, r.path)
+		if meta == nil {
+			em.Add(r.class.id, result.Error, r.comp, &result.Location{File: r.path}, catalog.F("cannot stat %s: %v", "无法获取 %s 的状态：%v", r.path, errNotGathered), "")
+			continue
+		}
+		if !meta.Present {
+			if !meta.Absent {
+				em.Add(r.class.id, result.Error, r.comp, &result.Location{File: r.path}, catalog.F("cannot stat %s: %v", "无法获取 %s 的状态：%v", r.path, meta.StatError), "")
 			}
 			continue
 		}
 		counted[r.class.id] = true
-		mode := meta.Mode.Perm()
+		mode := os.FileMode(meta.Mode).Perm()
 		loc := &result.Location{File: r.path, Path: r.how}
 		ev := fmt.Sprintf("%s mode %04o (named by %s)", r.path, mode, r.how)
 		if mode&^r.class.maxMode != 0 {
@@ -176,7 +172,7 @@ func checkFiles(env *check.Env, n *inventory.Node, f *host.FS, em *Emitter) {
 			em.Add(FileOwner, result.Fail, r.comp, loc, catalog.F("%s is owned by uid %d, not root", "%s 的属主为 uid %d，而非 root", r.path, meta.UID), fmt.Sprintf("%s uid=%d gid=%d", r.path, meta.UID, meta.GID))
 		}
 		if r.class.id == FileCertificates {
-			checkCertificate(env, n, f, em, r, p)
+			checkCertificate(env, em, r, meta)
 		}
 	}
 	for _, id := range []string{FileStaticPods, FileKubeconfigs, FilePrivateKeys, FileCertificates, FileKubelet, FileOwner} {
@@ -184,51 +180,36 @@ func checkFiles(env *check.Env, n *inventory.Node, f *host.FS, em *Emitter) {
 			em.Add(id, result.NotApplicable, nil, nil, catalog.F("no such files are used on this node", "此节点未使用此类文件"), "")
 		}
 	}
-	checkServingCerts(n, f, em)
+	checkServingCerts(n, em)
 }
 
-func staticPodDir(n *inventory.Node) string {
-	for _, k := range n.ComponentsOf(host.Kubelet) {
-		if p, ok := k.Flag("pod-manifest-path"); ok {
-			return p
-		}
-		if v, ok := k.ConfigValue("staticPodPath"); ok {
-			return fmt.Sprint(v)
-		}
-	}
-	return "/etc/kubernetes/manifests"
-}
+// errNotGathered: the source recorded nothing of a file a check needs (a
+// fault of the source, never of the node).
+const errNotGathered = "not gathered by the node source"
 
-func readCerts(f *host.FS, p string) ([]*x509.Certificate, error) {
-	data, err := f.ReadFile(p)
-	if err != nil {
-		return nil, err
+// certsOf parses the certificates the source read from a file: nil and why
+// when it could not read or parse them.
+func certsOf(fl *inventory.File) ([]*x509.Certificate, string) {
+	switch {
+	case fl == nil || fl.Certificates == nil:
+		return nil, errNotGathered
+	case fl.Certificates.Error != "":
+		return nil, fl.Certificates.Error
 	}
-	var certs []*x509.Certificate
-	for {
-		var block *pem.Block
-		block, data = pem.Decode(data)
-		if block == nil {
-			break
-		}
-		if block.Type != "CERTIFICATE" {
-			continue
-		}
-		c, err := x509.ParseCertificate(block.Bytes)
+	var out []*x509.Certificate
+	for _, c := range fl.Certificates.Certs {
+		cert, err := x509.ParseCertificate(c.DER)
 		if err != nil {
-			return nil, err
+			return nil, err.Error()
 		}
-		certs = append(certs, c)
+		out = append(out, cert)
 	}
-	if len(certs) == 0 {
-		return nil, fmt.Errorf("no PEM certificate")
-	}
-	return certs, nil
+	return out, ""
 }
 
-func checkCertificate(env *check.Env, n *inventory.Node, f *host.FS, em *Emitter, r referenced, p string) {
-	certs, err := readCerts(f, p)
-	if err != nil {
+func checkCertificate(env *check.Env, em *Emitter, r referenced, fl *inventory.File) {
+	certs, err := certsOf(fl)
+	if err != "" {
 		em.Add(CertExpiring, result.Error, r.comp, &result.Location{File: r.path}, catalog.F("cannot parse %s: %v", "无法解析 %s：%v", r.path, err), "")
 		return
 	}
@@ -267,16 +248,16 @@ func weakKey(c *x509.Certificate) (bool, string) {
 // servingPairs are (component, serving cert setting, CA setting) pairs:
 // the serving certificate must chain to the CA clients use to verify it.
 var servingPairs = []struct{ kind, cert, ca string }{
-	{host.APIServer, "tls-cert-file", "client-ca-file"},
-	{host.Etcd, "cert-file", "trusted-ca-file"},
-	{host.Kubelet, "tls-cert-file", "client-ca-file"},
+	{inventory.APIServer, "tls-cert-file", "client-ca-file"},
+	{inventory.Etcd, "cert-file", "trusted-ca-file"},
+	{inventory.Kubelet, "tls-cert-file", "client-ca-file"},
 	// Their serving certificates are self-signed unless set; when set, they
 	// should come from the CA their clients trust.
-	{host.ControllerManager, "tls-cert-file", "client-ca-file"},
-	{host.Scheduler, "tls-cert-file", "client-ca-file"},
+	{inventory.ControllerManager, "tls-cert-file", "client-ca-file"},
+	{inventory.Scheduler, "tls-cert-file", "client-ca-file"},
 }
 
-func checkServingCerts(n *inventory.Node, f *host.FS, em *Emitter) {
+func checkServingCerts(n *inventory.Node, em *Emitter) {
 	any := false
 	for _, sp := range servingPairs {
 		for _, c := range n.ComponentsOf(sp.kind) {
@@ -286,13 +267,13 @@ func checkServingCerts(n *inventory.Node, f *host.FS, em *Emitter) {
 			}
 			any = true
 			loc := &result.Location{File: certPath, Path: "--" + sp.cert}
-			certs, err := readCerts(f, f.ForProcess(c.PID, certPath))
-			if err != nil {
+			certs, err := certsOf(n.File(c.PID, certPath))
+			if err != "" {
 				em.Add(CertUntrusted, result.Error, c, loc, catalog.F("cannot parse %s: %v", "无法解析 %s：%v", certPath, err), "")
 				continue
 			}
-			cas, err := readCerts(f, f.ForProcess(c.PID, caPath))
-			if err != nil {
+			cas, err := certsOf(n.File(c.PID, caPath))
+			if err != "" {
 				em.Add(CertUntrusted, result.Error, c, loc, catalog.F("cannot parse %s: %v", "无法解析 %s：%v", caPath, err), "")
 				continue
 			}
@@ -303,10 +284,10 @@ func checkServingCerts(n *inventory.Node, f *host.FS, em *Emitter) {
 			for _, ic := range certs[1:] {
 				inter.AddCert(ic)
 			}
-			_, err = certs[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}, CurrentTime: certs[0].NotBefore.Add(time.Minute)})
+			_, verr := certs[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}, CurrentTime: certs[0].NotBefore.Add(time.Minute)})
 			ev := fmt.Sprintf("%s (issuer %q) against %s", certPath, certs[0].Issuer.CommonName, caPath)
-			if err != nil {
-				em.Add(CertUntrusted, result.Fail, c, loc, catalog.F("%s is not signed by the CA in %s: %s", "%s 并非由 %s 中的 CA 签发：%s", certPath, caPath, strings.TrimSpace(err.Error())), ev)
+			if verr != nil {
+				em.Add(CertUntrusted, result.Fail, c, loc, catalog.F("%s is not signed by the CA in %s: %s", "%s 并非由 %s 中的 CA 签发：%s", certPath, caPath, strings.TrimSpace(verr.Error())), ev)
 			} else {
 				em.Add(CertUntrusted, result.Pass, c, loc, catalog.Text{}, ev)
 			}

@@ -2,7 +2,7 @@ package controlplane
 
 import (
 	"github.com/kubeward/kubeward/internal/catalog"
-	"github.com/kubeward/kubeward/internal/source/host"
+	"github.com/kubeward/kubeward/internal/inventory"
 )
 
 type T = catalog.Text
@@ -22,7 +22,7 @@ func init() {
 }
 
 func etcdRules() []*Rule {
-	e := host.Etcd
+	e := inventory.Etcd
 	return []*Rule{
 		{ID: "KW-ETCD-001", Component: e, Item: "3.1", Severity: high, Refs: []string{"CIS Kubernetes 2.1"},
 			Title: T{EN: "etcd serves clients without TLS (cert-file, key-file)", ZH: "etcd 未对客户端使用 TLS（cert-file、key-file）"},
@@ -63,7 +63,7 @@ var recommendedPlugins = []string{"NamespaceLifecycle", "LimitRanger", "ServiceA
 	"DefaultTolerationSeconds", "MutatingAdmissionWebhook", "ValidatingAdmissionWebhook", "ResourceQuota", "Priority", "NodeRestriction"}
 
 func apiServerRules() []*Rule {
-	a := host.APIServer
+	a := inventory.APIServer
 	return []*Rule{
 		{ID: "KW-API-001", Component: a, Item: "3.2", Severity: high, Refs: []string{"CIS Kubernetes 1.2.27"},
 			Title: T{EN: "API server has no TLS serving certificate", ZH: "API Server 未配置 TLS 服务证书"},
@@ -137,7 +137,7 @@ func apiServerRules() []*Rule {
 }
 
 func controlPlaneRules() []*Rule {
-	m, s, p := host.ControllerManager, host.Scheduler, host.KubeProxy
+	m, s, p := inventory.ControllerManager, inventory.Scheduler, inventory.KubeProxy
 	return []*Rule{
 		{ID: "KW-KCM-001", Component: m, Item: "3.3", Severity: high, Refs: []string{"CIS Kubernetes 1.1.17"},
 			Title: T{EN: "controller-manager kubeconfig lacks TLS or a client certificate", ZH: "controller-manager 的 kubeconfig 缺少 TLS 或客户端证书"},
@@ -183,7 +183,7 @@ func controlPlaneRules() []*Rule {
 }
 
 func kubeletRules() []*Rule {
-	k := host.Kubelet
+	k := inventory.Kubelet
 	return []*Rule{
 		{ID: "KW-KLT-001", Component: k, Item: "3.4", Severity: crit, Refs: []string{"CIS Kubernetes 4.2.1"},
 			Title: T{EN: "kubelet allows anonymous requests", ZH: "kubelet 允许匿名请求"},

@@ -16,6 +16,7 @@ import (
 
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/source/host"
+	nodesrc "github.com/kubeward/kubeward/internal/source/node"
 )
 
 // flagRuleRoot writes the few files the flag rules that read a file need
@@ -172,7 +173,7 @@ func TestEveryFlagRuleFailsAndPasses(t *testing.T) {
 				t.Errorf("%s: case is a %s, the rule judges %s", r.ID, comp.Kind, r.Component)
 				continue
 			}
-			v := r.Test(comp, f)
+			v := r.Test(comp, nodesrc.Gather(f, &inventory.Node{Components: []*inventory.Component{comp}}))
 			if v.na != "" || v.warn || v.ok != want {
 				t.Errorf("%s on %v: ok=%v warn=%v na=%q (%s), want ok=%v", r.ID, comp.Args, v.ok, v.warn, v.na, v.msg.EN, want)
 			}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/inventory"
-	"github.com/kubeward/kubeward/internal/source/host"
 )
 
 // verdict is a test's outcome on one component.
@@ -23,7 +22,7 @@ type verdict struct {
 }
 
 // test evaluates one component.
-type test func(c *inventory.Component, f *host.FS) verdict
+type test func(c *inventory.Component, n *inventory.Node) verdict
 
 // Rule is one flag or config check.
 type Rule struct {
@@ -55,7 +54,7 @@ func from(v inventory.Setting, name string, ok bool, msg catalog.Text) verdict {
 
 // isSet: the setting has a non-empty value.
 func isSet(name string) test {
-	return func(c *inventory.Component, _ *host.FS) verdict {
+	return func(c *inventory.Component, _ *inventory.Node) verdict {
 		v := c.Setting(name)
 		return from(v, name, v.Value != "", catalog.F("%s is not set", "未设置 %s", name))
 	}
@@ -63,7 +62,7 @@ func isSet(name string) test {
 
 // equals: the setting is one of want (case-insensitive).
 func equals(name string, want ...string) test {
-	return func(c *inventory.Component, _ *host.FS) verdict {
+	return func(c *inventory.Component, _ *inventory.Node) verdict {
 		v := c.Setting(name)
 		for _, w := range want {
 			if strings.EqualFold(v.Value, w) {
@@ -76,7 +75,7 @@ func equals(name string, want ...string) test {
 
 // notEquals: the setting is not bad.
 func notEquals(name, bad string) test {
-	return func(c *inventory.Component, _ *host.FS) verdict {
+	return func(c *inventory.Component, _ *inventory.Node) verdict {
 		v := c.Setting(name)
 		return from(v, name, !strings.EqualFold(v.Value, bad), catalog.F("%s is %q", "%s 为 %q", name, v.Value))
 	}
@@ -84,7 +83,7 @@ func notEquals(name, bad string) test {
 
 // unset: the flag is absent or empty.
 func unset(name string) test {
-	return func(c *inventory.Component, _ *host.FS) verdict {
+	return func(c *inventory.Component, _ *inventory.Node) verdict {
 		v := c.Setting(name)
 		return from(v, name, v.Value == "", catalog.F("%s is set", "设置了 %s", name))
 	}
@@ -111,7 +110,7 @@ func contains(items []string, s string) bool {
 
 // includes: the comma-separated setting holds every item of want.
 func includes(name string, want ...string) test {
-	return func(c *inventory.Component, _ *host.FS) verdict {
+	return func(c *inventory.Component, _ *inventory.Node) verdict {
 		v := c.Setting(name)
 		have := list(v.Value)
 		var missing []string
@@ -126,7 +125,7 @@ func includes(name string, want ...string) test {
 
 // excludes: the comma-separated setting holds none of bad.
 func excludes(name string, bad ...string) test {
-	return func(c *inventory.Component, _ *host.FS) verdict {
+	return func(c *inventory.Component, _ *inventory.Node) verdict {
 		v := c.Setting(name)
 		var found []string
 		for _, b := range bad {
@@ -140,7 +139,7 @@ func excludes(name string, bad ...string) test {
 
 // httpsOnly: every URL of the comma-separated setting is https.
 func httpsOnly(name string) test {
-	return func(c *inventory.Component, _ *host.FS) verdict {
+	return func(c *inventory.Component, _ *inventory.Node) verdict {
 		v := c.Setting(name)
 		urls := list(v.Value)
 		for _, u := range urls {
@@ -154,7 +153,7 @@ func httpsOnly(name string) test {
 
 // loopback: the address (optionally host:port) is a loopback address.
 func loopback(name string) test {
-	return func(c *inventory.Component, _ *host.FS) verdict {
+	return func(c *inventory.Component, _ *inventory.Node) verdict {
 		v := c.Setting(name)
 		h := v.Value
 		if hh, _, err := net.SplitHostPort(h); err == nil {
@@ -168,7 +167,7 @@ func loopback(name string) test {
 
 // notZeroDuration: the duration setting is not 0.
 func notZeroDuration(name string) test {
-	return func(c *inventory.Component, _ *host.FS) verdict {
+	return func(c *inventory.Component, _ *inventory.Node) verdict {
 		v := c.Setting(name)
 		d, err := time.ParseDuration(v.Value)
 		if err != nil && v.Value != "0" {
@@ -180,7 +179,7 @@ func notZeroDuration(name string) test {
 
 // atLeast: the integer setting is at least n.
 func atLeast(name string, n int) test {
-	return func(c *inventory.Component, _ *host.FS) verdict {
+	return func(c *inventory.Component, _ *inventory.Node) verdict {
 		v := c.Setting(name)
 		i, err := strconv.Atoi(v.Value)
 		return from(v, name, err == nil && i >= n, catalog.F("%s is %q, want at least %d", "%s 为 %q，应至少为 %d", name, v.Value, n))
@@ -189,11 +188,11 @@ func atLeast(name string, n int) test {
 
 // allOf passes when every test passes; it reports the first failure.
 func allOf(ts ...test) test {
-	return func(c *inventory.Component, f *host.FS) verdict {
+	return func(c *inventory.Component, n *inventory.Node) verdict {
 		var last verdict
 		var evidence []string
 		for _, t := range ts {
-			v := t(c, f)
+			v := t(c, n)
 			if !v.ok || v.na != "" {
 				return v
 			}
@@ -207,10 +206,10 @@ func allOf(ts ...test) test {
 
 // anyOf passes when one test passes; it reports the first failure otherwise.
 func anyOf(ts ...test) test {
-	return func(c *inventory.Component, f *host.FS) verdict {
+	return func(c *inventory.Component, n *inventory.Node) verdict {
 		var first verdict
 		for i, t := range ts {
-			v := t(c, f)
+			v := t(c, n)
 			if v.ok {
 				return v
 			}
@@ -225,10 +224,10 @@ func anyOf(ts ...test) test {
 // whenSet applies t only when the setting has a value; otherwise the check
 // does not apply (reason given).
 func whenSet(name string, why catalog.Text, t test) test {
-	return func(c *inventory.Component, f *host.FS) verdict {
+	return func(c *inventory.Component, n *inventory.Node) verdict {
 		if c.Setting(name).Value == "" {
 			return verdict{na: why.EN, msg: why}
 		}
-		return t(c, f)
+		return t(c, n)
 	}
 }

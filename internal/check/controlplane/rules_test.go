@@ -11,6 +11,7 @@ import (
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
 	"github.com/kubeward/kubeward/internal/source/host"
+	nodesrc "github.com/kubeward/kubeward/internal/source/node"
 )
 
 func comp(kind string, args []string, cfg map[string]any, env map[string]string) *inventory.Component {
@@ -74,7 +75,7 @@ func TestRules(t *testing.T) {
 			if r == nil {
 				t.Fatalf("no rule %s", tc.id)
 			}
-			v := r.Test(tc.c, f)
+			v := r.Test(tc.c, nodesrc.Gather(f, &inventory.Node{Components: []*inventory.Component{tc.c}}))
 			if v.ok != tc.ok {
 				t.Errorf("%s ok=%v, want %v (%s; %s)", tc.id, v.ok, tc.ok, v.evidence, v.msg.EN)
 			}
@@ -101,7 +102,7 @@ func TestSettingOrigin(t *testing.T) {
 func testEnv() *check.Env { return &check.Env{Config: config.Default(), Now: time.Now()} }
 
 func TestAbsentComponentsAreNotApplicable(t *testing.T) {
-	res := Evaluate(testEnv(), &inventory.Node{Hostname: "worker"}, &host.FS{Root: t.TempDir()})
+	res := Evaluate(testEnv(), nodesrc.Gather(&host.FS{Root: t.TempDir()}, &inventory.Node{Hostname: "worker"}))
 	if len(res) < len(rules) {
 		t.Fatalf("%d results for %d rules", len(res), len(rules))
 	}
@@ -138,7 +139,7 @@ func TestFiles(t *testing.T) {
 		comp(host.Scheduler, []string{"--kubeconfig=/etc/kubernetes/scheduler.conf"}, nil, nil),
 	}}
 	got := map[string]map[result.Status]int{}
-	for _, r := range Evaluate(testEnv(), n, &host.FS{Root: root}) {
+	for _, r := range Evaluate(testEnv(), nodesrc.Gather(&host.FS{Root: root}, n)) {
 		if got[r.ID] == nil {
 			got[r.ID] = map[result.Status]int{}
 		}
@@ -187,7 +188,7 @@ func TestCalico(t *testing.T) {
 				n.Components = append(n.Components, comp(host.Calico, []string{"-felix"}, nil, tc.env))
 			}
 			got := map[string]result.Status{}
-			for _, r := range Evaluate(testEnv(), n, &host.FS{Root: root}) {
+			for _, r := range Evaluate(testEnv(), nodesrc.Gather(&host.FS{Root: root}, n)) {
 				got[r.ID] = r.Status
 			}
 			for id, want := range tc.want {

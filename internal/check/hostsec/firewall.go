@@ -23,7 +23,7 @@ func init() {
 			ZH: "在每个节点上通过 iptables 或 nftables（IPv4 与 IPv6）或在云安全组中，丢弃发往 6443、2379-2380、10250、10255、10257、10259 及 30000-32767/tcp 的新连接，" +
 				"仅放行需要访问的网络（其他节点、负载均衡器、管理员）。kube-proxy 会在 INPUT 之前对 NodePort 连接做 DNAT：应在 raw 或 mangle PREROUTING，" +
 				"或优先级低于 dstnat 的 nft 链中过滤 NodePort。"}})
-	controlplane.RegisterCheck(&controlplane.Check{IDs: []string{FirewallPorts}, Run: runFirewall})
+	controlplane.RegisterCheck(&controlplane.Check{IDs: []string{FirewallPorts}, Run: onHost(runFirewall)})
 }
 
 func runFirewall(env *check.Env, n *inventory.Node, f *host.FS, em *controlplane.Emitter) {

@@ -14,6 +14,7 @@ import (
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
 	"github.com/kubeward/kubeward/internal/source/host"
+	nodesrc "github.com/kubeward/kubeward/internal/source/node"
 )
 
 // snapshot writes files under a temporary root: the audit reads it as a
@@ -42,7 +43,7 @@ func evaluate(t *testing.T, f *host.FS, comps ...*inventory.Component) map[strin
 	n := &inventory.Node{Hostname: "node-1", Root: f.Root, Components: comps}
 	env := &check.Env{Config: config.Default(), Now: time.Now()}
 	out := map[string][]result.Result{}
-	for _, r := range controlplane.Evaluate(env, n, f) {
+	for _, r := range controlplane.Evaluate(env, nodesrc.Gather(f, n)) {
 		out[r.ID] = append(out[r.ID], r)
 	}
 	return out

@@ -14,6 +14,7 @@ import (
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
 	"github.com/kubeward/kubeward/internal/source/host"
+	nodesrc "github.com/kubeward/kubeward/internal/source/node"
 )
 
 // fixture is a node under a fake root, as a snapshot or a mounted host:
@@ -128,13 +129,13 @@ func env() *check.Env { return &check.Env{Config: config.Default(), Now: time.No
 // scan discovers the fixture node and returns the runtime results by ID.
 func scan(t *testing.T, f *host.FS) map[string][]result.Result {
 	t.Helper()
-	n := host.Discover(f)
+	n := nodesrc.Read(f)
 	return evaluate(n, f)
 }
 
 func evaluate(n *inventory.Node, f *host.FS) map[string][]result.Result {
 	out := map[string][]result.Result{}
-	for _, r := range controlplane.Evaluate(env(), n, f) {
+	for _, r := range controlplane.Evaluate(env(), nodesrc.Gather(f, n)) {
 		if strings.HasPrefix(r.ID, "KW-DOCKER-") || strings.HasPrefix(r.ID, "KW-CTR-") || strings.HasPrefix(r.ID, "KW-CTRD-") {
 			out[r.ID] = append(out[r.ID], r)
 		}

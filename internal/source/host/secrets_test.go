@@ -19,6 +19,7 @@ import (
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/source/host"
 	"github.com/kubeward/kubeward/internal/source/host/hosttest"
+	nodesrc "github.com/kubeward/kubeward/internal/source/node"
 )
 
 // tarContent is every entry of a snapshot: names, link targets and bodies.
@@ -49,9 +50,9 @@ func tarContent(t *testing.T, tgz []byte) []byte {
 
 // verdicts summarises results as "ID subject status" lines.
 func verdicts(env *check.Env, f *host.FS) (string, *inventory.Node) {
-	n := host.Discover(f)
+	n := nodesrc.Read(f)
 	var out []string
-	for _, r := range controlplane.Evaluate(env, n, f) {
+	for _, r := range controlplane.Evaluate(env, n) {
 		out = append(out, fmt.Sprintf("%s %s %s", r.ID, r.Subject.Name, r.Status))
 	}
 	sort.Strings(out)

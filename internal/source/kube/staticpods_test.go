@@ -14,6 +14,7 @@ import (
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/source/host"
 	"github.com/kubeward/kubeward/internal/source/kube"
+	nodesrc "github.com/kubeward/kubeward/internal/source/node"
 )
 
 func staticPod(ns, name string, mirror bool, command ...string) *inventory.Object {
@@ -50,7 +51,7 @@ func TestStaticPods(t *testing.T) {
 			s.Observe(tc.obj)
 			var got []string
 			for _, n := range s.Nodes() {
-				for _, r := range controlplane.EvaluateRules(env, n, &host.FS{NoFiles: true}) {
+				for _, r := range controlplane.EvaluateRules(env, nodesrc.Gather(&host.FS{NoFiles: true}, n)) {
 					if r.ID == "KW-API-005" {
 						got = append(got, string(r.Status))
 						if r.Location == nil || r.Location.File != tc.obj.Origin || r.Location.Origin != "static pod (API)" {

@@ -1,4 +1,4 @@
-package controlplane
+package node
 
 import "testing"
 
@@ -11,8 +11,8 @@ func TestWithoutUserinfo(t *testing.T) {
 		{"", ""},
 	}
 	for _, tc := range tests {
-		if got := withoutUserinfo(tc.in); got != tc.want {
-			t.Errorf("withoutUserinfo(%q) = %q, want %q", tc.in, got, tc.want)
+		if got := WithoutUserinfo(tc.in); got != tc.want {
+			t.Errorf("WithoutUserinfo(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }
