@@ -69,17 +69,6 @@ func redactEnv(b []byte) (json.RawMessage, error) {
 	return json.Marshal(m)
 }
 
-// State is what kubeward read from one engine.
-type State struct {
-	// Source says where the answers came from: "Engine API unix://PATH" or
-	// "snapshot FILE".
-	Source     string
-	Socket     string
-	Info       *Info // nil when a snapshot lacks it
-	Version    *Version
-	Containers []Container
-}
-
 // Load reads an engine's state: over its socket when the audit runs on the
 // node itself (or the socket of a host mounted under --root answers),
 // otherwise from the answers captured in the snapshot.

@@ -12,26 +12,6 @@ import (
 // DefaultSocket is where dockerd listens without -H or "hosts".
 const DefaultSocket = "/var/run/docker.sock"
 
-// Listener is one address dockerd serves its API on.
-type Listener struct {
-	Proto string // unix, tcp, fd, npipe
-	Addr  string // socket path (unix) or host:port (tcp)
-	Raw   string // as written
-	// From says where it was read: "flag -H", "daemon.json key hosts",
-	// "default" or "systemd socket unit FILE".
-	From string
-	File string // the file to fix: the command line, daemon.json or the unit
-	Key  string // the flag, config key or unit setting
-}
-
-func (l Listener) String() string {
-	switch l.Proto {
-	case "unix", "tcp", "fd", "npipe":
-		return l.Proto + "://" + l.Addr
-	}
-	return l.Raw
-}
-
 // ParseHost reads one -H / "hosts" value as dockerd does: unix://PATH,
 // tcp://HOST:PORT, fd://, npipe://; a bare HOST:PORT or :PORT is TCP.
 func ParseHost(raw string) Listener {

@@ -1,0 +1,149 @@
+package inventory
+
+// The Docker Engine's state as internal/source/docker reads it (the API
+// answers over the daemon's socket, or those a snapshot captured), and the
+// facts the node source gathers around each dockerd: its listeners, its
+// sockets' owners and modes, its data root's filesystem.
+
+// DockerInfo is the part of GET /info kubeward reads.
+type DockerInfo struct {
+	ID                 string               `json:"ID"`
+	Name               string               `json:"Name"`
+	ServerVersion      string               `json:"ServerVersion"`
+	Driver             string               `json:"Driver"`
+	DockerRootDir      string               `json:"DockerRootDir"`
+	LoggingDriver      string               `json:"LoggingDriver"`
+	LiveRestoreEnabled bool                 `json:"LiveRestoreEnabled"`
+	SecurityOptions    []string             `json:"SecurityOptions"`
+	RegistryConfig     DockerRegistryConfig `json:"RegistryConfig"`
+	Containers         int                  `json:"Containers"`
+}
+
+// DockerRegistryConfig is /info's registry section.
+type DockerRegistryConfig struct {
+	InsecureRegistryCIDRs []string                     `json:"InsecureRegistryCIDRs"`
+	IndexConfigs          map[string]DockerIndexConfig `json:"IndexConfigs"`
+	Mirrors               []string                     `json:"Mirrors"`
+}
+
+// DockerIndexConfig is one registry the daemon knows.
+type DockerIndexConfig struct {
+	Name    string   `json:"Name"`
+	Mirrors []string `json:"Mirrors"`
+	Secure  bool     `json:"Secure"`
+}
+
+// DockerVersion is the part of GET /version kubeward reads.
+type DockerVersion struct {
+	Version       string `json:"Version"`
+	APIVersion    string `json:"ApiVersion"`
+	MinAPIVersion string `json:"MinAPIVersion"`
+	Os            string `json:"Os"`
+	Arch          string `json:"Arch"`
+	KernelVersion string `json:"KernelVersion"`
+}
+
+// DockerSummary is one entry of GET /containers/json?all=1.
+type DockerSummary struct {
+	ID    string   `json:"Id"`
+	Names []string `json:"Names"`
+	State string   `json:"State"`
+}
+
+// DockerContainer is the part of GET /containers/{id}/json kubeward reads.
+type DockerContainer struct {
+	ID         string                `json:"Id"`
+	Name       string                `json:"Name"`
+	Image      string                `json:"Image"`
+	State      DockerContainerState  `json:"State"`
+	Config     DockerContainerConfig `json:"Config"`
+	HostConfig DockerHostConfig      `json:"HostConfig"`
+	Mounts     []DockerMount         `json:"Mounts"`
+}
+
+// DockerContainerState is a container's run state.
+type DockerContainerState struct {
+	Status  string `json:"Status"`
+	Running bool   `json:"Running"`
+	Pid     int    `json:"Pid"`
+}
+
+// DockerContainerConfig is the container's portable configuration. Env is left
+// out on purpose: it often holds secrets and no check reads it.
+type DockerContainerConfig struct {
+	User  string `json:"User"`
+	Image string `json:"Image"`
+}
+
+// DockerHostConfig is the container's host-dependent configuration.
+type DockerHostConfig struct {
+	Privileged  bool     `json:"Privileged"`
+	CapAdd      []string `json:"CapAdd"`
+	CapDrop     []string `json:"CapDrop"`
+	SecurityOpt []string `json:"SecurityOpt"`
+	NetworkMode string   `json:"NetworkMode"`
+	PidMode     string   `json:"PidMode"`
+	IpcMode     string   `json:"IpcMode"`
+	UTSMode     string   `json:"UTSMode"`
+	UsernsMode  string   `json:"UsernsMode"`
+	Binds       []string `json:"Binds"`
+}
+
+// DockerMount is one mount of a container as the engine reports it.
+type DockerMount struct {
+	Type        string `json:"Type"` // bind, volume, tmpfs, npipe
+	Name        string `json:"Name"`
+	Source      string `json:"Source"`
+	Destination string `json:"Destination"`
+	RW          bool   `json:"RW"`
+}
+
+// DockerShortID is the 12-character form of a container ID.
+func DockerShortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+// DisplayName is the container's name without the engine's leading slash.
+func (c *DockerContainer) DisplayName() string {
+	if len(c.Name) > 0 && c.Name[0] == '/' {
+		return c.Name[1:]
+	}
+	if c.Name == "" {
+		return DockerShortID(c.ID)
+	}
+	return c.Name
+}
+
+// DockerListener is one address dockerd serves its API on.
+type DockerListener struct {
+	Proto string // unix, tcp, fd, npipe
+	Addr  string // socket path (unix) or host:port (tcp)
+	Raw   string // as written
+	// From says where it was read: "flag -H", "daemon.json key hosts",
+	// "default" or "systemd socket unit FILE".
+	From string
+	File string // the file to fix: the command line, daemon.json or the unit
+	Key  string // the flag, config key or unit setting
+}
+
+func (l DockerListener) String() string {
+	switch l.Proto {
+	case "unix", "tcp", "fd", "npipe":
+		return l.Proto + "://" + l.Addr
+	}
+	return l.Raw
+}
+
+// DockerState is what was read from one engine.
+type DockerState struct {
+	// Source says where the answers came from: "Engine API unix://PATH" or
+	// "snapshot FILE".
+	Source     string
+	Socket     string
+	Info       *DockerInfo // nil when a snapshot lacks it
+	Version    *DockerVersion
+	Containers []DockerContainer
+}
