@@ -198,7 +198,7 @@ type Spec struct {
 	Remediation catalog.Text
 	References  []string
 
-	// The logic: at most one.
+	// The logic: Object, Policy, both, or Node (see the top of this file).
 	Object *ObjectRule
 	Policy *PolicyRule
 	Node   *NodeRule
@@ -229,8 +229,8 @@ var (
 
 // Register adds checks to the catalogue and their logic to the engine or
 // the node evaluator. It panics on a malformed spec (duplicate ID, unknown
-// plan item, missing text or scope, two kinds of logic, CEL on a check that
-// admission does not evaluate): programming errors caught by any test run.
+// plan item, missing text or scope, node logic mixed with object or policy
+// logic, CEL on a check that admission does not evaluate): programming errors caught by any test run.
 func Register(ss ...Spec) {
 	_, caller, _, _ := runtime.Caller(1)
 	for i := range ss {
@@ -276,19 +276,17 @@ func Register(ss ...Spec) {
 			}
 			r.IDs = append(r.IDs, s.ID)
 		}
-		switch {
-		case s.Policy != nil:
-			if !policySeen[s.Policy] {
-				policySeen[s.Policy] = true
-				policyRules = append(policyRules, s.Policy)
-				for _, c := range s.Policy.Collect {
-					if !collectorSeen[c] {
-						collectorSeen[c] = true
-						collectors = append(collectors, c)
-					}
+		if s.Policy != nil && !policySeen[s.Policy] {
+			policySeen[s.Policy] = true
+			policyRules = append(policyRules, s.Policy)
+			for _, c := range s.Policy.Collect {
+				if !collectorSeen[c] {
+					collectorSeen[c] = true
+					collectors = append(collectors, c)
 				}
 			}
-		case s.Node != nil:
+		}
+		if s.Node != nil {
 			nodeRules = append(nodeRules, sp)
 		}
 		registryLock.Unlock()
