@@ -147,3 +147,92 @@ type DockerState struct {
 	Version    *DockerVersion
 	Containers []DockerContainer
 }
+
+// DockerDaemon is what the node source gathered around one dockerd: the
+// addresses it serves its API on, the engine's state (or why it could not
+// be read), its unix sockets' files and its data root's filesystem.
+type DockerDaemon struct {
+	Listeners  []DockerListener `json:"listeners"`
+	State      *DockerState     `json:"state,omitempty"`
+	StateError string           `json:"stateError,omitempty"`
+	// Sockets are the files of the unix listeners (abstract ones aside).
+	Sockets  []DockerSocket  `json:"sockets,omitempty"`
+	DataRoot *DockerDataRoot `json:"dataRoot,omitempty"`
+}
+
+// Socket returns what was seen of the socket file at addr, or nil.
+func (d *DockerDaemon) Socket(addr string) *DockerSocket {
+	for i := range d.Sockets {
+		if d.Sockets[i].Addr == addr {
+			return &d.Sockets[i]
+		}
+	}
+	return nil
+}
+
+// DockerSocket is one unix socket file of dockerd: its type, mode and
+// owner, or why they could not be read.
+type DockerSocket struct {
+	Addr   string `json:"addr"`
+	Absent bool   `json:"absent,omitempty"`
+	Error  string `json:"error,omitempty"`
+	// Mode is the file mode with its type bits (io/fs.FileMode).
+	Mode       uint32 `json:"mode"`
+	UID        uint32 `json:"uid"`
+	GID        uint32 `json:"gid"`
+	OwnerKnown bool   `json:"ownerKnown"`
+}
+
+// DockerDataRoot is the filesystem of dockerd's data root. On the node
+// itself (Live) it is read from the devices of the data root and its
+// parent; on a snapshot or a mounted host, from the host's mount table.
+type DockerDataRoot struct {
+	Dir  string `json:"dir"` // --data-root, cleaned
+	Live bool   `json:"live"`
+	// Absent: the data root does not exist. Error: it (or, with
+	// ParentError, its parent) could not be stat'ed.
+	Absent      bool   `json:"absent,omitempty"`
+	Error       string `json:"error,omitempty"`
+	ParentError string `json:"parentError,omitempty"`
+	// Live: Path is the data root resolved (symbolic links followed), Dev
+	// and ParentDev the major:minor of its and its parent's filesystems
+	// (NoDevice: not readable on this platform), Mount the mount it is on.
+	Path      string      `json:"path,omitempty"`
+	Parent    string      `json:"parent,omitempty"`
+	Dev       string      `json:"dev,omitempty"`
+	ParentDev string      `json:"parentDev,omitempty"`
+	NoDevice  bool        `json:"noDevice,omitempty"`
+	Mount     *MountPoint `json:"mount,omitempty"`
+	// Not live: Table is the mount table that placed the data root and its
+	// parent (empty: none did; Root is the root the audit read), Mount and
+	// ParentMount the mounts they are on.
+	Table       string      `json:"table,omitempty"`
+	ParentMount *MountPoint `json:"parentMount,omitempty"`
+	Root        string      `json:"root,omitempty"`
+}
+
+// MountPoint is one line of a mount table.
+type MountPoint struct {
+	Dev    string `json:"dev"` // major:minor
+	Point  string `json:"point"`
+	FSType string `json:"fstype"`
+	Source string `json:"source"`
+}
+
+// ContainerdHostsFile is one registry hosts.toml containerd reads: its
+// top-level server and skip_verify and every [host."URL"] table, or why it
+// could not be read or parsed.
+type ContainerdHostsFile struct {
+	File       string           `json:"file"`
+	ReadError  string           `json:"readError,omitempty"`
+	ParseError string           `json:"parseError,omitempty"`
+	Server     string           `json:"server,omitempty"`
+	SkipVerify bool             `json:"skipVerify,omitempty"`
+	Hosts      []ContainerdHost `json:"hosts,omitempty"` // sorted by URL
+}
+
+// ContainerdHost is one [host."URL"] table.
+type ContainerdHost struct {
+	URL        string `json:"url"`
+	SkipVerify bool   `json:"skipVerify,omitempty"`
+}

@@ -23,6 +23,12 @@ type Node struct {
 	StaticPodDir string         `json:"staticPodDir,omitempty"`
 	StaticPods   []string       `json:"staticPods,omitempty"`
 	Calico       []CalicoConfig `json:"calico,omitempty"`
+	// Users and Groups name numeric IDs (/etc/passwd, /etc/group) and
+	// DockerContentTrust holds the DOCKER_CONTENT_TRUST values of
+	// /etc/environment in order: gathered when a dockerd is on the node.
+	Users              map[uint32]string `json:"users,omitempty"`
+	Groups             map[uint32]string `json:"groups,omitempty"`
+	DockerContentTrust []string          `json:"dockerContentTrust,omitempty"`
 	// Host is the host filesystem the runtime and host-security checks
 	// still read themselves until their facts move here too (issue 8 §1);
 	// never saved.
@@ -68,6 +74,10 @@ type Component struct {
 	// Cwd is the process's working directory (relative paths in its flags
 	// resolve against it), when known.
 	Cwd string `json:",omitempty"`
+	// Docker is what was gathered around a dockerd; HostsFiles the registry
+	// hosts.toml files a containerd reads, in the order of its config paths.
+	Docker     *DockerDaemon         `json:",omitempty"`
+	HostsFiles []ContainerdHostsFile `json:",omitempty"`
 }
 
 // Subject describes the component in results.

@@ -3,25 +3,15 @@ package runtime
 import (
 	"fmt"
 	"net/url"
-	"path/filepath"
-	"sort"
 	"strings"
-
-	"github.com/pelletier/go-toml/v2"
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/check/controlplane"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
-	"github.com/kubeward/kubeward/internal/source/host"
 )
 
-// defaultCertsDir is the registry config_path containerd 2 (config
-// version 3) uses when none is set.
-const defaultCertsDir = "/etc/containerd/certs.d"
-
-// finding is one insecure registry setting.
 type finding struct {
 	file, key, what string
 }
@@ -36,16 +26,16 @@ type registryAudit struct {
 	problems    []string
 }
 
-func runContainerd(_ *check.Env, n *inventory.Node, f *host.FS, em *controlplane.Emitter) {
-	cs := n.ComponentsOf(host.Containerd)
+func runContainerd(_ *check.Env, n *inventory.Node, em *controlplane.Emitter) {
+	cs := n.ComponentsOf(inventory.Containerd)
 	if len(cs) == 0 {
 		for _, id := range ContainerdIDs {
-			em.Absent(id, host.Containerd)
+			em.Absent(id, inventory.Containerd)
 		}
 		return
 	}
 	for _, c := range cs {
-		a := auditRegistries(f, c)
+		a := auditRegistries(c)
 		cfg := c.ConfigFile
 		if cfg == "" {
 			cfg = "no config file"
@@ -78,10 +68,10 @@ func runContainerd(_ *check.Env, n *inventory.Node, f *host.FS, em *controlplane
 	}
 }
 
-func auditRegistries(f *host.FS, c *inventory.Component) *registryAudit {
+func auditRegistries(c *inventory.Component) *registryAudit {
 	a := &registryAudit{}
 	if c.Config != nil {
-		walkConfig(c.Config, "", func(key string, v any) {
+		inventory.WalkConfig(c.Config, "", func(key string, v any) {
 			leaf := key[strings.LastIndexByte(key, '.')+1:]
 			switch leaf {
 			case "insecure_skip_verify":
@@ -97,116 +87,44 @@ func auditRegistries(f *host.FS, c *inventory.Component) *registryAudit {
 						a.plain = append(a.plain, finding{c.ConfigFile, key, key + " has " + redactURL(e)})
 					}
 				}
-			case "config_path":
-				if s, ok := v.(string); ok {
-					for _, p := range filepath.SplitList(s) {
-						if p = strings.TrimSpace(p); p != "" {
-							a.configPaths = append(a.configPaths, p)
-						}
-					}
-				}
 			}
 		})
-		if len(a.configPaths) == 0 && configVersion(c.Config) >= 3 {
-			a.configPaths = []string{defaultCertsDir}
-		}
+		a.configPaths = c.ContainerdConfigPaths()
 	}
-	for _, dir := range a.configPaths {
-		matches, _ := filepath.Glob(f.Path(filepath.Join(f.ForProcess(c.PID, dir), "*", "hosts.toml")))
-		sort.Strings(matches)
-		for _, m := range matches {
-			file := m
-			if f.Root != "" && f.Root != "/" {
-				file = "/" + strings.TrimPrefix(m, filepath.Clean(f.Root)+"/")
-			}
-			a.hostsFiles++
-			a.auditHostsFile(f, file)
-		}
+	for _, h := range c.HostsFiles {
+		a.hostsFiles++
+		a.auditHostsFile(h)
 	}
 	return a
 }
 
-// auditHostsFile reads one hosts.toml: top-level server and skip_verify,
+// auditHostsFile judges one hosts.toml: top-level server and skip_verify,
 // and every [host."URL"] table.
-func (a *registryAudit) auditHostsFile(f *host.FS, file string) {
-	data, err := f.ReadFile(file)
-	if err != nil {
-		a.problems = append(a.problems, fmt.Sprintf("cannot read %s: %v", file, unwrapPath(err)))
+func (a *registryAudit) auditHostsFile(h inventory.ContainerdHostsFile) {
+	file := h.File
+	switch {
+	case h.ReadError != "":
+		a.problems = append(a.problems, fmt.Sprintf("cannot read %s: %v", file, h.ReadError))
+		return
+	case h.ParseError != "":
+		a.problems = append(a.problems, fmt.Sprintf("cannot parse %s: %v", file, h.ParseError))
 		return
 	}
-	m := map[string]any{}
-	if err := toml.Unmarshal(data, &m); err != nil {
-		a.problems = append(a.problems, fmt.Sprintf("cannot parse %s: %v", file, err))
-		return
+	if isHTTP(h.Server) {
+		a.plain = append(a.plain, finding{file, "server", "server = " + redactURL(h.Server)})
 	}
-	if s, ok := m["server"].(string); ok && isHTTP(s) {
-		a.plain = append(a.plain, finding{file, "server", "server = " + redactURL(s)})
-	}
-	if b, ok := m["skip_verify"].(bool); ok && b {
+	if h.SkipVerify {
 		a.skip = append(a.skip, finding{file, "skip_verify", "skip_verify = true"})
 	}
-	hosts, _ := m["host"].(map[string]any)
-	names := make([]string, 0, len(hosts))
-	for h := range hosts {
-		names = append(names, h)
-	}
-	sort.Strings(names)
-	for _, h := range names {
-		key := fmt.Sprintf("host.%q", redactURL(h))
-		if isHTTP(h) {
+	for _, host := range h.Hosts {
+		key := fmt.Sprintf("host.%q", redactURL(host.URL))
+		if isHTTP(host.URL) {
 			a.plain = append(a.plain, finding{file, key, "[" + key + "]"})
 		}
-		if t, ok := hosts[h].(map[string]any); ok {
-			if b, ok := t["skip_verify"].(bool); ok && b {
-				a.skip = append(a.skip, finding{file, key + ".skip_verify", "[" + key + "] skip_verify = true"})
-			}
+		if host.SkipVerify {
+			a.skip = append(a.skip, finding{file, key + ".skip_verify", "[" + key + "] skip_verify = true"})
 		}
 	}
-}
-
-// walkConfig visits every leaf of a parsed TOML document with its dotted key.
-func walkConfig(v any, prefix string, visit func(key string, v any)) {
-	switch t := v.(type) {
-	case map[string]any:
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			name := k
-			if strings.ContainsAny(k, ".:/ ") {
-				name = fmt.Sprintf("%q", k)
-			}
-			if prefix != "" {
-				name = prefix + "." + name
-			}
-			walkConfig(t[k], name, visit)
-		}
-	case []any:
-		tables := false
-		for i, e := range t {
-			if _, ok := e.(map[string]any); ok {
-				tables = true
-				walkConfig(e, fmt.Sprintf("%s[%d]", prefix, i), visit)
-			}
-		}
-		if !tables {
-			visit(prefix, v)
-		}
-	default:
-		visit(prefix, v)
-	}
-}
-
-func configVersion(cfg map[string]any) int64 {
-	switch v := cfg["version"].(type) {
-	case int64:
-		return v
-	case float64:
-		return int64(v)
-	}
-	return 1
 }
 
 func asStrings(v any) []string {

@@ -12,19 +12,17 @@ import (
 	"github.com/kubeward/kubeward/internal/check/workload"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
-	"github.com/kubeward/kubeward/internal/source/docker"
-	"github.com/kubeward/kubeward/internal/source/host"
 )
 
 // ContainerKind is the subject kind of container results:
 // "docker container NAME (ID12)". The node emitter names subjects after
 // components, so the container's name and short ID ride in the kind.
-func ContainerKind(ct *docker.Container) string {
-	return fmt.Sprintf("docker container %s (%s)", ct.DisplayName(), docker.ShortID(ct.ID))
+func ContainerKind(ct *inventory.DockerContainer) string {
+	return fmt.Sprintf("docker container %s (%s)", ct.DisplayName(), inventory.DockerShortID(ct.ID))
 }
 
 func checkContainers(env *check.Env, d *daemon, sockets []string, em *controlplane.Emitter) {
-	if d.err != nil {
+	if d.err != "" {
 		status, msg := result.Error, catalog.F("cannot read the containers of this dockerd: %v", "无法读取此 dockerd 的容器：%v", d.err)
 		if d.c.PID == 0 {
 			status = result.NotApplicable
@@ -47,7 +45,7 @@ func checkContainers(env *check.Env, d *daemon, sockets []string, em *controlpla
 		ct := &d.state.Containers[i]
 		subject := &inventory.Component{Kind: ContainerKind(ct)}
 		at := func(field string) *result.Location {
-			return &result.Location{File: "/containers/" + docker.ShortID(ct.ID) + "/json", Path: field, Origin: d.state.Source}
+			return &result.Location{File: "/containers/" + inventory.DockerShortID(ct.ID) + "/json", Path: field, Origin: d.state.Source}
 		}
 		add := func(id string, bad bool, field string, msg catalog.Text, evidence string) {
 			if bad {
@@ -108,7 +106,7 @@ func checkContainers(env *check.Env, d *daemon, sockets []string, em *controlpla
 // unixSockets are the sockets this daemon serves.
 func (d *daemon) unixSockets() []string {
 	var out []string
-	for _, l := range docker.Listeners(d.f, d.c) {
+	for _, l := range d.facts.Listeners {
 		if l.Proto == "unix" {
 			out = append(out, l.Addr)
 		}
@@ -118,9 +116,9 @@ func (d *daemon) unixSockets() []string {
 
 // runtimeSockets lists the runtime sockets of the node: the well-known
 // ones and those its containerd and CRI-O are configured with.
-func runtimeSockets(f *host.FS, n *inventory.Node) []string {
+func runtimeSockets(n *inventory.Node) []string {
 	out := append([]string{}, workload.RuntimeSockets...)
-	for _, c := range n.ComponentsOf(host.Containerd) {
+	for _, c := range n.ComponentsOf(inventory.Containerd) {
 		if a, ok := c.Flag("address"); ok {
 			out = append(out, a)
 		} else if a, ok := c.Flag("a"); ok {
@@ -129,15 +127,18 @@ func runtimeSockets(f *host.FS, n *inventory.Node) []string {
 			out = append(out, fmt.Sprint(v))
 		}
 	}
-	for _, c := range n.ComponentsOf(host.CRIO) {
+	for _, c := range n.ComponentsOf(inventory.CRIO) {
 		if a, ok := c.Flag("listen"); ok {
 			out = append(out, a)
 		} else if v, ok := c.ConfigValue("crio.api.listen"); ok {
 			out = append(out, fmt.Sprint(v))
 		}
 	}
-	for _, c := range n.ComponentsOf(host.Dockerd) {
-		for _, l := range docker.Listeners(f, c) {
+	for _, c := range n.ComponentsOf(inventory.Dockerd) {
+		if c.Docker == nil {
+			continue
+		}
+		for _, l := range c.Docker.Listeners {
 			if l.Proto == "unix" {
 				out = append(out, l.Addr)
 			}
@@ -148,7 +149,7 @@ func runtimeSockets(f *host.FS, n *inventory.Node) []string {
 
 // mountedSockets returns the runtime sockets a container's bind mounts
 // expose (the socket itself or a directory above it) and the field to fix.
-func mountedSockets(ct *docker.Container, sockets []string) ([]string, string) {
+func mountedSockets(ct *inventory.DockerContainer, sockets []string) ([]string, string) {
 	var found []string
 	seen := map[string]bool{}
 	field := "Mounts"
@@ -183,7 +184,7 @@ func mountedSockets(ct *docker.Container, sockets []string) ([]string, string) {
 	return found, field
 }
 
-func socketEvidence(ct *docker.Container, mounted []string) string {
+func socketEvidence(ct *inventory.DockerContainer, mounted []string) string {
 	var binds []string
 	for _, m := range ct.Mounts {
 		if m.Type == "" || m.Type == "bind" {
@@ -221,7 +222,7 @@ func addedCaps(add, allowed []string) []string {
 // dockerd itself adds label=disable to privileged containers and to those
 // sharing the host's PID or IPC namespace; KW-CTR-001 and KW-CTR-006
 // report those, so the daemon's own label=disable is not counted again.
-func unconfined(hc *docker.HostConfig) []string {
+func unconfined(hc *inventory.DockerHostConfig) []string {
 	daemonLabel := hc.Privileged || strings.EqualFold(hc.PidMode, "host") || strings.EqualFold(hc.IpcMode, "host")
 	var out []string
 	for _, o := range hc.SecurityOpt {

@@ -1,45 +1,24 @@
 package runtime
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/check/controlplane"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
-	"github.com/kubeward/kubeward/internal/source/docker"
-	"github.com/kubeward/kubeward/internal/source/host"
 )
 
 func init() {
-	controlplane.RegisterCheck(&controlplane.Check{IDs: append(append([]string{}, DaemonIDs...), ContainerIDs...), Run: onHost(runDocker)})
-	controlplane.RegisterCheck(&controlplane.Check{IDs: ContainerdIDs, Run: onHost(runContainerd)})
+	controlplane.RegisterCheck(&controlplane.Check{IDs: append(append([]string{}, DaemonIDs...), ContainerIDs...), Run: runDocker})
+	controlplane.RegisterCheck(&controlplane.Check{IDs: ContainerdIDs, Run: runContainerd})
 }
-
-// onHost adapts a check that still reads the host itself: its facts (the
-// Engine's state, daemon.json, containerd's files) move into the inventory
-// next (issue 8 §1); until then it reads the FS the node source read.
-func onHost(run func(*check.Env, *inventory.Node, *host.FS, *controlplane.Emitter)) func(*check.Env, *inventory.Node, *controlplane.Emitter) {
-	return func(env *check.Env, n *inventory.Node, em *controlplane.Emitter) {
-		f, _ := n.Host.(*host.FS)
-		if f == nil {
-			f = &host.FS{NoFiles: true}
-		}
-		run(env, n, f, em)
-	}
-}
-
-// apiTimeout bounds the Engine API queries made for one daemon.
-const apiTimeout = 2 * time.Minute
 
 // outcome is one check's verdict on one subject.
 type outcome struct {
@@ -69,27 +48,29 @@ func fail(v inventory.Setting, name string, msg catalog.Text) outcome {
 // daemon is one dockerd under audit.
 type daemon struct {
 	c     *inventory.Component
-	f     *host.FS
 	n     *inventory.Node
-	state *docker.State // nil when the engine could not be read
-	err   error
+	facts *inventory.DockerDaemon
+	state *inventory.DockerState // nil when the engine could not be read
+	err   string                 // why it could not
 }
 
-func runDocker(env *check.Env, n *inventory.Node, f *host.FS, em *controlplane.Emitter) {
-	ds := n.ComponentsOf(host.Dockerd)
+func runDocker(env *check.Env, n *inventory.Node, em *controlplane.Emitter) {
+	ds := n.ComponentsOf(inventory.Dockerd)
 	if len(ds) == 0 {
 		for _, id := range append(append([]string{}, DaemonIDs...), ContainerIDs...) {
-			em.Absent(id, host.Dockerd)
+			em.Absent(id, inventory.Dockerd)
 		}
 		return
 	}
-	sockets := runtimeSockets(f, n)
+	sockets := runtimeSockets(n)
 	for _, c := range ds {
-		d := &daemon{c: c, f: f, n: n}
-		sock, _ := docker.SocketPath(f, c)
-		ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
-		d.state, d.err = docker.Load(ctx, f, f.ForProcess(c.PID, sock))
-		cancel()
+		if c.Docker == nil {
+			for _, id := range append(append([]string{}, DaemonIDs...), ContainerIDs...) {
+				em.Add(id, result.Error, c, nil, catalog.F("the node source gathered nothing about this dockerd", "节点数据源未采集此 dockerd 的任何信息"), "")
+			}
+			continue
+		}
+		d := &daemon{c: c, n: n, facts: c.Docker, state: c.Docker.State, err: c.Docker.StateError}
 		emit(em, DaemonTCP, c, d.tcpHosts())
 		emit(em, DaemonSocketPerms, c, d.socketPerms())
 		emit(em, DaemonAufs, c, d.storageDriver())
@@ -108,9 +89,9 @@ func runDocker(env *check.Env, n *inventory.Node, f *host.FS, em *controlplane.E
 // tcpHosts: every listener is a unix socket (or fd:// activation of one),
 // or TCP with TLS client verification against a CA.
 func (d *daemon) tcpHosts() outcome {
-	ls := docker.Listeners(d.f, d.c)
+	ls := d.facts.Listeners
 	var all, bad []string
-	var first *docker.Listener
+	var first *inventory.DockerListener
 	for i, l := range ls {
 		all = append(all, l.String())
 		if l.Proto == "tcp" && first == nil {
@@ -141,9 +122,9 @@ func (d *daemon) tcpHosts() outcome {
 
 // socketPerms: each unix socket is root:docker (or root:root) and 0660 or stricter.
 func (d *daemon) socketPerms() outcome {
-	var paths []docker.Listener
+	var paths []inventory.DockerListener
 	seen := map[string]bool{}
-	for _, l := range docker.Listeners(d.f, d.c) {
+	for _, l := range d.facts.Listeners {
 		if l.Proto == "unix" && !strings.HasPrefix(l.Addr, "@") && !seen[l.Addr] {
 			seen[l.Addr] = true
 			paths = append(paths, l)
@@ -152,38 +133,40 @@ func (d *daemon) socketPerms() outcome {
 	if len(paths) == 0 {
 		return outcome{status: result.NotApplicable, msg: catalog.F("dockerd serves no unix socket", "dockerd 未提供 unix 套接字")}
 	}
-	groups := readIDNames(d.f, "/etc/group")
-	users := readIDNames(d.f, "/etc/passwd")
+	groups, users := d.n.Groups, d.n.Users
 	var evidence []string
 	var msgs []catalog.Text
 	var badFile string
 	for _, l := range paths {
-		p := d.f.ForProcess(d.c.PID, l.Addr)
-		st, err := d.f.Stat(p)
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) && d.c.PID == 0 {
+		st := d.facts.Socket(l.Addr)
+		if st == nil {
+			st = &inventory.DockerSocket{Addr: l.Addr, Error: "not gathered by the node source"}
+		}
+		if st.Error != "" {
+			if st.Absent && d.c.PID == 0 {
 				return outcome{status: result.NotApplicable, file: l.File, key: l.Key,
 					msg: catalog.F("dockerd is not running (found in %s) and its socket %s does not exist", "dockerd 未运行（发现于 %s），其套接字 %s 不存在", d.c.Origin(), l.Addr)}
 			}
 			return outcome{status: result.Error, file: l.Addr,
-				msg: catalog.F("cannot stat the Docker socket %s: %v", "无法获取 Docker 套接字 %s 的状态：%v", l.Addr, unwrapPath(err))}
+				msg: catalog.F("cannot stat the Docker socket %s: %v", "无法获取 Docker 套接字 %s 的状态：%v", l.Addr, st.Error)}
 		}
-		uid, gid, ok := owner(st)
-		if !ok {
+		uid, gid := st.UID, st.GID
+		if !st.OwnerKnown {
 			return outcome{status: result.Error, file: l.Addr,
 				msg: catalog.F("cannot read the owner of %s on this platform", "无法在此平台上读取 %s 的属主", l.Addr)}
 		}
-		perm := st.Mode().Perm()
+		mode := fs.FileMode(st.Mode)
+		perm := mode.Perm()
 		uname, gname := nameOf(users, uid), nameOf(groups, gid)
 		evidence = append(evidence, fmt.Sprintf("%s %s:%s %04o (%s)", l.Addr, uname, gname, perm, l.From))
 		okOwner := uid == 0 && (gid == 0 || gname == "docker")
 		okMode := perm&^0o660 == 0
-		if !okOwner || !okMode || st.Mode()&fs.ModeSocket == 0 {
+		if !okOwner || !okMode || mode&fs.ModeSocket == 0 {
 			if badFile == "" {
 				badFile = l.Addr
 			}
 			switch {
-			case st.Mode()&fs.ModeSocket == 0:
+			case mode&fs.ModeSocket == 0:
 				msgs = append(msgs, catalog.F("%s is not a socket", "%s 不是套接字", l.Addr))
 			case !okOwner && !okMode:
 				msgs = append(msgs, catalog.F("%s is owned by %s:%s with mode %04o, want root:docker and 0660 or stricter", "%s 属主为 %s:%s，权限为 %04o，应为 root:docker 且不宽于 0660", l.Addr, uname, gname, perm))
@@ -230,35 +213,30 @@ func (d *daemon) partition() outcome {
 		return fail(v, "data-root", catalog.F("data-root %q is not an absolute path", "data-root %q 不是绝对路径", v.Value))
 	}
 	base := v.Evidence("data-root")
-	if d.f.Live() {
-		p := d.f.ForProcess(d.c.PID, dir)
-		if r, err := filepath.EvalSymlinks(p); err == nil {
-			p = r
-		}
-		st, err := d.f.Stat(p)
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) && d.c.PID == 0 {
-				return d.dataRootAbsent(v, base, dir)
-			}
+	dr := d.facts.DataRoot
+	if dr == nil {
+		return outcome{status: result.Error, evidence: base, file: v.File, key: v.Key,
+			msg: catalog.F("cannot stat the Docker data root %s: %v", "无法获取 Docker 数据目录 %s 的状态：%v", dir, "not gathered by the node source")}
+	}
+	if dr.Live {
+		p, parent := dr.Path, dr.Parent
+		switch {
+		case dr.Error != "" && dr.Absent && d.c.PID == 0:
+			return d.dataRootAbsent(v, base, dir)
+		case dr.Error != "":
 			return outcome{status: result.Error, evidence: base, file: v.File, key: v.Key,
-				msg: catalog.F("cannot stat the Docker data root %s: %v", "无法获取 Docker 数据目录 %s 的状态：%v", dir, unwrapPath(err))}
-		}
-		parent := filepath.Dir(p)
-		pst, err := d.f.Stat(parent)
-		if err != nil {
+				msg: catalog.F("cannot stat the Docker data root %s: %v", "无法获取 Docker 数据目录 %s 的状态：%v", dir, dr.Error)}
+		case dr.ParentError != "":
 			return outcome{status: result.Error, evidence: base, file: v.File, key: v.Key,
-				msg: catalog.F("cannot stat %s: %v", "无法获取 %s 的状态：%v", parent, unwrapPath(err))}
-		}
-		dev, ok1 := device(st)
-		pdev, ok2 := device(pst)
-		if !ok1 || !ok2 {
+				msg: catalog.F("cannot stat %s: %v", "无法获取 %s 的状态：%v", parent, dr.ParentError)}
+		case dr.NoDevice:
 			return outcome{status: result.Error, evidence: base, file: v.File, key: v.Key,
 				msg: catalog.F("cannot read device numbers on this platform", "无法在此平台上读取设备号")}
 		}
-		mounts, _ := readMounts(d.f, "/proc/self/mountinfo")
+		dev, pdev := dr.Dev, dr.ParentDev
 		ev := fmt.Sprintf("%s: %s on device %s, its parent %s on device %s", base, p, dev, parent, pdev)
-		if m := mountOf(mounts, p); m != nil {
-			ev += fmt.Sprintf(" (mounted at %s: %s %s)", m.point, m.fstype, m.source)
+		if m := dr.Mount; m != nil {
+			ev += fmt.Sprintf(" (mounted at %s: %s %s)", m.Point, m.FSType, m.Source)
 		}
 		if dev != pdev {
 			return outcome{status: result.Pass, evidence: ev, file: v.File, key: v.Key}
@@ -268,27 +246,19 @@ func (d *daemon) partition() outcome {
 	}
 	// A snapshot or mounted host: the host's own mount table says, once the
 	// data root is known to be there.
-	if _, err := d.f.Stat(dir); errors.Is(err, fs.ErrNotExist) && d.c.PID == 0 {
+	if dr.Absent && d.c.PID == 0 {
 		return d.dataRootAbsent(v, base, dir)
 	}
-	for _, mi := range []string{"/proc/1/mountinfo", "/proc/self/mountinfo"} {
-		mounts, err := readMounts(d.f, mi)
-		if err != nil || len(mounts) == 0 {
-			continue
-		}
-		m, pm := mountOf(mounts, dir), mountOf(mounts, filepath.Dir(dir))
-		if m == nil || pm == nil {
-			continue
-		}
-		ev := fmt.Sprintf("%s: %s on %s (%s %s, device %s), its parent on %s (device %s) [%s]", base, dir, m.point, m.fstype, m.source, m.dev, pm.point, pm.dev, mi)
-		if m.dev != pm.dev {
+	if m, pm := dr.Mount, dr.ParentMount; dr.Table != "" && m != nil && pm != nil {
+		ev := fmt.Sprintf("%s: %s on %s (%s %s, device %s), its parent on %s (device %s) [%s]", base, dir, m.Point, m.FSType, m.Source, m.Dev, pm.Point, pm.Dev, dr.Table)
+		if m.Dev != pm.Dev {
 			return outcome{status: result.Pass, evidence: ev, file: v.File, key: v.Key}
 		}
 		return outcome{status: result.Fail, evidence: ev, file: v.File, key: v.Key,
-			msg: catalog.F("the Docker data root %s is on the same filesystem as %s (device %s)", "Docker 数据目录 %s 与 %s 位于同一文件系统（设备 %s）", dir, filepath.Dir(dir), m.dev)}
+			msg: catalog.F("the Docker data root %s is on the same filesystem as %s (device %s)", "Docker 数据目录 %s 与 %s 位于同一文件系统（设备 %s）", dir, filepath.Dir(dir), m.Dev)}
 	}
 	return outcome{status: result.Error, evidence: base, file: v.File, key: v.Key,
-		msg: catalog.F("no mount table (/proc/1/mountinfo) under %s to tell whether %s is a separate partition", "%s 下没有挂载表（/proc/1/mountinfo），无法判断 %s 是否为独立分区", d.f.Root, dir)}
+		msg: catalog.F("no mount table (/proc/1/mountinfo) under %s to tell whether %s is a separate partition", "%s 下没有挂载表（/proc/1/mountinfo），无法判断 %s 是否为独立分区", dr.Root, dir)}
 }
 
 func (d *daemon) icc() outcome {
@@ -423,19 +393,11 @@ func (d *daemon) contentTrust() outcome {
 	if v, ok := d.c.Env[name]; ok {
 		found, where = v, "dockerd environment"
 	}
-	if data, err := d.f.ReadFile("/etc/environment"); err == nil {
-		for _, line := range strings.Split(string(data), "\n") {
-			line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "export "))
-			k, v, ok := strings.Cut(line, "=")
-			if !ok || strings.TrimSpace(k) != name {
-				continue
-			}
-			v = strings.Trim(strings.TrimSpace(v), `"'`)
-			if v == "1" {
-				return outcome{status: result.Pass, evidence: name + "=1 (/etc/environment)", file: "/etc/environment", key: name}
-			}
-			found, where = v, "/etc/environment"
+	for _, v := range d.n.DockerContentTrust {
+		if v == "1" {
+			return outcome{status: result.Pass, evidence: name + "=1 (/etc/environment)", file: "/etc/environment", key: name}
 		}
+		found, where = v, "/etc/environment"
 	}
 	ev := name + " is not set in dockerd's environment nor /etc/environment"
 	if where != "" {
@@ -446,29 +408,6 @@ func (d *daemon) contentTrust() outcome {
 			"此节点未设置 %s=1：内容信任是 docker 客户端的设置（dockerd 不强制执行），请确认所有拉取或运行镜像的用户、脚本和 CI 任务都已设置", name)}
 }
 
-// readIDNames maps numeric IDs to names from /etc/passwd or /etc/group.
-func readIDNames(f *host.FS, file string) map[uint32]string {
-	m := map[uint32]string{}
-	data, err := f.ReadFile(file)
-	if err != nil {
-		return m
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		parts := strings.Split(line, ":")
-		if len(parts) < 3 {
-			continue
-		}
-		id, err := strconv.ParseUint(parts[2], 10, 32)
-		if err != nil {
-			continue
-		}
-		if _, dup := m[uint32(id)]; !dup {
-			m[uint32(id)] = parts[0]
-		}
-	}
-	return m
-}
-
 func nameOf(names map[uint32]string, id uint32) string {
 	if n, ok := names[id]; ok {
 		return n
@@ -477,14 +416,6 @@ func nameOf(names map[uint32]string, id uint32) string {
 		return "root"
 	}
 	return strconv.FormatUint(uint64(id), 10)
-}
-
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 func joinText(ts []catalog.Text) catalog.Text {

@@ -30,6 +30,12 @@ func Gather(f *host.FS, n *inventory.Node) *inventory.Node {
 	if f.NoFiles {
 		return n
 	}
+	// Gathering again starts afresh.
+	n.Files, n.StaticPodDir, n.StaticPods, n.Calico = nil, "", nil, nil
+	n.Users, n.Groups, n.DockerContentTrust = nil, nil, nil
+	for _, c := range n.Components {
+		c.Cwd, c.Docker, c.HostsFiles = "", nil, nil
+	}
 	g := &gatherer{f: f, n: n}
 	for _, c := range n.Components {
 		for _, s := range fileSettings {
@@ -51,6 +57,7 @@ func Gather(f *host.FS, n *inventory.Node) *inventory.Node {
 	}
 	g.staticPods()
 	g.calico()
+	g.runtime()
 	return n
 }
 

@@ -1,4 +1,4 @@
-package runtime
+package node
 
 import (
 	"path/filepath"
