@@ -34,16 +34,6 @@ func allowedImport(path string) bool {
 	return false
 }
 
-// pendingImports are the imports that still break the rule, each to be
-// removed when its reads move into internal/source (issue 8 §1): the list
-// may only shrink. An entry no longer needed fails the test, so it is
-// deleted with the import.
-var pendingImports = map[string]bool{
-	"internal/check/hostsec imports internal/source/firewall": true, // firewall rules read by the check
-	"internal/check/hostsec imports internal/source/host":     true,
-	"internal/check/hostsec imports internal/source/sshd":     true, // sshd -T / sshd_config read by the check
-}
-
 // TestImportRule: internal/check/... imports only catalog, config,
 // inventory, result and check (plus the standard library and third-party
 // libraries). Test files may use sources to build fixtures.
@@ -77,24 +67,13 @@ func TestImportRule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var bad, stale []string
+	var bad []string
 	for k := range found {
-		if !pendingImports[k] {
-			bad = append(bad, k)
-		}
-	}
-	for k := range pendingImports {
-		if !found[k] {
-			stale = append(stale, k)
-		}
+		bad = append(bad, k)
 	}
 	sort.Strings(bad)
-	sort.Strings(stale)
 	for _, b := range bad {
 		t.Errorf("%s: checks read only the inventory; gather the fact in internal/source and put it in internal/inventory", b)
-	}
-	for _, s := range stale {
-		t.Errorf("%s: no longer imported; delete it from pendingImports", s)
 	}
 }
 

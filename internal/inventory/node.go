@@ -29,10 +29,12 @@ type Node struct {
 	Users              map[uint32]string `json:"users,omitempty"`
 	Groups             map[uint32]string `json:"groups,omitempty"`
 	DockerContentTrust []string          `json:"dockerContentTrust,omitempty"`
-	// Host is the host filesystem the runtime and host-security checks
-	// still read themselves until their facts move here too (issue 8 §1);
-	// never saved.
-	Host any `json:"-"`
+	// SSHDDefault is the default configuration of an sshd installed but not
+	// running (set when no sshd component runs); running ones are in their
+	// components.
+	SSHDDefault *SSHDConfig `json:"sshdDefault,omitempty"`
+	// Firewall is the host's packet filter.
+	Firewall *Firewall `json:"firewall,omitempty"`
 }
 
 // ComponentsOf returns the discovered components of one kind.
@@ -78,6 +80,8 @@ type Component struct {
 	// hosts.toml files a containerd reads, in the order of its config paths.
 	Docker     *DockerDaemon         `json:",omitempty"`
 	HostsFiles []ContainerdHostsFile `json:",omitempty"`
+	// SSHD is an sshd's configuration.
+	SSHD *SSHDConfig `json:",omitempty"`
 }
 
 // Subject describes the component in results.

@@ -9,8 +9,6 @@ import (
 	"github.com/kubeward/kubeward/internal/check/controlplane"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
-	"github.com/kubeward/kubeward/internal/source/firewall"
-	"github.com/kubeward/kubeward/internal/source/host"
 )
 
 func init() {
@@ -23,15 +21,20 @@ func init() {
 			ZH: "在每个节点上通过 iptables 或 nftables（IPv4 与 IPv6）或在云安全组中，丢弃发往 6443、2379-2380、10250、10255、10257、10259 及 30000-32767/tcp 的新连接，" +
 				"仅放行需要访问的网络（其他节点、负载均衡器、管理员）。kube-proxy 会在 INPUT 之前对 NodePort 连接做 DNAT：应在 raw 或 mangle PREROUTING，" +
 				"或优先级低于 dstnat 的 nft 链中过滤 NodePort。"}})
-	controlplane.RegisterCheck(&controlplane.Check{IDs: []string{FirewallPorts}, Run: onHost(runFirewall)})
+	controlplane.RegisterCheck(&controlplane.Check{IDs: []string{FirewallPorts}, Run: runFirewall})
 }
 
-func runFirewall(env *check.Env, n *inventory.Node, f *host.FS, em *controlplane.Emitter) {
-	fl := firewall.Read(f)
+func runFirewall(_ *check.Env, n *inventory.Node, em *controlplane.Emitter) {
+	fl := n.Firewall
+	if fl == nil {
+		em.Add(FirewallPorts, result.Error, nil, nil,
+			catalog.F("could not read the firewall rules: %s", "无法读取防火墙规则：%s", "not gathered by the node source"), "")
+		return
+	}
 	evaluateFirewall(em, fl)
 }
 
-func evaluateFirewall(em *controlplane.Emitter, fl *firewall.Filter) {
+func evaluateFirewall(em *controlplane.Emitter, fl *inventory.Firewall) {
 	if !fl.Installed {
 		em.Add(FirewallPorts, result.NotApplicable, nil, nil,
 			catalog.F("neither iptables nor nftables is installed on this node: no host firewall to check (a cloud security group may protect it)",
@@ -43,36 +46,26 @@ func evaluateFirewall(em *controlplane.Emitter, fl *firewall.Filter) {
 			catalog.F("could not read the firewall rules: %s", "无法读取防火墙规则：%s", strings.Join(fl.Errors, "; ")), "")
 		return
 	}
-	ports := append([]firewall.Port(nil), firewall.SensitivePorts...)
-	// kube-proxy's NAT rules (not its process: it may serve another
-	// network namespace) mean NodePort connections are DNATed before INPUT.
-	kubeProxy := false
-	for _, rs := range fl.Rulesets {
-		kubeProxy = kubeProxy || rs.KubeProxy
-	}
-	for i := range ports {
-		ports[i].PreDNATOnly = kubeProxy && ports[i].Range.Lo >= 30000
-	}
-	verdicts := firewall.Analyze(fl.Rulesets, fl.Families, ports)
+	verdicts := fl.Ports
 	// Ports the filter treats alike share one line of evidence.
 	var order []string
 	group := map[string][]string{}
 	var openEN, openZH []string
 	for _, v := range verdicts {
-		d := describe(v, fl.Families)
+		d := describe(v, fl.IPv4Only)
 		if _, ok := group[d]; !ok {
 			order = append(order, d)
 		}
-		group[d] = append(group[d], v.Port.String())
+		group[d] = append(group[d], v.String())
 		if v.Restricted() {
 			continue
 		}
-		en, zh := v.Port.String(), fmt.Sprintf("%s/tcp（%s）", v.Port.Range, v.Port.LabelZH)
+		en, zh := v.String(), fmt.Sprintf("%s/tcp（%s）", v.Range, v.LabelZH)
 		if open := v.Open(); len(open) < len(v.Decisions) {
 			var parts []string
 			for _, o := range open {
-				part := o.Family.String()
-				if o.Range != v.Port.Range {
+				part := o.Family
+				if o.Range != v.Range {
 					part += " " + o.Range.String()
 				}
 				parts = append(parts, part)
@@ -92,8 +85,8 @@ func evaluateFirewall(em *controlplane.Emitter, fl *firewall.Filter) {
 		notes = append(notes, "errors: "+strings.Join(fl.Errors, "; "))
 	}
 	for _, rs := range fl.Rulesets {
-		if len(rs.Skipped) > 0 {
-			notes = append(notes, fmt.Sprintf("%s: %d lines not understood", rs.Source, len(rs.Skipped)))
+		if rs.Skipped > 0 {
+			notes = append(notes, fmt.Sprintf("%s: %d lines not understood", rs.Source, rs.Skipped))
 		}
 	}
 	evidence := strings.Join(lines, " | ") + " (" + strings.Join(notes, "; ") + ")"
@@ -110,14 +103,14 @@ func evaluateFirewall(em *controlplane.Emitter, fl *firewall.Filter) {
 }
 
 // describe renders one port's decisions: what restricts it or lets it through.
-func describe(v firewall.PortVerdict, fams firewall.Family) string {
+func describe(v inventory.FirewallPort, ipv4Only bool) string {
 	var parts []string
 	for _, d := range v.Decisions {
 		var b strings.Builder
-		if fams != firewall.IPv4 {
-			b.WriteString(d.Family.String() + " ")
+		if !ipv4Only {
+			b.WriteString(d.Family + " ")
 		}
-		if d.Range != v.Port.Range {
+		if d.Range != v.Range {
 			b.WriteString(d.Range.String() + " ")
 		}
 		if d.Restricted {

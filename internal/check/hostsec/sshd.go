@@ -12,8 +12,6 @@ import (
 	"github.com/kubeward/kubeward/internal/check/controlplane"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
-	"github.com/kubeward/kubeward/internal/source/host"
-	"github.com/kubeward/kubeward/internal/source/sshd"
 )
 
 // Check IDs.
@@ -76,62 +74,54 @@ func init() {
 		T{EN: "SSH public-key authentication is disabled (PubkeyAuthentication)", ZH: "SSH 禁用了公钥认证（PubkeyAuthentication）"},
 		T{EN: "Set PubkeyAuthentication yes (the OpenSSH default) so that users log in with keys.",
 			ZH: "设置 PubkeyAuthentication yes（OpenSSH 默认值），使用户通过密钥登录。"})
-	controlplane.RegisterCheck(&controlplane.Check{IDs: []string{SSHPassword, SSHKbdInteractive, SSHRootLogin, SSHPubkey}, Run: onHost(runSSHD)})
-}
-
-// onHost adapts a check that still reads the host itself: sshd's
-// effective configuration and the firewall's rules move into the inventory
-// next (issue 8 §1); until then it reads the FS the node source read.
-func onHost(run func(*check.Env, *inventory.Node, *host.FS, *controlplane.Emitter)) func(*check.Env, *inventory.Node, *controlplane.Emitter) {
-	return func(env *check.Env, n *inventory.Node, em *controlplane.Emitter) {
-		f, _ := n.Host.(*host.FS)
-		if f == nil {
-			f = &host.FS{NoFiles: true}
-		}
-		run(env, n, f, em)
-	}
+	controlplane.RegisterCheck(&controlplane.Check{IDs: []string{SSHPassword, SSHKbdInteractive, SSHRootLogin, SSHPubkey}, Run: runSSHD})
 }
 
 // runSSHD checks every sshd listener (or the default configuration of an
 // sshd installed but not running).
-func runSSHD(env *check.Env, n *inventory.Node, f *host.FS, em *controlplane.Emitter) {
-	comps := n.ComponentsOf(host.SSHD)
-	var capture []byte
-	if !f.Live() {
-		capture, _ = f.Captured(host.CaptureSSHD)
-	}
+func runSSHD(_ *check.Env, n *inventory.Node, em *controlplane.Emitter) {
+	comps := n.ComponentsOf(inventory.SSHD)
 	if len(comps) == 0 {
-		if _, err := f.Stat(sshd.DefaultConfig); err != nil && capture == nil {
+		e := n.SSHDDefault
+		if e == nil || e.Missing {
+			file := defaultSSHDConfig
+			if e != nil {
+				file = e.ConfigFile
+			}
 			for _, r := range sshRules {
 				em.Add(r.id, result.NotApplicable, nil, nil,
 					catalog.F("sshd does not run on this node (no process, static pod or systemd unit) and %s does not exist",
-						"此节点未运行 sshd（没有进程、静态 Pod 或 systemd 单元），且 %s 不存在", sshd.DefaultConfig), "")
+						"此节点未运行 sshd（没有进程、静态 Pod 或 systemd 单元），且 %s 不存在", file), "")
 			}
 			return
 		}
-		comps = []*inventory.Component{nil}
+		evaluateSSHD(em, nil, e)
+		return
 	}
 	for _, c := range comps {
-		captured := capture
-		if captured != nil && len(comps) > 1 && c != nil && sshd.ParseArgs(c.Args).ConfigNamed {
-			captured = nil // the capture is of the default configuration
+		e := c.SSHD
+		if e == nil {
+			e = &inventory.SSHDConfig{ConfigFile: defaultSSHDConfig, ConfigError: "not gathered by the node source"}
 		}
-		evaluateSSHD(em, c, sshd.Read(f, c, captured))
+		evaluateSSHD(em, c, e)
 	}
 }
 
-func evaluateSSHD(em *controlplane.Emitter, c *inventory.Component, e *sshd.Effective) {
-	cfgFile := e.Options.ConfigFile
-	if e.ConfigErr != nil && e.T == nil {
+// defaultSSHDConfig is OpenSSH's configuration file when -f names none.
+const defaultSSHDConfig = "/etc/ssh/sshd_config"
+
+func evaluateSSHD(em *controlplane.Emitter, c *inventory.Component, e *inventory.SSHDConfig) {
+	cfgFile := e.ConfigFile
+	if e.ConfigError != "" && !e.HasT {
 		for _, r := range sshRules {
 			em.Add(r.id, result.Error, c, &result.Location{File: cfgFile},
-				catalog.F("cannot read sshd's configuration %s: %v", "无法读取 sshd 配置 %s：%v", cfgFile, e.ConfigErr), tNote(e))
+				catalog.F("cannot read sshd's configuration %s: %v", "无法读取 sshd 配置 %s：%v", cfgFile, e.ConfigError), tNote(e))
 		}
 		return
 	}
 	for _, r := range sshRules {
-		v := e.Resolve(r.keyword)
-		name := sshd.Name(r.keyword)
+		v := e.Values[r.keyword]
+		name := v.Name
 		loc := &result.Location{File: v.File, Line: v.Line, Path: name}
 		if loc.File == "" {
 			loc.File = cfgFile
@@ -155,19 +145,17 @@ func evaluateSSHD(em *controlplane.Emitter, c *inventory.Component, e *sshd.Effe
 		}
 		// The default passes: a Match block may still turn it back on for some connections.
 		var reopened, reopenedZH []string
-		var first *sshd.Setting
-		if e.Config != nil {
-			for _, m := range e.Config.Matches {
-				s, ok := m.Get(r.keyword)
-				if !ok || r.ok(s.Value()) {
-					continue
-				}
-				if first == nil {
-					first = &s
-				}
-				reopened = append(reopened, fmt.Sprintf("Match %s (%s) sets %s %s at %s", m.Criteria, m.Where(), name, s.Value(), s.Where()))
-				reopenedZH = append(reopenedZH, fmt.Sprintf("Match %s（%s）在 %s 将 %s 设为 %s", m.Criteria, m.Where(), s.Where(), name, s.Value()))
+		var first *inventory.SSHDSetting
+		for _, m := range e.Matches {
+			s, ok := m.Get(r.keyword)
+			if !ok || r.ok(s.Value) {
+				continue
 			}
+			if first == nil {
+				first = &s
+			}
+			reopened = append(reopened, fmt.Sprintf("Match %s (%s) sets %s %s at %s", m.Criteria, m.Where(), name, s.Value, s.Where()))
+			reopenedZH = append(reopenedZH, fmt.Sprintf("Match %s（%s）在 %s 将 %s 设为 %s", m.Criteria, m.Where(), s.Where(), name, s.Value))
 		}
 		if len(reopened) > 0 {
 			mloc := &result.Location{File: first.File, Line: first.Line, Path: name}
@@ -181,7 +169,7 @@ func evaluateSSHD(em *controlplane.Emitter, c *inventory.Component, e *sshd.Effe
 }
 
 // from says where a value came from, and which line sets it.
-func from(v sshd.Value) string {
+func from(v inventory.SSHDValue) string {
 	switch {
 	case v.From == "OpenSSH default":
 		return "not set: OpenSSH default"
@@ -194,9 +182,9 @@ func from(v sshd.Value) string {
 }
 
 // tNote says why sshd itself was not asked.
-func tNote(e *sshd.Effective) string {
-	if e.T != nil || e.TErr == nil {
+func tNote(e *inventory.SSHDConfig) string {
+	if e.HasT || e.TError == "" {
 		return ""
 	}
-	return "parsed the files: " + e.TErr.Error()
+	return "parsed the files: " + e.TError
 }

@@ -26,15 +26,14 @@ func Read(f *host.FS) *inventory.Node {
 // through f, and returns n. An FS with NoFiles gathers nothing: the checks
 // then say the files cannot be read from here.
 func Gather(f *host.FS, n *inventory.Node) *inventory.Node {
-	n.Host = f
 	if f.NoFiles {
 		return n
 	}
 	// Gathering again starts afresh.
 	n.Files, n.StaticPodDir, n.StaticPods, n.Calico = nil, "", nil, nil
-	n.Users, n.Groups, n.DockerContentTrust = nil, nil, nil
+	n.Users, n.Groups, n.DockerContentTrust, n.Firewall, n.SSHDDefault = nil, nil, nil, nil, nil
 	for _, c := range n.Components {
-		c.Cwd, c.Docker, c.HostsFiles = "", nil, nil
+		c.Cwd, c.Docker, c.HostsFiles, c.SSHD = "", nil, nil, nil
 	}
 	g := &gatherer{f: f, n: n}
 	for _, c := range n.Components {
@@ -58,6 +57,8 @@ func Gather(f *host.FS, n *inventory.Node) *inventory.Node {
 	g.staticPods()
 	g.calico()
 	g.runtime()
+	g.firewall()
+	g.sshd()
 	return n
 }
 
