@@ -10,7 +10,6 @@ import (
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/check/cluster"
-	"github.com/kubeward/kubeward/internal/check/controlplane"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/report"
 	"github.com/kubeward/kubeward/internal/source/kube"
@@ -118,7 +117,7 @@ func runScanCluster(ctx context.Context, g *globalOptions, o *clusterOptions) er
 	// node audit's flag and config rules on their command lines.
 	staticEnv := &check.Env{Config: cfg, Mode: "cluster", Now: time.Now()}
 	for _, n := range static.Nodes() {
-		engine.AddResults(controlplane.EvaluateRules(staticEnv, n)...)
+		engine.AddResults(check.EvaluateFlagRules(staticEnv, n)...)
 	}
 	for _, e := range stats.Errors {
 		engine.AddResults(cluster.ReadErrorResult(cluster.ListRefused{Host: client.Host, Verb: e.Verb, Resource: e.Resource, Err: e}))

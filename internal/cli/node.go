@@ -13,7 +13,6 @@ import (
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
-	"github.com/kubeward/kubeward/internal/check/controlplane"
 	"github.com/kubeward/kubeward/internal/report"
 	"github.com/kubeward/kubeward/internal/source/host"
 	nodesrc "github.com/kubeward/kubeward/internal/source/node"
@@ -76,7 +75,7 @@ scanning, one report per interval, as the node DaemonSet in deploy/node does.`,
 			scan := func() (*report.Run, error) {
 				n := nodesrc.Read(fs)
 				env := &check.Env{Config: cfg, Now: nowFunc()}
-				run := &report.Run{Target: "node", Inputs: []string{root}, Results: controlplane.Evaluate(env, n), Objects: len(n.Components),
+				run := &report.Run{Target: "node", Inputs: []string{root}, Results: check.EvaluateNode(env, n), Objects: len(n.Components),
 					Version: Version, Lang: g.lang, FailOn: failOn, Color: g.color(), Time: env.Now, Host: nodeName(fs), Compact: interval > 0,
 					BaseDir: g.sarifRoot, ConfigFile: g.configFile}
 				if err := report.Write(g.stdout, g.output, run); err != nil {

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/kubeward/kubeward/internal/check"
-	"github.com/kubeward/kubeward/internal/check/controlplane"
+	_ "github.com/kubeward/kubeward/internal/check/controlplane" // registers the node checks
 	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/report"
@@ -88,7 +88,7 @@ func nodeRun(t *testing.T, lang string) *report.Run {
 	fs := &host.FS{Root: root}
 	n := nodesrc.Read(fs)
 	env := &check.Env{Config: config.Default(), Now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-	return &report.Run{Target: "node", Inputs: []string{root}, Results: controlplane.Evaluate(env, n), Objects: len(n.Components),
+	return &report.Run{Target: "node", Inputs: []string{root}, Results: check.EvaluateNode(env, n), Objects: len(n.Components),
 		Version: "1.2.3", Lang: lang, Time: env.Now, Host: "cp-1"}
 }
 

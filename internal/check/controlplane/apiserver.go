@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/kubeward/kubeward/internal/catalog"
+	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/inventory"
 )
 
@@ -41,16 +42,16 @@ func statError(fl *inventory.File) string {
 
 // fileErr: the file a setting names could not be read (err) or, when fl is
 // nil or says so, cannot be read from where the audit ran.
-func fileErr(v inventory.Setting, name string, fl *inventory.File, err string) verdict {
+func fileErr(v inventory.Setting, name string, fl *inventory.File, err string) check.Verdict {
 	if fl == nil || fl.NoAccess {
-		return verdict{na: "file not readable", evidence: v.Evidence(name), file: v.File, key: v.Key,
-			msg: catalog.F("%s names %s, which cannot be read from here: audit the node itself", "%s 指向 %s，此处无法读取：请在节点上审计", name, v.Value)}
+		return check.Verdict{NA: "file not readable", Evidence: v.Evidence(name), File: v.File, Key: v.Key,
+			Msg: catalog.F("%s names %s, which cannot be read from here: audit the node itself", "%s 指向 %s，此处无法读取：请在节点上审计", name, v.Value)}
 	}
-	return verdict{evidence: v.Evidence(name), file: v.File, key: v.Key,
-		msg: catalog.F("cannot read %s %s: %v", "无法读取 %s %s：%v", name, v.Value, err)}
+	return check.Verdict{Evidence: v.Evidence(name), File: v.File, Key: v.Key,
+		Msg: catalog.F("cannot read %s %s: %v", "无法读取 %s %s：%v", name, v.Value, err)}
 }
 
-func authorization(c *inventory.Component, n *inventory.Node) verdict {
+func authorization(c *inventory.Component, n *inventory.Node) check.Verdict {
 	if cfg := c.Setting("authorization-config"); cfg.Value != "" {
 		fl, bad, why := readFor(c, n, cfg.Value, func(fl *inventory.File) (bool, string) {
 			return fl.Authorization != nil, fl.Authorization.ErrorOf()
@@ -59,26 +60,26 @@ func authorization(c *inventory.Component, n *inventory.Node) verdict {
 			return fileErr(cfg, "authorization-config", fl, why)
 		}
 		types := fl.Authorization.Authorizers
-		ok := contains(types, "Node") && contains(types, "RBAC") && !contains(types, "AlwaysAllow")
-		return verdict{ok: ok, evidence: "authorizers=" + strings.Join(types, ",") + " (" + cfg.From + ")", file: cfg.Value, key: "authorizers",
-			msg: catalog.F("authorizers are %s, want Node and RBAC without AlwaysAllow", "授权器为 %s，应包含 Node 和 RBAC 且不含 AlwaysAllow", strings.Join(types, ","))}
+		ok := check.ContainsFold(types, "Node") && check.ContainsFold(types, "RBAC") && !check.ContainsFold(types, "AlwaysAllow")
+		return check.Verdict{OK: ok, Evidence: "authorizers=" + strings.Join(types, ",") + " (" + cfg.From + ")", File: cfg.Value, Key: "authorizers",
+			Msg: catalog.F("authorizers are %s, want Node and RBAC without AlwaysAllow", "授权器为 %s，应包含 Node 和 RBAC 且不含 AlwaysAllow", strings.Join(types, ","))}
 	}
-	return allOf(includes("authorization-mode", "Node", "RBAC"), excludes("authorization-mode", "AlwaysAllow"))(c, n)
+	return check.AllOf(check.Includes("authorization-mode", "Node", "RBAC"), check.Excludes("authorization-mode", "AlwaysAllow"))(c, n)
 }
 
-func admissionPlugins(c *inventory.Component, _ *inventory.Node) verdict {
+func admissionPlugins(c *inventory.Component, _ *inventory.Node) check.Verdict {
 	enabled := map[string]bool{}
-	for _, p := range list(inventory.APIServerAdmissionDefault) {
+	for _, p := range check.List(inventory.APIServerAdmissionDefault) {
 		enabled[p] = true
 	}
 	en := c.Setting("enable-admission-plugins")
 	if en.Set {
-		for _, p := range list(en.Value) {
+		for _, p := range check.List(en.Value) {
 			enabled[p] = true
 		}
 	}
 	dis := c.Setting("disable-admission-plugins")
-	for _, p := range list(dis.Value) {
+	for _, p := range check.List(dis.Value) {
 		delete(enabled, p)
 	}
 	var missing []string
@@ -91,24 +92,24 @@ func admissionPlugins(c *inventory.Component, _ *inventory.Node) verdict {
 	if dis.Value != "" {
 		ev += "; " + dis.Evidence("disable-admission-plugins")
 	}
-	return verdict{ok: len(missing) == 0, evidence: ev, file: en.File, key: en.Key,
-		msg: catalog.F("admission plugins not enabled: %s", "未启用的准入插件：%s", strings.Join(missing, ", "))}
+	return check.Verdict{OK: len(missing) == 0, Evidence: ev, File: en.File, Key: en.Key,
+		Msg: catalog.F("admission plugins not enabled: %s", "未启用的准入插件：%s", strings.Join(missing, ", "))}
 }
 
-func auditLogging(c *inventory.Component, n *inventory.Node) verdict {
+func auditLogging(c *inventory.Component, n *inventory.Node) check.Verdict {
 	pol := c.Setting("audit-policy-file")
 	if pol.Value == "" {
-		return from(pol, "audit-policy-file", false, catalog.F("no audit policy: the API server records nothing", "未配置审计策略：API Server 不记录任何审计事件"))
+		return check.From(pol, "audit-policy-file", false, catalog.F("no audit policy: the API server records nothing", "未配置审计策略：API Server 不记录任何审计事件"))
 	}
 	if c.Setting("audit-webhook-config-file").Value != "" {
-		return from(c.Setting("audit-webhook-config-file"), "audit-webhook-config-file", true, catalog.Text{})
+		return check.From(c.Setting("audit-webhook-config-file"), "audit-webhook-config-file", true, catalog.Text{})
 	}
-	return allOf(isSet("audit-log-path"), atLeast("audit-log-maxage", 30), atLeast("audit-log-maxbackup", 10), atLeast("audit-log-maxsize", 100))(c, n)
+	return check.AllOf(check.IsSet("audit-log-path"), check.AtLeast("audit-log-maxage", 30), check.AtLeast("audit-log-maxbackup", 10), check.AtLeast("audit-log-maxsize", 100))(c, n)
 }
 
 // auditPolicy finds the level the policy gives reads and writes of Secrets:
 // the first rule that matches them decides, as in the API server.
-func auditPolicy(c *inventory.Component, n *inventory.Node) verdict {
+func auditPolicy(c *inventory.Component, n *inventory.Node) check.Verdict {
 	v := c.Setting("audit-policy-file")
 	fl, bad, why := readFor(c, n, v.Value, func(fl *inventory.File) (bool, string) {
 		return fl.AuditPolicy != nil, fl.AuditPolicy.ErrorOf()
@@ -130,11 +131,11 @@ func auditPolicy(c *inventory.Component, n *inventory.Node) verdict {
 	ev := fmt.Sprintf("%s: secrets logged at level %s (rule %d)", path, level, idx)
 	switch level {
 	case levelMetadata:
-		return verdict{ok: true, evidence: ev, file: path}
+		return check.Verdict{OK: true, Evidence: ev, File: path}
 	case levelNone:
-		return verdict{evidence: ev, file: path, msg: catalog.F("the audit policy does not record access to Secrets", "审计策略未记录对 Secret 的访问")}
+		return check.Verdict{Evidence: ev, File: path, Msg: catalog.F("the audit policy does not record access to Secrets", "审计策略未记录对 Secret 的访问")}
 	}
-	return verdict{evidence: ev, file: path, key: fmt.Sprintf("rules[%d]", idx), msg: catalog.F("the audit policy writes Secret contents into the audit log (level %s)", "审计策略会将 Secret 内容写入审计日志（级别 %s）", level)}
+	return check.Verdict{Evidence: ev, File: path, Key: fmt.Sprintf("rules[%d]", idx), Msg: catalog.F("the audit policy writes Secret contents into the audit log (level %s)", "审计策略会将 Secret 内容写入审计日志（级别 %s）", level)}
 }
 
 // Audit levels (k8s.io/apiserver/pkg/apis/audit).
@@ -151,17 +152,17 @@ func matchesSecrets(groups []inventory.AuditGroupResources) bool {
 		if g.Group != "" && g.Group != "*" {
 			continue
 		}
-		if len(g.Resources) == 0 || contains(g.Resources, "secrets") || contains(g.Resources, "*") {
+		if len(g.Resources) == 0 || check.ContainsFold(g.Resources, "secrets") || check.ContainsFold(g.Resources, "*") {
 			return true
 		}
 	}
 	return false
 }
 
-func encryptionAtRest(c *inventory.Component, n *inventory.Node) verdict {
+func encryptionAtRest(c *inventory.Component, n *inventory.Node) check.Verdict {
 	v := c.Setting("encryption-provider-config")
 	if v.Value == "" {
-		return from(v, "encryption-provider-config", false, catalog.F("no encryption provider: Secrets are stored in etcd in plain text", "未配置加密提供者：Secret 以明文存储在 etcd 中"))
+		return check.From(v, "encryption-provider-config", false, catalog.F("no encryption provider: Secrets are stored in etcd in plain text", "未配置加密提供者：Secret 以明文存储在 etcd 中"))
 	}
 	fl, bad, why := readFor(c, n, v.Value, func(fl *inventory.File) (bool, string) {
 		return fl.Encryption != nil, fl.Encryption.ErrorOf()
@@ -171,24 +172,24 @@ func encryptionAtRest(c *inventory.Component, n *inventory.Node) verdict {
 	}
 	path := fl.Where()
 	for i, rc := range fl.Encryption.Resources {
-		if !contains(rc.Resources, "secrets") && !contains(rc.Resources, "*.*") && !contains(rc.Resources, "*.") {
+		if !check.ContainsFold(rc.Resources, "secrets") && !check.ContainsFold(rc.Resources, "*.*") && !check.ContainsFold(rc.Resources, "*.") {
 			continue
 		}
 		key := fmt.Sprintf("resources[%d].providers[0]", i)
 		if len(rc.Providers) == 0 {
-			return verdict{file: path, key: key, evidence: path + ": no providers", msg: catalog.F("no provider for secrets", "secrets 没有提供者")}
+			return check.Verdict{File: path, Key: key, Evidence: path + ": no providers", Msg: catalog.F("no provider for secrets", "secrets 没有提供者")}
 		}
 		name := rc.Providers[0]
 		ev := fmt.Sprintf("%s: first provider for secrets is %s", path, name)
 		switch name {
 		case "aescbc", "aesgcm", "secretbox", "kms v2":
-			return verdict{ok: true, evidence: ev, file: path, key: key}
+			return check.Verdict{OK: true, Evidence: ev, File: path, Key: key}
 		case "kms v1":
-			return verdict{evidence: ev, file: path, key: key, msg: catalog.F("KMS v1 is deprecated and disabled by default; use KMS v2", "KMS v1 已弃用且默认禁用；请使用 KMS v2")}
+			return check.Verdict{Evidence: ev, File: path, Key: key, Msg: catalog.F("KMS v1 is deprecated and disabled by default; use KMS v2", "KMS v1 已弃用且默认禁用；请使用 KMS v2")}
 		}
-		return verdict{evidence: ev, file: path, key: key, msg: catalog.F("the first provider for secrets is %s: new Secrets are written unencrypted", "secrets 的首个提供者为 %s：新 Secret 将以明文写入", name)}
+		return check.Verdict{Evidence: ev, File: path, Key: key, Msg: catalog.F("the first provider for secrets is %s: new Secrets are written unencrypted", "secrets 的首个提供者为 %s：新 Secret 将以明文写入", name)}
 	}
-	return verdict{evidence: path + ": secrets not listed", file: path, msg: catalog.F("the EncryptionConfiguration does not cover secrets", "EncryptionConfiguration 未覆盖 secrets")}
+	return check.Verdict{Evidence: path + ": secrets not listed", File: path, Msg: catalog.F("the EncryptionConfiguration does not cover secrets", "EncryptionConfiguration 未覆盖 secrets")}
 }
 
 // strongCipherSuites are ECDHE with AEAD ciphers (and the TLS 1.3 suites).
@@ -200,16 +201,16 @@ var strongCipherSuites = map[string]bool{
 	"TLS_AES_128_GCM_SHA256": true, "TLS_AES_256_GCM_SHA384": true, "TLS_CHACHA20_POLY1305_SHA256": true,
 }
 
-func strongCiphers(c *inventory.Component, _ *inventory.Node) verdict {
+func strongCiphers(c *inventory.Component, _ *inventory.Node) check.Verdict {
 	v := c.Setting("tls-cipher-suites")
 	if v.Value == "" {
-		return from(v, "tls-cipher-suites", false, catalog.F("tls-cipher-suites is not set: Go's defaults include CBC suites", "未设置 tls-cipher-suites：Go 默认值包含 CBC 套件"))
+		return check.From(v, "tls-cipher-suites", false, catalog.F("tls-cipher-suites is not set: Go's defaults include CBC suites", "未设置 tls-cipher-suites：Go 默认值包含 CBC 套件"))
 	}
 	var weak []string
-	for _, s := range list(v.Value) {
+	for _, s := range check.List(v.Value) {
 		if !strongCipherSuites[s] {
 			weak = append(weak, s)
 		}
 	}
-	return from(v, "tls-cipher-suites", len(weak) == 0, catalog.F("weak cipher suites allowed: %s", "允许了弱密码套件：%s", strings.Join(weak, ", ")))
+	return check.From(v, "tls-cipher-suites", len(weak) == 0, catalog.F("weak cipher suites allowed: %s", "允许了弱密码套件：%s", strings.Join(weak, ", ")))
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kubeward/kubeward/internal/catalog"
+	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/inventory"
 )
 
@@ -16,7 +17,7 @@ var healthPaths = map[string]bool{"/healthz": true, "/readyz": true, "/livez": t
 // peopleAuthn (KW-API-014): people authenticate with x509 client
 // certificates, OIDC or webhook tokens, and nothing weaker is accepted:
 // no static token file, no basic auth, no anonymous requests.
-func peopleAuthn(c *inventory.Component, n *inventory.Node) verdict {
+func peopleAuthn(c *inventory.Component, n *inventory.Node) check.Verdict {
 	var on, off, bad, badZH []string
 	var badVal *inventory.Setting
 	fail := func(v inventory.Setting, reason, zh string) {
@@ -98,11 +99,11 @@ func peopleAuthn(c *inventory.Component, n *inventory.Node) verdict {
 	}
 	evidence := "authenticators: " + authn + "; off: " + strings.Join(off, "; ")
 	if len(bad) == 0 {
-		return verdict{ok: true, evidence: evidence, file: c.Origin(), key: "--client-ca-file"}
+		return check.Verdict{OK: true, Evidence: evidence, File: c.Origin(), Key: "--client-ca-file"}
 	}
 	reasons := strings.Join(bad, "; ")
-	return verdict{evidence: evidence + "; on: " + reasons, file: badVal.File, key: badVal.Key,
-		msg: catalog.Text{EN: "people do not authenticate only through x509 certificates, OIDC or webhook tokens: " + reasons,
+	return check.Verdict{Evidence: evidence + "; on: " + reasons, File: badVal.File, Key: badVal.Key,
+		Msg: catalog.Text{EN: "people do not authenticate only through x509 certificates, OIDC or webhook tokens: " + reasons,
 			ZH: "用户并非仅通过 x509 证书、OIDC 或 Webhook 令牌认证：" + strings.Join(badZH, "；")}}
 }
 
@@ -130,22 +131,22 @@ func isShipper(h inventory.FileHolder) bool {
 // webhook backend or through a process (a log shipper) that has the audit
 // log open. A log file nobody else reads is a WARN: a person must confirm
 // how it leaves the node. No audit backend at all is a FAIL.
-func auditShipping(c *inventory.Component, _ *inventory.Node) verdict {
+func auditShipping(c *inventory.Component, _ *inventory.Node) check.Verdict {
 	if wh := c.Setting("audit-webhook-config-file"); wh.Value != "" {
-		return verdict{ok: true, evidence: wh.Evidence("audit-webhook-config-file") + ": audit events are sent to a webhook backend", file: wh.File, key: wh.Key}
+		return check.Verdict{OK: true, Evidence: wh.Evidence("audit-webhook-config-file") + ": audit events are sent to a webhook backend", File: wh.File, Key: wh.Key}
 	}
 	lp := c.Setting("audit-log-path")
 	pol := c.Setting("audit-policy-file")
 	switch {
 	case lp.Value == "":
-		return verdict{evidence: lp.Evidence("audit-log-path") + "; audit-webhook-config-file=<unset>", file: lp.File, key: lp.Key,
-			msg: catalog.F("no audit backend: neither --audit-log-path nor --audit-webhook-config-file is set, so no audit event is kept anywhere", "没有审计后端：未设置 --audit-log-path 或 --audit-webhook-config-file，审计事件不会保存在任何地方")}
+		return check.Verdict{Evidence: lp.Evidence("audit-log-path") + "; audit-webhook-config-file=<unset>", File: lp.File, Key: lp.Key,
+			Msg: catalog.F("no audit backend: neither --audit-log-path nor --audit-webhook-config-file is set, so no audit event is kept anywhere", "没有审计后端：未设置 --audit-log-path 或 --audit-webhook-config-file，审计事件不会保存在任何地方")}
 	case pol.Value == "":
-		return verdict{evidence: lp.Evidence("audit-log-path") + "; " + pol.Evidence("audit-policy-file"), file: pol.File, key: pol.Key,
-			msg: catalog.F("no audit policy: the API server records no audit event to ship", "未配置审计策略：API Server 不记录可转发的审计事件")}
+		return check.Verdict{Evidence: lp.Evidence("audit-log-path") + "; " + pol.Evidence("audit-policy-file"), File: pol.File, Key: pol.Key,
+			Msg: catalog.F("no audit policy: the API server records no audit event to ship", "未配置审计策略：API Server 不记录可转发的审计事件")}
 	case lp.Value == "-":
-		return verdict{warn: true, evidence: lp.Evidence("audit-log-path") + ": audit events go to the API server's standard output", file: lp.File, key: lp.Key,
-			msg: catalog.F("audit events go to standard output: confirm that the container or journal log is shipped off the node", "审计事件写入标准输出：请确认容器日志或 journal 日志被转发到节点之外")}
+		return check.Verdict{Warn: true, Evidence: lp.Evidence("audit-log-path") + ": audit events go to the API server's standard output", File: lp.File, Key: lp.Key,
+			Msg: catalog.F("audit events go to standard output: confirm that the container or journal log is shipped off the node", "审计事件写入标准输出：请确认容器日志或 journal 日志被转发到节点之外")}
 	}
 	of := c.OpenFile(lp.Value)
 	if of != nil && len(of.Holders) > 0 {
@@ -160,7 +161,7 @@ func auditShipping(c *inventory.Component, _ *inventory.Node) verdict {
 			}
 			who = append(who, s+")")
 		}
-		return verdict{ok: true, evidence: fmt.Sprintf("%s; open by %s", lp.Evidence("audit-log-path"), strings.Join(who, ", ")), file: lp.File, key: lp.Key}
+		return check.Verdict{OK: true, Evidence: fmt.Sprintf("%s; open by %s", lp.Evidence("audit-log-path"), strings.Join(who, ", ")), File: lp.File, Key: lp.Key}
 	}
 	seen := "no other process has it open"
 	switch {
@@ -171,6 +172,6 @@ func auditShipping(c *inventory.Component, _ *inventory.Node) verdict {
 	case of.Unreadable > 0:
 		seen = fmt.Sprintf("no other process seen with it open (the open files of %d processes could not be read: audit as root)", of.Unreadable)
 	}
-	return verdict{warn: true, evidence: fmt.Sprintf("%s; audit-webhook-config-file=<unset>; %s", lp.Evidence("audit-log-path"), seen), file: lp.File, key: lp.Key,
-		msg: catalog.F("audit events are written only to %s on this node and no log shipper was seen reading it: confirm they are shipped off the node", "审计事件仅写入本节点的 %s，且未发现日志转发程序读取该文件：请确认其已转发到节点之外", lp.Value)}
+	return check.Verdict{Warn: true, Evidence: fmt.Sprintf("%s; audit-webhook-config-file=<unset>; %s", lp.Evidence("audit-log-path"), seen), File: lp.File, Key: lp.Key,
+		Msg: catalog.F("audit events are written only to %s on this node and no log shipper was seen reading it: confirm they are shipped off the node", "审计事件仅写入本节点的 %s，且未发现日志转发程序读取该文件：请确认其已转发到节点之外", lp.Value)}
 }

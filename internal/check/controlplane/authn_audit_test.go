@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
 	"github.com/kubeward/kubeward/internal/source/host"
@@ -16,7 +17,7 @@ import (
 func status(t *testing.T, id string, c *inventory.Component, f *host.FS) result.Result {
 	t.Helper()
 	n := &inventory.Node{Hostname: "cp", Components: []*inventory.Component{c}}
-	for _, r := range Evaluate(testEnv(), nodesrc.Gather(f, n)) {
+	for _, r := range check.EvaluateNode(testEnv(), nodesrc.Gather(f, n)) {
 		if r.ID == id {
 			return r
 		}
@@ -158,7 +159,7 @@ func TestAuditShippingFromDiscoveredNode(t *testing.T) {
 		f := &host.FS{Root: root}
 		n := nodesrc.Read(f)
 		var got result.Result
-		for _, r := range Evaluate(testEnv(), nodesrc.Gather(f, n)) {
+		for _, r := range check.EvaluateNode(testEnv(), nodesrc.Gather(f, n)) {
 			if r.ID == "KW-API-011" {
 				got = r
 			}

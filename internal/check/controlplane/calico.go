@@ -17,9 +17,10 @@ const (
 )
 
 func init() {
+	logic := &check.NodeRule{Run: checkCalico}
 	reg := func(id string, sev catalog.Severity, title, fix T) {
-		catalog.Register(&catalog.Entry{ID: id, Item: "3.5", Severity: sev, Title: title, Remediation: fix, Scope: []string{"node"},
-			References: []string{"Calico docs: Configure connection to etcd (TLS)"}})
+		check.Register(check.Spec{ID: id, Item: "3.5", Severity: sev, Title: title, Remediation: fix, Scope: check.Node,
+			References: []string{"Calico docs: Configure connection to etcd (TLS)"}, Node: logic})
 	}
 	reg(CalicoHTTPS, high, T{EN: "Calico talks to etcd over plain http", ZH: "Calico 通过明文 http 访问 etcd"},
 		T{EN: "Use https:// etcd endpoints (ETCD_ENDPOINTS, etcdEndpoints, etcd_endpoints).", ZH: "使用 https:// 的 etcd 地址（ETCD_ENDPOINTS、etcdEndpoints、etcd_endpoints）。"})
@@ -27,7 +28,6 @@ func init() {
 		T{EN: "Set ETCD_CA_CERT_FILE (etcdCACertFile, etcd_ca_cert_file).", ZH: "设置 ETCD_CA_CERT_FILE（etcdCACertFile、etcd_ca_cert_file）。"})
 	reg(CalicoClient, high, T{EN: "Calico has no etcd client certificate", ZH: "Calico 没有 etcd 客户端证书"},
 		T{EN: "Set ETCD_CERT_FILE and ETCD_KEY_FILE (etcdCertFile/etcdKeyFile, etcd_cert_file/etcd_key_file).", ZH: "设置 ETCD_CERT_FILE 与 ETCD_KEY_FILE（etcdCertFile/etcdKeyFile、etcd_cert_file/etcd_key_file）。"})
-	RegisterCheck(&Check{IDs: []string{CalicoHTTPS, CalicoCA, CalicoClient}, Run: checkCalico})
 }
 
 // calicoSource is one place Calico's datastore settings live.
@@ -59,7 +59,7 @@ func calicoSources(n *inventory.Node) []calicoSource {
 	return out
 }
 
-func checkCalico(_ *check.Env, n *inventory.Node, em *Emitter) {
+func checkCalico(_ *check.Env, n *inventory.Node, em *check.NodeEmitter) {
 	sources := calicoSources(n)
 	ids := []string{CalicoHTTPS, CalicoCA, CalicoClient}
 	if len(sources) == 0 {

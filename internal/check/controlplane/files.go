@@ -36,8 +36,9 @@ type fileClass struct {
 }
 
 func init() {
+	logic := &check.NodeRule{Run: checkFiles}
 	reg := func(id, item string, sev catalog.Severity, refs []string, title, fix T) {
-		catalog.Register(&catalog.Entry{ID: id, Item: item, Severity: sev, References: refs, Title: title, Remediation: fix, Scope: []string{"node"}})
+		check.Register(check.Spec{ID: id, Item: item, Severity: sev, References: refs, Title: title, Remediation: fix, Scope: check.Node, Node: logic})
 	}
 	reg(FileStaticPods, "3.6", high, []string{"CIS Kubernetes 1.1.1-1.1.8"},
 		T{EN: "Static pod manifest is writable or readable by others", ZH: "静态 Pod 清单可被其他用户写入或读取"},
@@ -66,7 +67,6 @@ func init() {
 	reg(CertUntrusted, "3.6", high, []string{"CIS Kubernetes 1.2.27 (related)"},
 		T{EN: "Serving certificate is not signed by the cluster CA", ZH: "服务证书并非由集群 CA 签发"},
 		T{EN: "Issue the serving certificate from the cluster CA that clients trust.", ZH: "由客户端信任的集群 CA 签发服务证书。"})
-	RegisterCheck(&Check{IDs: []string{FileStaticPods, FileKubeconfigs, FilePrivateKeys, FileCertificates, FileKubelet, FileOwner, CertExpiring, CertWeakKey, CertUntrusted}, Run: checkFiles})
 }
 
 // keyFlags and certFlags name the files each component's flags point at.
@@ -121,7 +121,7 @@ func collectFiles(n *inventory.Node) []referenced {
 	return out
 }
 
-func checkFiles(env *check.Env, n *inventory.Node, em *Emitter) {
+func checkFiles(env *check.Env, n *inventory.Node, em *check.NodeEmitter) {
 	hasK8s := false
 	for _, c := range n.Components {
 		switch c.Kind {
@@ -207,7 +207,7 @@ func certsOf(fl *inventory.File) ([]*x509.Certificate, string) {
 	return out, ""
 }
 
-func checkCertificate(env *check.Env, em *Emitter, r referenced, fl *inventory.File) {
+func checkCertificate(env *check.Env, em *check.NodeEmitter, r referenced, fl *inventory.File) {
 	certs, err := certsOf(fl)
 	if err != "" {
 		em.Add(CertExpiring, result.Error, r.comp, &result.Location{File: r.path}, catalog.F("cannot parse %s: %v", "无法解析 %s：%v", r.path, err), "")
@@ -257,7 +257,7 @@ var servingPairs = []struct{ kind, cert, ca string }{
 	{inventory.Scheduler, "tls-cert-file", "client-ca-file"},
 }
 
-func checkServingCerts(n *inventory.Node, em *Emitter) {
+func checkServingCerts(n *inventory.Node, em *check.NodeEmitter) {
 	any := false
 	for _, sp := range servingPairs {
 		for _, c := range n.ComponentsOf(sp.kind) {

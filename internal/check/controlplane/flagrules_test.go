@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/source/host"
 	nodesrc "github.com/kubeward/kubeward/internal/source/node"
@@ -157,7 +158,7 @@ func TestEveryFlagRuleFailsAndPasses(t *testing.T) {
 		"KW-KLT-010": {cfg(k, map[string]any{"seccompDefault": false}), cfg(k, map[string]any{"seccompDefault": true})},
 	}
 	f := &host.FS{Root: flagRuleRoot(t)}
-	for _, r := range rules {
+	for _, r := range check.FlagRules() {
 		tc, ok := cases[r.ID]
 		if !ok {
 			t.Errorf("%s: no FAIL and PASS case", r.ID)
@@ -174,8 +175,8 @@ func TestEveryFlagRuleFailsAndPasses(t *testing.T) {
 				continue
 			}
 			v := r.Test(comp, nodesrc.Gather(f, &inventory.Node{Components: []*inventory.Component{comp}}))
-			if v.na != "" || v.warn || v.ok != want {
-				t.Errorf("%s on %v: ok=%v warn=%v na=%q (%s), want ok=%v", r.ID, comp.Args, v.ok, v.warn, v.na, v.msg.EN, want)
+			if v.NA != "" || v.Warn || v.OK != want {
+				t.Errorf("%s on %v: ok=%v warn=%v na=%q (%s), want ok=%v", r.ID, comp.Args, v.OK, v.Warn, v.NA, v.Msg.EN, want)
 			}
 		}
 	}

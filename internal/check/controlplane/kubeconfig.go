@@ -5,16 +5,17 @@ import (
 	"strings"
 
 	"github.com/kubeward/kubeward/internal/catalog"
+	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/inventory"
 )
 
 // kubeconfigTLS checks the kubeconfig a component's flag names: an https
 // server, a CA to verify it, and a client certificate that parses.
-func kubeconfigTLS(flag string) test {
-	return func(c *inventory.Component, n *inventory.Node) verdict {
+func kubeconfigTLS(flag string) check.FlagTest {
+	return func(c *inventory.Component, n *inventory.Node) check.Verdict {
 		v := c.Setting(flag)
 		if v.Value == "" {
-			return from(v, flag, false, catalog.F("no kubeconfig: the component does not authenticate to the API server with a certificate", "未配置 kubeconfig：组件未使用证书向 API Server 认证"))
+			return check.From(v, flag, false, catalog.F("no kubeconfig: the component does not authenticate to the API server with a certificate", "未配置 kubeconfig：组件未使用证书向 API Server 认证"))
 		}
 		fl, problem, why := readFor(c, n, v.Value, func(fl *inventory.File) (bool, string) {
 			return fl.Kubeconfig != nil, fl.Kubeconfig.ErrorOf()
@@ -30,8 +31,8 @@ func kubeconfigTLS(flag string) test {
 				clusterName, userName = x.Cluster, x.User
 			}
 		}
-		bad := func(en, zh string, args ...any) verdict {
-			return verdict{evidence: fmt.Sprintf("%s (%s)", path, v.From), file: path, key: "current-context " + ctxName, msg: catalog.F(en, zh, args...)}
+		bad := func(en, zh string, args ...any) check.Verdict {
+			return check.Verdict{Evidence: fmt.Sprintf("%s (%s)", path, v.From), File: path, Key: "current-context " + ctxName, Msg: catalog.F(en, zh, args...)}
 		}
 		var server string
 		found := false
@@ -69,7 +70,7 @@ func kubeconfigTLS(flag string) test {
 			case u.CertParseError != "":
 				return bad("user %s's client certificate does not parse: %v", "用户 %s 的客户端证书无法解析：%v", userName, u.CertParseError)
 			}
-			return verdict{ok: true, file: path, evidence: fmt.Sprintf("%s: server %s, client certificate CN=%s expires %s", path, server, u.CertSubject, u.CertNotAfter.Format("2006-01-02"))}
+			return check.Verdict{OK: true, File: path, Evidence: fmt.Sprintf("%s: server %s, client certificate CN=%s expires %s", path, server, u.CertSubject, u.CertNotAfter.Format("2006-01-02"))}
 		}
 		return bad("current context names user %q, which is not defined", "当前上下文指向的用户 %q 未定义", userName)
 	}

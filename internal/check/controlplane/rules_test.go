@@ -22,8 +22,8 @@ func comp(kind string, args []string, cfg map[string]any, env map[string]string)
 	return c
 }
 
-func ruleByID(id string) *Rule {
-	for _, r := range rules {
+func ruleByID(id string) *check.FlagRule {
+	for _, r := range check.FlagRules() {
 		if r.ID == id {
 			return r
 		}
@@ -76,10 +76,10 @@ func TestRules(t *testing.T) {
 				t.Fatalf("no rule %s", tc.id)
 			}
 			v := r.Test(tc.c, nodesrc.Gather(f, &inventory.Node{Components: []*inventory.Component{tc.c}}))
-			if v.ok != tc.ok {
-				t.Errorf("%s ok=%v, want %v (%s; %s)", tc.id, v.ok, tc.ok, v.evidence, v.msg.EN)
+			if v.OK != tc.ok {
+				t.Errorf("%s ok=%v, want %v (%s; %s)", tc.id, v.OK, tc.ok, v.Evidence, v.Msg.EN)
 			}
-			if v.evidence == "" {
+			if v.Evidence == "" {
 				t.Errorf("%s: no evidence", tc.id)
 			}
 		})
@@ -102,9 +102,9 @@ func TestSettingOrigin(t *testing.T) {
 func testEnv() *check.Env { return &check.Env{Config: config.Default(), Now: time.Now()} }
 
 func TestAbsentComponentsAreNotApplicable(t *testing.T) {
-	res := Evaluate(testEnv(), nodesrc.Gather(&host.FS{Root: t.TempDir()}, &inventory.Node{Hostname: "worker"}))
-	if len(res) < len(rules) {
-		t.Fatalf("%d results for %d rules", len(res), len(rules))
+	res := check.EvaluateNode(testEnv(), nodesrc.Gather(&host.FS{Root: t.TempDir()}, &inventory.Node{Hostname: "worker"}))
+	if len(res) < len(check.FlagRules()) {
+		t.Fatalf("%d results for %d rules", len(res), len(check.FlagRules()))
 	}
 	for _, r := range res {
 		if r.Status != result.NotApplicable {
@@ -139,7 +139,7 @@ func TestFiles(t *testing.T) {
 		comp(host.Scheduler, []string{"--kubeconfig=/etc/kubernetes/scheduler.conf"}, nil, nil),
 	}}
 	got := map[string]map[result.Status]int{}
-	for _, r := range Evaluate(testEnv(), nodesrc.Gather(&host.FS{Root: root}, n)) {
+	for _, r := range check.EvaluateNode(testEnv(), nodesrc.Gather(&host.FS{Root: root}, n)) {
 		if got[r.ID] == nil {
 			got[r.ID] = map[result.Status]int{}
 		}
@@ -188,7 +188,7 @@ func TestCalico(t *testing.T) {
 				n.Components = append(n.Components, comp(host.Calico, []string{"-felix"}, nil, tc.env))
 			}
 			got := map[string]result.Status{}
-			for _, r := range Evaluate(testEnv(), nodesrc.Gather(&host.FS{Root: root}, n)) {
+			for _, r := range check.EvaluateNode(testEnv(), nodesrc.Gather(&host.FS{Root: root}, n)) {
 				got[r.ID] = r.Status
 			}
 			for id, want := range tc.want {

@@ -6,13 +6,12 @@ import (
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
-	"github.com/kubeward/kubeward/internal/check/controlplane"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
 )
 
 func init() {
-	catalog.Register(&catalog.Entry{ID: FirewallPorts, Item: "5.1", Severity: catalog.SeverityHigh, Scope: []string{"node"},
+	check.Register(check.Spec{ID: FirewallPorts, Item: "5.1", Severity: catalog.SeverityHigh, Scope: check.Node, Node: &check.NodeRule{Run: runFirewall},
 		References: []string{"Kubernetes docs: Ports and Protocols", "CIS Distribution Independent Linux: Firewall Configuration"},
 		Title:      T{EN: "Host firewall does not restrict the Kubernetes ports", ZH: "主机防火墙未限制 Kubernetes 端口"},
 		Remediation: T{EN: "Drop new connections to 6443, 2379-2380, 10250, 10255, 10257, 10259 and 30000-32767/tcp except from the networks that need them " +
@@ -21,10 +20,9 @@ func init() {
 			ZH: "在每个节点上通过 iptables 或 nftables（IPv4 与 IPv6）或在云安全组中，丢弃发往 6443、2379-2380、10250、10255、10257、10259 及 30000-32767/tcp 的新连接，" +
 				"仅放行需要访问的网络（其他节点、负载均衡器、管理员）。kube-proxy 会在 INPUT 之前对 NodePort 连接做 DNAT：应在 raw 或 mangle PREROUTING，" +
 				"或优先级低于 dstnat 的 nft 链中过滤 NodePort。"}})
-	controlplane.RegisterCheck(&controlplane.Check{IDs: []string{FirewallPorts}, Run: runFirewall})
 }
 
-func runFirewall(_ *check.Env, n *inventory.Node, em *controlplane.Emitter) {
+func runFirewall(_ *check.Env, n *inventory.Node, em *check.NodeEmitter) {
 	fl := n.Firewall
 	if fl == nil {
 		em.Add(FirewallPorts, result.Error, nil, nil,
@@ -34,7 +32,7 @@ func runFirewall(_ *check.Env, n *inventory.Node, em *controlplane.Emitter) {
 	evaluateFirewall(em, fl)
 }
 
-func evaluateFirewall(em *controlplane.Emitter, fl *inventory.Firewall) {
+func evaluateFirewall(em *check.NodeEmitter, fl *inventory.Firewall) {
 	if !fl.Installed {
 		em.Add(FirewallPorts, result.NotApplicable, nil, nil,
 			catalog.F("neither iptables nor nftables is installed on this node: no host firewall to check (a cloud security group may protect it)",

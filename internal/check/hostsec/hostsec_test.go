@@ -9,7 +9,7 @@ import (
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
-	"github.com/kubeward/kubeward/internal/check/controlplane"
+	_ "github.com/kubeward/kubeward/internal/check/controlplane" // registers the node checks
 	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
@@ -43,7 +43,7 @@ func evaluate(t *testing.T, f *host.FS, comps ...*inventory.Component) map[strin
 	n := &inventory.Node{Hostname: "node-1", Root: f.Root, Components: comps}
 	env := &check.Env{Config: config.Default(), Now: time.Now()}
 	out := map[string][]result.Result{}
-	for _, r := range controlplane.Evaluate(env, nodesrc.Gather(f, n)) {
+	for _, r := range check.EvaluateNode(env, nodesrc.Gather(f, n)) {
 		out[r.ID] = append(out[r.ID], r)
 	}
 	return out

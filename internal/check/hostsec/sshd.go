@@ -9,7 +9,6 @@ import (
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
-	"github.com/kubeward/kubeward/internal/check/controlplane"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
 )
@@ -55,8 +54,9 @@ var sshRules = []sshRule{
 
 func init() {
 	refs := []string{"CIS Distribution Independent Linux: SSH Server Configuration", "sshd_config(5)"}
+	logic := &check.NodeRule{Run: runSSHD}
 	reg := func(id string, sev catalog.Severity, title, fix T) {
-		catalog.Register(&catalog.Entry{ID: id, Item: "5.2", Severity: sev, References: refs, Title: title, Remediation: fix, Scope: []string{"node"}})
+		check.Register(check.Spec{ID: id, Item: "5.2", Severity: sev, References: refs, Title: title, Remediation: fix, Scope: check.Node, Node: logic})
 	}
 	reg(SSHPassword, catalog.SeverityHigh,
 		T{EN: "SSH accepts password logins (PasswordAuthentication)", ZH: "SSH 允许密码登录（PasswordAuthentication）"},
@@ -74,12 +74,11 @@ func init() {
 		T{EN: "SSH public-key authentication is disabled (PubkeyAuthentication)", ZH: "SSH 禁用了公钥认证（PubkeyAuthentication）"},
 		T{EN: "Set PubkeyAuthentication yes (the OpenSSH default) so that users log in with keys.",
 			ZH: "设置 PubkeyAuthentication yes（OpenSSH 默认值），使用户通过密钥登录。"})
-	controlplane.RegisterCheck(&controlplane.Check{IDs: []string{SSHPassword, SSHKbdInteractive, SSHRootLogin, SSHPubkey}, Run: runSSHD})
 }
 
 // runSSHD checks every sshd listener (or the default configuration of an
 // sshd installed but not running).
-func runSSHD(_ *check.Env, n *inventory.Node, em *controlplane.Emitter) {
+func runSSHD(_ *check.Env, n *inventory.Node, em *check.NodeEmitter) {
 	comps := n.ComponentsOf(inventory.SSHD)
 	if len(comps) == 0 {
 		e := n.SSHDDefault
@@ -110,7 +109,7 @@ func runSSHD(_ *check.Env, n *inventory.Node, em *controlplane.Emitter) {
 // defaultSSHDConfig is OpenSSH's configuration file when -f names none.
 const defaultSSHDConfig = "/etc/ssh/sshd_config"
 
-func evaluateSSHD(em *controlplane.Emitter, c *inventory.Component, e *inventory.SSHDConfig) {
+func evaluateSSHD(em *check.NodeEmitter, c *inventory.Component, e *inventory.SSHDConfig) {
 	cfgFile := e.ConfigFile
 	if e.ConfigError != "" && !e.HasT {
 		for _, r := range sshRules {

@@ -9,6 +9,7 @@ package runtime
 
 import (
 	"github.com/kubeward/kubeward/internal/catalog"
+	"github.com/kubeward/kubeward/internal/check"
 )
 
 // Check IDs.
@@ -46,13 +47,21 @@ var (
 
 type T = catalog.Text
 
-func entry(id, item string, sev catalog.Severity, refs []string, title, fix T) *catalog.Entry {
-	return &catalog.Entry{ID: id, Item: item, Severity: sev, References: refs, Title: title, Remediation: fix, Scope: []string{"node"}}
+// entry is a check's spec, with the logic that judges its subject: the
+// Docker daemon and its containers, or containerd.
+func entry(id, item string, sev catalog.Severity, refs []string, title, fix T) check.Spec {
+	logic := dockerLogic
+	for _, c := range ContainerdIDs {
+		if c == id {
+			logic = containerdLogic
+		}
+	}
+	return check.Spec{ID: id, Item: item, Severity: sev, References: refs, Title: title, Remediation: fix, Scope: check.Node, Node: logic}
 }
 
 func init() {
 	crit, high, med, low := catalog.SeverityCritical, catalog.SeverityHigh, catalog.SeverityMedium, catalog.SeverityLow
-	catalog.Register(
+	check.Register(
 		entry(DaemonTCP, "1.2", crit, []string{cisDocker + "2.7", cisDocker + "3.9-3.14"},
 			T{EN: "Docker daemon listens on TCP without TLS client verification", ZH: "Docker 守护进程在 TCP 上监听且未校验客户端 TLS 证书"},
 			T{EN: "Serve the API only on the unix socket: remove tcp:// entries from -H/--host and daemon.json \"hosts\" (and TCP ListenStream lines from docker.socket). If remote access is unavoidable, set tlsverify: true with tlscacert, tlscert and tlskey.",

@@ -7,7 +7,6 @@ import (
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
-	"github.com/kubeward/kubeward/internal/check/controlplane"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
 )
@@ -26,7 +25,7 @@ type registryAudit struct {
 	problems    []string
 }
 
-func runContainerd(_ *check.Env, n *inventory.Node, em *controlplane.Emitter) {
+func runContainerd(_ *check.Env, n *inventory.Node, em *check.NodeEmitter) {
 	cs := n.ComponentsOf(inventory.Containerd)
 	if len(cs) == 0 {
 		for _, id := range ContainerdIDs {

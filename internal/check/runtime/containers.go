@@ -8,7 +8,6 @@ import (
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
-	"github.com/kubeward/kubeward/internal/check/controlplane"
 	"github.com/kubeward/kubeward/internal/check/workload"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
@@ -21,7 +20,7 @@ func ContainerKind(ct *inventory.DockerContainer) string {
 	return fmt.Sprintf("docker container %s (%s)", ct.DisplayName(), inventory.DockerShortID(ct.ID))
 }
 
-func checkContainers(env *check.Env, d *daemon, sockets []string, em *controlplane.Emitter) {
+func checkContainers(env *check.Env, d *daemon, sockets []string, em *check.NodeEmitter) {
 	if d.err != "" {
 		status, msg := result.Error, catalog.F("cannot read the containers of this dockerd: %v", "无法读取此 dockerd 的容器：%v", d.err)
 		if d.c.PID == 0 {

@@ -10,15 +10,16 @@ import (
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
-	"github.com/kubeward/kubeward/internal/check/controlplane"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
 )
 
-func init() {
-	controlplane.RegisterCheck(&controlplane.Check{IDs: append(append([]string{}, DaemonIDs...), ContainerIDs...), Run: runDocker})
-	controlplane.RegisterCheck(&controlplane.Check{IDs: ContainerdIDs, Run: runContainerd})
-}
+// The logic of the Docker (daemon and containers) and containerd checks,
+// each shared by its specs (catalog.go).
+var (
+	dockerLogic     = &check.NodeRule{Run: runDocker}
+	containerdLogic = &check.NodeRule{Run: runContainerd}
+)
 
 // outcome is one check's verdict on one subject.
 type outcome struct {
@@ -29,7 +30,7 @@ type outcome struct {
 	key      string
 }
 
-func emit(em *controlplane.Emitter, id string, c *inventory.Component, o outcome) {
+func emit(em *check.NodeEmitter, id string, c *inventory.Component, o outcome) {
 	var loc *result.Location
 	if o.file != "" || o.key != "" {
 		loc = &result.Location{File: o.file, Path: o.key}
@@ -54,7 +55,7 @@ type daemon struct {
 	err   string                 // why it could not
 }
 
-func runDocker(env *check.Env, n *inventory.Node, em *controlplane.Emitter) {
+func runDocker(env *check.Env, n *inventory.Node, em *check.NodeEmitter) {
 	ds := n.ComponentsOf(inventory.Dockerd)
 	if len(ds) == 0 {
 		for _, id := range append(append([]string{}, DaemonIDs...), ContainerIDs...) {

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/kubeward/kubeward/internal/check"
-	"github.com/kubeward/kubeward/internal/check/controlplane"
+	_ "github.com/kubeward/kubeward/internal/check/controlplane" // registers the node checks
 	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
@@ -135,7 +135,7 @@ func scan(t *testing.T, f *host.FS) map[string][]result.Result {
 
 func evaluate(n *inventory.Node, f *host.FS) map[string][]result.Result {
 	out := map[string][]result.Result{}
-	for _, r := range controlplane.Evaluate(env(), nodesrc.Gather(f, n)) {
+	for _, r := range check.EvaluateNode(env(), nodesrc.Gather(f, n)) {
 		if strings.HasPrefix(r.ID, "KW-DOCKER-") || strings.HasPrefix(r.ID, "KW-CTR-") || strings.HasPrefix(r.ID, "KW-CTRD-") {
 			out[r.ID] = append(out[r.ID], r)
 		}

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/kubeward/kubeward/internal/check"
-	"github.com/kubeward/kubeward/internal/check/controlplane"
+	_ "github.com/kubeward/kubeward/internal/check/controlplane" // registers the node checks
 	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/source/host"
@@ -52,7 +52,7 @@ func tarContent(t *testing.T, tgz []byte) []byte {
 func verdicts(env *check.Env, f *host.FS) (string, *inventory.Node) {
 	n := nodesrc.Read(f)
 	var out []string
-	for _, r := range controlplane.Evaluate(env, n) {
+	for _, r := range check.EvaluateNode(env, n) {
 		out = append(out, fmt.Sprintf("%s %s %s", r.ID, r.Subject.Name, r.Status))
 	}
 	sort.Strings(out)

@@ -9,7 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubeward/kubeward/internal/check"
-	"github.com/kubeward/kubeward/internal/check/controlplane"
+	_ "github.com/kubeward/kubeward/internal/check/controlplane" // registers the node checks
 	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/source/host"
@@ -51,7 +51,7 @@ func TestStaticPods(t *testing.T) {
 			s.Observe(tc.obj)
 			var got []string
 			for _, n := range s.Nodes() {
-				for _, r := range controlplane.EvaluateRules(env, nodesrc.Gather(&host.FS{NoFiles: true}, n)) {
+				for _, r := range check.EvaluateFlagRules(env, nodesrc.Gather(&host.FS{NoFiles: true}, n)) {
 					if r.ID == "KW-API-005" {
 						got = append(got, string(r.Status))
 						if r.Location == nil || r.Location.File != tc.obj.Origin || r.Location.Origin != "static pod (API)" {
