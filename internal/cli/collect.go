@@ -14,6 +14,7 @@ import (
 	"github.com/kubeward/kubeward/internal/inventory"
 	dockersrc "github.com/kubeward/kubeward/internal/source/docker"
 	"github.com/kubeward/kubeward/internal/source/host"
+	nodesrc "github.com/kubeward/kubeward/internal/source/node"
 	"github.com/kubeward/kubeward/internal/source/sshd"
 )
 
@@ -29,7 +30,9 @@ func newCollectCommand(g *globalOptions) *cobra.Command {
 		Long: `Write a gzipped tar of what "scan node" reads: the components' command lines
 and environments (secret-looking values masked), the config files, kubeconfigs,
 certificates, static pod manifests and systemd units they use, sshd and firewall
-command outputs, the Docker Engine's state, and every file's mode and owner.
+command outputs, the Docker Engine's state, and every file's mode and owner,
+and the node's inventory gathered from those files (kubeward/node.json:
+what "scan node" judges).
 Private keys and token files are never copied, only their metadata; kubeconfigs
 and encryption configurations are copied with their secrets masked.`,
 		Args: cobra.NoArgs,
@@ -52,7 +55,12 @@ and encryption configurations are copied with their secrets masked.`,
 			}
 			defer f.Close()
 			fs := &host.FS{Root: root}
-			sum, err := host.Collect(context.Background(), fs, f, capturers(fs))
+			scratch, remove, err := newScratchDir("kubeward-collect-")
+			if err != nil {
+				return err
+			}
+			defer remove()
+			sum, err := nodesrc.Snapshot(context.Background(), fs, f, capturers(fs), scratch)
 			if err != nil {
 				return fmt.Errorf("collect node: writing %s: %w", out, err)
 			}

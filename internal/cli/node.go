@@ -73,7 +73,14 @@ scanning, one report per interval, as the node DaemonSet in deploy/node does.`,
 				return usageError("--root %s: no proc directory to read processes from: %v", root, err)
 			}
 			scan := func() (*report.Run, error) {
-				n := nodesrc.Read(fs)
+				// A snapshot holds its inventory; an older one only its files.
+				n, err := nodesrc.Load(fs)
+				if err != nil {
+					return nil, usageError("--root %s: %v", root, err)
+				}
+				if n == nil {
+					n = nodesrc.Read(fs)
+				}
 				env := &check.Env{Config: cfg, Now: nowFunc()}
 				run := &report.Run{Target: "node", Inputs: []string{root}, Results: check.EvaluateNode(env, n), Objects: len(n.Components),
 					Version: Version, Lang: g.lang, FailOn: failOn, Color: g.color(), Time: env.Now, Host: nodeName(fs), Compact: interval > 0,
