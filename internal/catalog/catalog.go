@@ -7,7 +7,6 @@ package catalog
 
 import (
 	"fmt"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -103,15 +102,6 @@ func Register(es ...*Entry) {
 		}
 		if e.Severity == 0 || e.Title.EN == "" || e.Title.ZH == "" || e.Remediation.EN == "" || e.Remediation.ZH == "" {
 			panic("catalog: check " + e.ID + " lacks severity, title or remediation in both languages")
-		}
-		if e.LivesIn == "" {
-			// Registered without a check.Spec (the node checks until they
-			// move): the registering file stands for where the check lives.
-			_, file, _, _ := runtime.Caller(1)
-			if i := strings.LastIndex(file, "/internal/"); i >= 0 {
-				file = file[i+1:]
-			}
-			e.LivesIn = file
 		}
 		entries[e.ID] = e
 	}

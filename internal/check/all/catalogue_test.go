@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 
@@ -17,11 +16,6 @@ import (
 
 // root is the module root, from this package's directory.
 const root = "../../.."
-
-// pendingSpec are the packages whose checks still register catalogue
-// entries by hand (catalog.Register) instead of a check.Spec: the node
-// checks, moving with the node-side refactor. The list may only shrink.
-var pendingSpec = []string{"internal/check/controlplane", "internal/check/runtime", "internal/check/hostsec"}
 
 // TestCatalogueFindsSpecLogicAndTests walks the catalogue and finds, for
 // each entry, its spec and logic, the file that holds it, and a test in
@@ -50,7 +44,7 @@ func TestCatalogueFindsSpecLogicAndTests(t *testing.T) {
 			dir := filepath.Dir(e.LivesIn)
 			s := check.SpecOf(e.ID)
 			switch {
-			case s == nil && !slices.Contains(pendingSpec, dir):
+			case s == nil:
 				t.Fatalf("no check.Spec registers it (it lives in %s)", e.LivesIn)
 			case s != nil && s.Where != e.LivesIn:
 				t.Errorf("catalogue says it lives in %s, its spec %s", e.LivesIn, s.Where)
@@ -65,17 +59,12 @@ func TestCatalogueFindsSpecLogicAndTests(t *testing.T) {
 			for _, m := range regexp.MustCompile(`(\w+)\s*=\s*"`+regexp.QuoteMeta(e.ID)+`"`).FindAllStringSubmatch(string(src)+constsOf(t, dir), -1) {
 				names = append(names, `\b`+m[1]+`\b`)
 			}
-			if !regexp.MustCompile(strings.Join(names, "|")).MatchString(testsOf(dir)) && !pendingTests[e.ID] {
+			if !regexp.MustCompile(strings.Join(names, "|")).MatchString(testsOf(dir)) {
 				t.Errorf("no test in %s names it (%s)", dir, strings.Join(names, ", "))
 			}
 		})
 	}
 }
-
-// pendingTests are node checks no unit test of their package names yet
-// (the e2e node audits cover them); the node-side refactor adds them.
-var pendingTests = map[string]bool{"KW-CERT-001": true, "KW-CERT-002": true, "KW-CERT-003": true,
-	"KW-FILE-003": true, "KW-FILE-004": true, "KW-FILE-005": true, "KW-NODE-000": true}
 
 // noLogic are the checks whose results are made from facts gathered
 // outside the engine (a refused list, an etcd read): their package exports
@@ -108,7 +97,7 @@ func constsOf(t *testing.T, dir string) string {
 
 // TestOneRegistrationPath: check.Register is the only way into the
 // catalogue — no source file outside internal/check/spec.go calls
-// catalog.Register, except those of the packages still pending.
+// catalog.Register.
 func TestOneRegistrationPath(t *testing.T) {
 	fset := token.NewFileSet()
 	var callers []string
@@ -137,9 +126,15 @@ func TestOneRegistrationPath(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	found := false
 	for _, c := range callers {
-		if c != "internal/check/spec.go" && !slices.Contains(pendingSpec, filepath.ToSlash(filepath.Dir(c))) {
-			t.Errorf("%s calls catalog.Register: register a check.Spec instead", c)
+		if c == "internal/check/spec.go" {
+			found = true
+			continue
 		}
+		t.Errorf("%s calls catalog.Register: register a check.Spec instead", c)
+	}
+	if !found {
+		t.Error("internal/check/spec.go no longer calls catalog.Register: this test looks for the wrong call")
 	}
 }
