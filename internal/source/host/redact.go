@@ -171,20 +171,7 @@ func maskCommandLine(s string, exists Exists) string {
 			break
 		}
 		start := i
-		quote := byte(0)
-		for i < len(s) {
-			c := s[i]
-			if quote != 0 {
-				if c == quote {
-					quote = 0
-				}
-			} else if c == '"' || c == '\'' {
-				quote = c
-			} else if c == ' ' || c == '\t' || c == '\n' {
-				break
-			}
-			i++
-		}
+		i = wordEnd(s, i, " \t\n")
 		toks = append(toks, tok{start, i})
 	}
 	words := make([]string, len(toks))
@@ -210,4 +197,24 @@ func maskCommandLine(s string, exists Exists) string {
 	}
 	b.WriteString(s[last:])
 	return b.String()
+}
+
+// wordEnd is where the shell word starting at s[i] ends: at the first byte
+// of seps outside single or double quotes, or at the end of s.
+func wordEnd(s string, i int, seps string) int {
+	quote := byte(0)
+	for ; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case strings.IndexByte(seps, c) >= 0:
+			return i
+		}
+	}
+	return i
 }

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -183,20 +184,7 @@ func maskAssignments(s string, exists Exists) string {
 			continue
 		}
 		start := i
-		quote := byte(0)
-		for i < len(s) {
-			c := s[i]
-			if quote != 0 {
-				if c == quote {
-					quote = 0
-				}
-			} else if c == '"' || c == '\'' {
-				quote = c
-			} else if c == ' ' || c == '\t' {
-				break
-			}
-			i++
-		}
+		i = wordEnd(s, i, " \t")
 		word := s[start:i]
 		q := ""
 		if len(word) >= 2 && (word[0] == '"' || word[0] == '\'') && word[len(word)-1] == word[0] {
@@ -234,14 +222,7 @@ func maskEnvLine(l string, exists Exists) string {
 // privateKeyIn finds a private key in data: a PEM block of any private key
 // type (encrypted ones too), or DER in PKCS#1, PKCS#8 or SEC 1.
 func privateKeyIn(data []byte) (KeyInfo, bool) {
-	rest := data
-	for {
-		i := bytes.Index(rest, []byte("-----BEGIN "))
-		if i < 0 {
-			break
-		}
-		var block *pem.Block
-		block, rest = pem.Decode(rest[i:])
+	for block := range pemBlocks(data) {
 		if block == nil {
 			// A damaged block: withhold it if it says it is a key.
 			if bytes.Contains(data, []byte("PRIVATE KEY")) {
@@ -274,6 +255,25 @@ func privateKeyIn(data []byte) (KeyInfo, bool) {
 	return KeyInfo{}, false
 }
 
+// pemBlocks yields the PEM blocks of data in order, skipping the text
+// before each; a damaged block is yielded as nil and ends the sequence.
+func pemBlocks(data []byte) iter.Seq[*pem.Block] {
+	return func(yield func(*pem.Block) bool) {
+		rest := data
+		for {
+			i := bytes.Index(rest, []byte("-----BEGIN "))
+			if i < 0 {
+				return
+			}
+			var block *pem.Block
+			block, rest = pem.Decode(rest[i:])
+			if !yield(block) || block == nil {
+				return
+			}
+		}
+	}
+}
+
 // parseDERKey reads a DER private key: PKCS#8, PKCS#1 or SEC 1.
 func parseDERKey(der []byte) (KeyInfo, bool) {
 	if k, err := x509.ParsePKCS8PrivateKey(der); err == nil {
@@ -304,14 +304,7 @@ func keyInfo(k any) KeyInfo {
 // keys of data, and nothing else; nil when there are none.
 func certificatesOnly(data []byte) []byte {
 	var out bytes.Buffer
-	rest := data
-	for {
-		i := bytes.Index(rest, []byte("-----BEGIN "))
-		if i < 0 {
-			break
-		}
-		var block *pem.Block
-		block, rest = pem.Decode(rest[i:])
+	for block := range pemBlocks(data) {
 		if block == nil {
 			break
 		}
