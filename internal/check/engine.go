@@ -110,6 +110,11 @@ type Engine struct {
 	results []result.Result
 	passes  map[string]int
 	index   *Index
+	// intern shares equal strings between the results held (IDs,
+	// subjects, files, field paths, messages, evidence): when every object
+	// fails the same way, memory grows with the distinct texts, not with
+	// the findings. Used under mu; dropped by Finish.
+	intern result.Interner
 }
 
 // New returns an engine.
@@ -189,11 +194,21 @@ func (e *Engine) Env() *Env { return &e.env }
 func (e *Engine) AddResults(rs ...result.Result) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.results = append(e.results, rs...)
+	e.keep(rs)
 	for i := range rs {
 		if rs[i].Status == result.Pass {
 			e.passes[rs[i].ID]++
 		}
+	}
+}
+
+// keep appends rs to the engine's results, their strings interned. The
+// caller holds e.mu.
+func (e *Engine) keep(rs []result.Result) {
+	n := len(e.results)
+	e.results = append(e.results, rs...)
+	for i := n; i < len(e.results); i++ {
+		e.intern.Result(&e.results[i])
 	}
 }
 
@@ -205,7 +220,9 @@ func (e *Engine) Observe(o *inventory.Object) {
 		t.Workload = w
 	}
 	em := &Emitter{engine: e, obj: o}
-	var passed []string
+	// The IDs an object passes (a few dozen): on the stack, not a
+	// growing slice per object.
+	passed := make([]string, 0, 64)
 	for _, r := range rules {
 		if e.expired() {
 			return
@@ -235,17 +252,17 @@ func (e *Engine) Observe(o *inventory.Object) {
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.results = append(e.results, em.out...)
+	e.keep(em.out)
 	for id, n := range em.passes {
 		e.passes[id] += n
 	}
 	for _, id := range passed {
 		e.passes[id]++
 		if e.keepPasses {
-			e.results = append(e.results, result.Result{
+			e.keep([]result.Result{{
 				ID: id, Status: result.Pass, Severity: Severity(id),
 				Subject: o.Subject(), Location: o.Location(""),
-			})
+			}})
 		}
 	}
 	e.index.add(facts)
@@ -283,10 +300,11 @@ func (e *Engine) Finish() *Report {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.results = append(e.results, em.out...)
+	e.keep(em.out)
 	for id, n := range em.passes {
 		e.passes[id] += n
 	}
+	e.intern = result.Interner{} // the results keep the shared strings, not the table
 	result.Sort(e.results)
 	return &Report{Results: e.results, Passed: e.passes, Objects: e.index.objects, Interrupted: e.interrupted}
 }

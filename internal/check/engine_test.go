@@ -3,10 +3,12 @@ package check
 import (
 	"fmt"
 	"reflect"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -570,4 +572,46 @@ func TestServiceAccountName(t *testing.T) {
 			t.Errorf("ServiceAccountName(%+v) = %q, want %q", tc.spec, got, tc.want)
 		}
 	}
+}
+
+// TestResultsShareTexts: when every object fails the same way, the results
+// held share one copy of each text (message in both languages, evidence,
+// file, field path), however the rule formatted them, so memory grows with
+// the distinct texts, not with the findings (issue 9 §6). The retained
+// bytes per result stay under a bound: the result itself and its location.
+func TestResultsShareTexts(t *testing.T) {
+	withRegistry(t, []*Rule{{IDs: []string{"KW-T-001"}, Run: func(_ *Env, t *Target, em *Emitter) {
+		c := t.Workload.Spec.Containers[0].Name
+		em.Fail("KW-T-001", c, "spec.containers[0].image", catalog.F("container %s runs as root", "容器 %s 以 root 用户运行", c), fmt.Sprintf("runAsUser=%d", 0))
+	}}}, nil, nil)
+	const n = 20000
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	e := New(Options{})
+	for i := range n {
+		e.Observe(pod("apps", fmt.Sprintf("p%d", i), nil))
+	}
+	rep := e.Finish()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if len(rep.Results) != n {
+		t.Fatalf("%d results, want %d", len(rep.Results), n)
+	}
+	first := &rep.Results[0]
+	for i := range rep.Results {
+		r := &rep.Results[i]
+		for _, p := range [][2]string{{r.Message.EN, first.Message.EN}, {r.Message.ZH, first.Message.ZH}, {r.Evidence, first.Evidence},
+			{r.Location.File, first.Location.File}, {r.Location.Path, first.Location.Path}, {r.ID, first.ID}} {
+			if unsafe.StringData(p[0]) != unsafe.StringData(p[1]) {
+				t.Fatalf("result %d holds its own copy of %q", i, p[0])
+			}
+		}
+	}
+	// A result is 168 bytes and its location 64; the slice grows by a
+	// quarter at this size; the subjects' names are the objects' own.
+	if per := (int64(after.HeapAlloc) - int64(before.HeapAlloc)) / n; per > 400 {
+		t.Errorf("%d bytes retained per result, want at most 400", per)
+	}
+	runtime.KeepAlive(rep)
 }
