@@ -158,17 +158,20 @@ func setterZH(s string) string {
 }
 
 // splitSetters splits at " and " outside quotes.
-func splitSetters(s string) []string {
+func splitSetters(s string) []string { return splitOutsideQuotes(s, " and ") }
+
+// splitOutsideQuotes splits s at each sep that is not inside double quotes.
+func splitOutsideQuotes(s, sep string) []string {
 	var out []string
 	quoted, start := false, 0
 	for i := 0; i < len(s); i++ {
 		switch {
 		case s[i] == '"':
 			quoted = !quoted
-		case !quoted && strings.HasPrefix(s[i:], " and "):
+		case !quoted && strings.HasPrefix(s[i:], sep):
 			out = append(out, s[start:i])
-			start = i + len(" and ")
-			i += len(" and ") - 1
+			start = i + len(sep)
+			i += len(sep) - 1
 		}
 	}
 	return append(out, s[start:])
@@ -194,21 +197,7 @@ func detailZH(detail string) (string, bool) {
 }
 
 // splitClauses splits at "; " outside quotes.
-func splitClauses(s string) []string {
-	var out []string
-	quoted, start := false, 0
-	for i := 0; i < len(s); i++ {
-		switch {
-		case s[i] == '"':
-			quoted = !quoted
-		case !quoted && strings.HasPrefix(s[i:], "; "):
-			out = append(out, s[start:i])
-			start = i + 2
-			i++
-		}
-	}
-	return append(out, s[start:])
-}
+func splitClauses(s string) []string { return splitOutsideQuotes(s, "; ") }
 
 func clauseZH(c string) (string, bool) {
 	for _, fm := range forms {
