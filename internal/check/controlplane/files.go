@@ -35,38 +35,52 @@ type fileClass struct {
 	maxMode os.FileMode
 }
 
+// fileChecks are the checks checkFiles judges, in the order it reports
+// them: the file modes and owner, then the certificates.
+var fileChecks = []struct {
+	id         string
+	sev        catalog.Severity
+	refs       []string
+	title, fix T
+}{
+	{FileStaticPods, high, []string{"CIS Kubernetes 1.1.1-1.1.8"},
+		T{EN: "Static pod manifest is writable or readable by others", ZH: "静态 Pod 清单可被其他用户写入或读取"},
+		T{EN: "chmod 600 the manifests in the kubelet's staticPodPath.", ZH: "将 kubelet staticPodPath 中的清单权限设为 600。"}},
+	{FileKubeconfigs, high, []string{"CIS Kubernetes 1.1.13-1.1.18", "CIS Kubernetes 4.1.5", "CIS Kubernetes 4.1.3"},
+		T{EN: "Kubeconfig is readable by others", ZH: "kubeconfig 可被其他用户读取"},
+		T{EN: "chmod 600 every kubeconfig the components use.", ZH: "将各组件使用的 kubeconfig 权限设为 600。"}},
+	{FilePrivateKeys, crit, []string{"CIS Kubernetes 1.1.21"},
+		T{EN: "Private key or encryption config is readable by others", ZH: "私钥或加密配置可被其他用户读取"},
+		T{EN: "chmod 600 private keys and the encryption configuration.", ZH: "将私钥与加密配置的权限设为 600。"}},
+	{FileCertificates, low, []string{"CIS Kubernetes 1.1.20"},
+		T{EN: "Certificate file is writable by others", ZH: "证书文件可被其他用户写入"},
+		T{EN: "chmod 644 (or stricter) certificate files.", ZH: "将证书文件权限设为 644 或更严格。"}},
+	{FileKubelet, high, []string{"CIS Kubernetes 4.1.1", "CIS Kubernetes 4.1.9"},
+		T{EN: "kubelet config or service file is readable by others", ZH: "kubelet 配置或服务文件可被其他用户读取"},
+		T{EN: "chmod 600 the kubelet config file and its systemd unit files.", ZH: "将 kubelet 配置文件及其 systemd 单元文件权限设为 600。"}},
+	{FileOwner, med, []string{"CIS Kubernetes 1.1.2", "CIS Kubernetes 1.1.19", "CIS Kubernetes 4.1.2", "CIS Kubernetes 4.1.10"},
+		T{EN: "Control-plane file is not owned by root", ZH: "控制平面文件的属主不是 root"},
+		T{EN: "chown root:root the file.", ZH: "将该文件属主设为 root:root。"}},
+	{CertExpiring, high, []string{"CIS Kubernetes 1.1.20 (related)"},
+		T{EN: "Certificate expires within 30 days", ZH: "证书将在 30 天内过期"},
+		T{EN: "Renew the certificate (kubeadm certs renew, or your PKI) before it expires.", ZH: "在证书过期前续期（kubeadm certs renew 或贵方 PKI）。"}},
+	{CertWeakKey, high, []string{"NIST SP 800-57"},
+		T{EN: "Certificate uses a weak key", ZH: "证书使用了弱密钥"},
+		T{EN: "Reissue with RSA 2048+ or ECDSA P-256+ (or Ed25519).", ZH: "使用 RSA 2048 位以上或 ECDSA P-256 以上（或 Ed25519）重新签发。"}},
+	{CertUntrusted, high, []string{"CIS Kubernetes 1.2.27 (related)"},
+		T{EN: "Serving certificate is not signed by the cluster CA", ZH: "服务证书并非由集群 CA 签发"},
+		T{EN: "Issue the serving certificate from the cluster CA that clients trust.", ZH: "由客户端信任的集群 CA 签发服务证书。"}},
+}
+
+// fileModeChecks is how many of fileChecks judge a file's mode or owner
+// (the rest judge certificates).
+const fileModeChecks = 6
+
 func init() {
 	logic := &check.NodeRule{Run: checkFiles}
-	reg := func(id, item string, sev catalog.Severity, refs []string, title, fix T) {
-		check.Register(check.Spec{ID: id, Item: item, Severity: sev, References: refs, Title: title, Remediation: fix, Scope: check.Node, Node: logic})
+	for _, c := range fileChecks {
+		check.Register(check.Spec{ID: c.id, Item: "3.6", Severity: c.sev, References: c.refs, Title: c.title, Remediation: c.fix, Scope: check.Node, Node: logic})
 	}
-	reg(FileStaticPods, "3.6", high, []string{"CIS Kubernetes 1.1.1-1.1.8"},
-		T{EN: "Static pod manifest is writable or readable by others", ZH: "静态 Pod 清单可被其他用户写入或读取"},
-		T{EN: "chmod 600 the manifests in the kubelet's staticPodPath.", ZH: "将 kubelet staticPodPath 中的清单权限设为 600。"})
-	reg(FileKubeconfigs, "3.6", high, []string{"CIS Kubernetes 1.1.13-1.1.18", "CIS Kubernetes 4.1.5", "CIS Kubernetes 4.1.3"},
-		T{EN: "Kubeconfig is readable by others", ZH: "kubeconfig 可被其他用户读取"},
-		T{EN: "chmod 600 every kubeconfig the components use.", ZH: "将各组件使用的 kubeconfig 权限设为 600。"})
-	reg(FilePrivateKeys, "3.6", crit, []string{"CIS Kubernetes 1.1.21"},
-		T{EN: "Private key or encryption config is readable by others", ZH: "私钥或加密配置可被其他用户读取"},
-		T{EN: "chmod 600 private keys and the encryption configuration.", ZH: "将私钥与加密配置的权限设为 600。"})
-	reg(FileCertificates, "3.6", low, []string{"CIS Kubernetes 1.1.20"},
-		T{EN: "Certificate file is writable by others", ZH: "证书文件可被其他用户写入"},
-		T{EN: "chmod 644 (or stricter) certificate files.", ZH: "将证书文件权限设为 644 或更严格。"})
-	reg(FileKubelet, "3.6", high, []string{"CIS Kubernetes 4.1.1", "CIS Kubernetes 4.1.9"},
-		T{EN: "kubelet config or service file is readable by others", ZH: "kubelet 配置或服务文件可被其他用户读取"},
-		T{EN: "chmod 600 the kubelet config file and its systemd unit files.", ZH: "将 kubelet 配置文件及其 systemd 单元文件权限设为 600。"})
-	reg(FileOwner, "3.6", med, []string{"CIS Kubernetes 1.1.2", "CIS Kubernetes 1.1.19", "CIS Kubernetes 4.1.2", "CIS Kubernetes 4.1.10"},
-		T{EN: "Control-plane file is not owned by root", ZH: "控制平面文件的属主不是 root"},
-		T{EN: "chown root:root the file.", ZH: "将该文件属主设为 root:root。"})
-	reg(CertExpiring, "3.6", high, []string{"CIS Kubernetes 1.1.20 (related)"},
-		T{EN: "Certificate expires within 30 days", ZH: "证书将在 30 天内过期"},
-		T{EN: "Renew the certificate (kubeadm certs renew, or your PKI) before it expires.", ZH: "在证书过期前续期（kubeadm certs renew 或贵方 PKI）。"})
-	reg(CertWeakKey, "3.6", high, []string{"NIST SP 800-57"},
-		T{EN: "Certificate uses a weak key", ZH: "证书使用了弱密钥"},
-		T{EN: "Reissue with RSA 2048+ or ECDSA P-256+ (or Ed25519).", ZH: "使用 RSA 2048 位以上或 ECDSA P-256 以上（或 Ed25519）重新签发。"})
-	reg(CertUntrusted, "3.6", high, []string{"CIS Kubernetes 1.2.27 (related)"},
-		T{EN: "Serving certificate is not signed by the cluster CA", ZH: "服务证书并非由集群 CA 签发"},
-		T{EN: "Issue the serving certificate from the cluster CA that clients trust.", ZH: "由客户端信任的集群 CA 签发服务证书。"})
 }
 
 // keyFlags and certFlags name the files each component's flags point at.
@@ -130,8 +144,8 @@ func checkFiles(env *check.Env, n *inventory.Node, em *check.NodeEmitter) {
 		}
 	}
 	if !hasK8s {
-		for _, id := range []string{FileStaticPods, FileKubeconfigs, FilePrivateKeys, FileCertificates, FileKubelet, FileOwner, CertExpiring, CertWeakKey, CertUntrusted} {
-			em.Add(id, result.NotApplicable, nil, nil, catalog.F("no Kubernetes component runs on this node", "此节点未运行任何 Kubernetes 组件"), "")
+		for _, c := range fileChecks {
+			em.Add(c.id, result.NotApplicable, nil, nil, catalog.F("no Kubernetes component runs on this node", "此节点未运行任何 Kubernetes 组件"), "")
 		}
 		return
 	}
@@ -175,9 +189,9 @@ func checkFiles(env *check.Env, n *inventory.Node, em *check.NodeEmitter) {
 			checkCertificate(env, em, r, meta)
 		}
 	}
-	for _, id := range []string{FileStaticPods, FileKubeconfigs, FilePrivateKeys, FileCertificates, FileKubelet, FileOwner} {
-		if !counted[id] {
-			em.Add(id, result.NotApplicable, nil, nil, catalog.F("no such files are used on this node", "此节点未使用此类文件"), "")
+	for _, c := range fileChecks[:fileModeChecks] {
+		if !counted[c.id] {
+			em.Add(c.id, result.NotApplicable, nil, nil, catalog.F("no such files are used on this node", "此节点未使用此类文件"), "")
 		}
 	}
 	checkServingCerts(n, em)
