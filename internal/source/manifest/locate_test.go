@@ -60,6 +60,48 @@ func renderedObjects(t *testing.T, files []renderedFile) []renderedObject {
 	return out
 }
 
+// chartObjects renders the chart in dir with opts and decodes its objects.
+func chartObjects(t *testing.T, dir string, opts Options) []renderedObject {
+	t.Helper()
+	files, err := renderChart(dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return renderedObjects(t, files)
+}
+
+// kustomizeObjects builds the kustomization in dir and decodes its objects.
+func kustomizeObjects(t *testing.T, dir string) []renderedObject {
+	t.Helper()
+	files, err := renderKustomizationFiles(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return renderedObjects(t, files)
+}
+
+// onlyObject is the one object of objs.
+func onlyObject(t *testing.T, objs []renderedObject) *inventory.Object {
+	t.Helper()
+	if len(objs) != 1 {
+		t.Fatalf("%d objects", len(objs))
+	}
+	return objs[0].obj
+}
+
+// corpusChartDir is the microservices-demo chart, the shared copy first;
+// the test is skipped when there is neither.
+func corpusChartDir(t *testing.T) string {
+	t.Helper()
+	for _, dir := range []string{sharedChart, corpusChart} {
+		if isChart(dir) {
+			return dir
+		}
+	}
+	t.Skip("microservices-demo chart not available")
+	return ""
+}
+
 // fieldPaths lists the path of every node under n, and for every mapping a
 // path to a field it lacks (a finding about a missing field is located at
 // its deepest existing parent).
@@ -178,11 +220,7 @@ func chartDirs() []string {
 
 func TestChartLocationsHoldTheField(t *testing.T) {
 	for _, dir := range chartDirs() {
-		files, err := renderChart(dir, Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		objs := renderedObjects(t, files)
+		objs := chartObjects(t, dir, Options{})
 		if len(objs) == 0 {
 			t.Fatalf("%s: no objects", dir)
 		}
@@ -195,18 +233,7 @@ func TestChartLocationsHoldTheField(t *testing.T) {
 }
 
 func TestChartLocationImageLine(t *testing.T) {
-	dir := sharedChart
-	if !isChart(dir) {
-		dir = corpusChart
-	}
-	if !isChart(dir) {
-		t.Skip("microservices-demo chart not available")
-	}
-	files, err := renderChart(dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, ro := range renderedObjects(t, files) {
+	for _, ro := range chartObjects(t, corpusChartDir(t), Options{}) {
 		if ro.obj.Kind == "Deployment" && ro.obj.Name == "adservice" {
 			loc := ro.obj.Location("spec.template.spec.containers[0].image")
 			if filepath.Base(loc.File) != "adservice.yaml" || loc.Line != 72 {
@@ -222,15 +249,7 @@ func TestChartLocationImageLine(t *testing.T) {
 }
 
 func TestTestdataChartLocations(t *testing.T) {
-	files, err := renderChart("testdata/chart", Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs := renderedObjects(t, files)
-	if len(objs) != 1 {
-		t.Fatalf("%d objects", len(objs))
-	}
-	o := objs[0].obj
+	o := onlyObject(t, chartObjects(t, "testdata/chart", Options{}))
 	for path, want := range map[string]int{
 		"spec.template.spec.containers[0].securityContext.runAsNonRoot":     13, // absent: its parent
 		"spec.template.spec.containers[0]":                                  11,
@@ -250,11 +269,7 @@ func TestKustomizeLocations(t *testing.T) {
 		dirs = append(dirs, sharedKustomize)
 	}
 	for _, dir := range dirs {
-		files, err := renderKustomizationFiles(dir, Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		objs := renderedObjects(t, files)
+		objs := kustomizeObjects(t, dir)
 		located, total := checkLocations(t, objs)
 		t.Logf("%s: %d objects, %d of %d field paths located", dir, len(objs), located, total)
 		if located == 0 {
@@ -269,15 +284,7 @@ func TestKustomizeLocations(t *testing.T) {
 }
 
 func TestKustomizeOverlayLocations(t *testing.T) {
-	files, err := renderKustomizationFiles("testdata/kustomize", Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs := renderedObjects(t, files)
-	if len(objs) != 1 {
-		t.Fatalf("%d objects", len(objs))
-	}
-	o := objs[0].obj
+	o := onlyObject(t, kustomizeObjects(t, "testdata/kustomize"))
 	if want := filepath.Join("testdata", "kustomize", "base", "deployment.yaml"); o.File != want {
 		t.Fatalf("file %s, want %s", o.File, want)
 	}

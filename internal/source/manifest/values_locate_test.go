@@ -85,15 +85,8 @@ type wantLoc struct {
 
 func checkLocs(t *testing.T, dir string, opts Options, want map[string]wantLoc) {
 	t.Helper()
-	files, err := renderChart(dir, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs := renderedObjects(t, files)
-	if len(objs) != 1 {
-		t.Fatalf("%d objects", len(objs))
-	}
-	o := objs[0].obj
+	objs := chartObjects(t, dir, opts)
+	o := onlyObject(t, objs)
 	for path, w := range want {
 		l := o.Location(path)
 		if filepath.Base(l.File) != w.file || l.Line != w.line {
@@ -220,18 +213,8 @@ spec:
 // values lines that hold the rendered value (checkLocations), among them
 // the toYaml'd resources and the service names.
 func TestCorpusChartValuesLocations(t *testing.T) {
-	dir := sharedChart
-	if !isChart(dir) {
-		dir = corpusChart
-	}
-	if !isChart(dir) {
-		t.Skip("microservices-demo chart not available")
-	}
-	files, err := renderChart(dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs := renderedObjects(t, files)
+	dir := corpusChartDir(t)
+	objs := chartObjects(t, dir, Options{})
 	checkLocations(t, objs)
 	inValues, located := 0, 0
 	for _, ro := range objs {
