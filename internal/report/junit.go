@@ -217,7 +217,7 @@ func junitCaseOf(run *Run, id, subject string, rs []*result.Result, bodies bool)
 		}
 		body.WriteString(r.Message.In(run.Lang))
 		if r.Evidence != "" {
-			fmt.Fprintf(&body, "\n%s: %s", run.tr("evidence"), r.Evidence)
+			fmt.Fprintf(&body, "\n%s: %s", run.tr("evidence"), run.evidence(r))
 		}
 		if loc := r.Location.String(); loc != "" {
 			fmt.Fprintf(&body, "\n%s", loc)

@@ -229,7 +229,7 @@ func writeTextCheck(bw *bufio.Writer, run *Run, rs []*result.Result, idWidth, se
 			// A listed PASS reads as a pass, whatever the check's title says.
 			fmt.Fprintf(bw, "        %s\n", run.tr("passed"))
 			if res.Evidence != "" {
-				fmt.Fprintf(bw, "        %s: %s\n", run.tr("evidence"), res.Evidence)
+				fmt.Fprintf(bw, "        %s: %s\n", run.tr("evidence"), run.evidence(res))
 			}
 			continue
 		}
@@ -237,7 +237,7 @@ func writeTextCheck(bw *bufio.Writer, run *Run, rs []*result.Result, idWidth, se
 			fmt.Fprintf(bw, "        %s\n", msg)
 		}
 		if res.Evidence != "" {
-			fmt.Fprintf(bw, "        %s: %s\n", run.tr("evidence"), res.Evidence)
+			fmt.Fprintf(bw, "        %s: %s\n", run.tr("evidence"), run.evidence(res))
 		}
 		if x := res.Exception; x != nil {
 			if x.Expired {

@@ -36,8 +36,8 @@ func init() {
 func untranslated(out string) []string {
 	var bad []string
 	for _, line := range strings.Split(out, "\n") {
-		if strings.Contains(line, "证据") || strings.Contains(line, "参考:") {
-			continue // evidence is quoted from the input or the node; references cite English documents by title
+		if strings.Contains(line, "参考:") {
+			continue // references cite English documents by title
 		}
 		clean := quoted.ReplaceAllString(line, " ")
 		run := 0
@@ -185,5 +185,28 @@ func TestWidthCountsCJKAsTwoColumns(t *testing.T) {
 			t.Errorf("title at column %d, want %d: %q", w, col, line)
 		}
 		col = w
+	}
+}
+
+// Evidence fragments in Chinese: the origin words, the process, who holds a
+// file open; identifiers, paths, flags and values as they are.
+func TestEvidenceZH(t *testing.T) {
+	for in, want := range map[string]string{
+		"seccomp-default=false (default) [pid 101]":                                                                                  "seccomp-default=false（默认值） [进程 101]",
+		"read-only-port=10255 (flag --read-only-port)":                                                                               "read-only-port=10255（参数 --read-only-port）",
+		"anonymous-auth=false (config /var/lib/kubelet/config.yaml key authentication.anonymous.enabled)":                            "anonymous-auth=false（配置文件 /var/lib/kubelet/config.yaml 的键 authentication.anonymous.enabled）",
+		"tlsverify=<unset> (env DOCKER_TLS_VERIFY)":                                                                                  "tlsverify=<未设置>（环境变量 DOCKER_TLS_VERIFY）",
+		"audit-log-path=/var/log/audit.log (flag --audit-log-path); audit-webhook-config-file=<unset>; no other process has it open": "audit-log-path=/var/log/audit.log（参数 --audit-log-path）; audit-webhook-config-file=<未设置>; 没有其他进程打开它",
+		"audit-log-path=/var/log/a.log (flag --audit-log-path); open by tail (pid 1139, fd 3)":                                       "audit-log-path=/var/log/a.log（参数 --audit-log-path）；打开者：tail（进程 1139，fd 3）",
+		"create pods":                    "可对 pods 执行 create",
+		"priorityClassName unset":        "priorityClassName 未设置",
+		"image=registry.example/app:1.0": "image=registry.example/app:1.0",
+	} {
+		if got := report.EvidenceZH(in); got != want {
+			t.Errorf("EvidenceZH(%q)\n = %q\nwant %q", in, got, want)
+		}
+		if bad := untranslated(report.EvidenceZH(in)); len(bad) > 0 {
+			t.Errorf("English left: %q", bad)
+		}
 	}
 }
