@@ -41,6 +41,7 @@ var evidenceFragments = []fragment{
 	{regexp.MustCompile(` ?\(daemon\.json key ` + tok + `\)`), "（daemon.json 的键 $1）"},
 	{regexp.MustCompile(` ?\(env ` + tok + `\)`), "（环境变量 $1）"},
 	{regexp.MustCompile(` ?\(default\)`), "（默认值）"},
+	{regexp.MustCompile(` ?\(defaults to ` + tok + `\)`), "（默认为 $1）"},
 	{regexp.MustCompile(`<unset>`), "<未设置>"},
 	{regexp.MustCompile(`\[pid (\d+)\]`), "[进程 $1]"},
 	// Who holds a file open (the audit log).
