@@ -52,3 +52,21 @@ func bootstrapGrant(kind, name string, ref rbacv1.RoleRef, s rbacv1.Subject) boo
 	}
 	return s.Kind == rbacv1.GroupKind && slices.Contains(groups, s.Name)
 }
+
+// KubeadmClusterInfo is the RoleBinding (and Role) kubeadm creates in
+// kube-public so that `kubeadm join --discovery-token` can read the
+// cluster-info ConfigMap (the cluster CA and API address) before it has
+// credentials: it binds the user system:anonymous.
+const KubeadmClusterInfo = "kubeadm:bootstrap-signer-clusterinfo"
+
+// kubeadmDiscoveryGrant reports whether the public subject s is kubeadm's
+// cluster-info discovery grant as kubeadm creates it: the RoleBinding of
+// that name in kube-public, binding the Role of that name, to the user
+// system:anonymous. It is a deliberate, narrow anonymous grant that a person
+// should confirm (and remove once nodes join with a discovery file), not a
+// misconfiguration to fail every kubeadm cluster on.
+func kubeadmDiscoveryGrant(kind, namespace, name string, ref rbacv1.RoleRef, s rbacv1.Subject) bool {
+	return kind == "RoleBinding" && namespace == "kube-public" && name == KubeadmClusterInfo &&
+		ref.Kind == "Role" && ref.Name == KubeadmClusterInfo && (ref.APIGroup == "" || ref.APIGroup == rbacv1.GroupName) &&
+		s.Kind == rbacv1.UserKind && s.Name == "system:anonymous"
+}

@@ -148,9 +148,13 @@ var (
 			entries = append(entries, cel.String(n)+": "+cel.List(BootstrapPublicBindings[n]))
 		}
 		bootstrap := "{" + strings.Join(entries, ", ") + "}"
+		// kubeadm's cluster-info discovery binding is a WARN in the engine:
+		// admitted here, as a WARN never denies.
+		kubeadm := fmt.Sprintf("(request.kind.kind == 'RoleBinding' && object.metadata.namespace == 'kube-public' && object.metadata.name == %[1]s && object.roleRef.kind == 'Role' && object.roleRef.name == %[1]s && s.kind == 'User' && s.name == 'system:anonymous')",
+			cel.String(KubeadmClusterInfo))
 		return fmt.Sprintf("!has(object.subjects) || !object.subjects.exists(s, ((s.kind == 'User' && s.name in %s) || (s.kind == 'Group' && s.name in %s)) && "+
-			"!(request.kind.kind == 'ClusterRoleBinding' && object.metadata.name in %[3]s && object.roleRef.kind == 'ClusterRole' && object.roleRef.name == object.metadata.name && s.kind == 'Group' && s.name in %[3]s[object.metadata.name]))",
-			cel.List(PublicUsers), cel.List(PublicGroups), bootstrap)
+			"!(request.kind.kind == 'ClusterRoleBinding' && object.metadata.name in %[3]s && object.roleRef.kind == 'ClusterRole' && object.roleRef.name == object.metadata.name && s.kind == 'Group' && s.name in %[3]s[object.metadata.name]) && !%[4]s)",
+			cel.List(PublicUsers), cel.List(PublicGroups), bootstrap, kubeadm)
 	}}
 	endpointsToEditCEL = &check.CEL{Target: check.CELRole, OK: check.Const(
 		"request.kind.kind != 'ClusterRole' || !(has(object.metadata.labels) && " + cel.List(AggregateLabels) + ".exists(l, l in object.metadata.labels && object.metadata.labels[l] == 'true')) || " +
@@ -450,6 +454,13 @@ func checkBinding(_ *check.Env, t *check.Target, em *check.Emitter) {
 	// label anyone can set: only the API server's own grants to everyone,
 	// as it creates them, pass.
 	for i, s := range subjects {
+		if isPublic(s) && kubeadmDiscoveryGrant(t.Kind, ns, t.Name, ref, s) {
+			em.Warn(AnonymousBinding, "", fmt.Sprintf("subjects[%d]", i),
+				catalog.F("grants Role/%s to anonymous requests: kubeadm's discovery of the cluster-info ConfigMap (CA and API address) for token joins; confirm the Role grants only get on configmaps/cluster-info, and remove the binding once nodes join with a discovery file",
+					"将 Role/%s 授予匿名请求：kubeadm 为令牌加入读取 cluster-info ConfigMap（CA 与 API 地址）的发现绑定；请确认该 Role 仅授予对 configmaps/cluster-info 的 get 权限，节点改用发现文件加入后删除此绑定", ref.Name),
+				s.Kind+" "+s.Name)
+			continue
+		}
 		if isPublic(s) && !bootstrapGrant(t.Kind, t.Name, ref, s) {
 			msg := catalog.F("grants %s/%s to %s %s", "将 %s/%s 授予 %s %s", ref.Kind, ref.Name, s.Kind, s.Name)
 			if _, ok := BootstrapPublicBindings[t.Name]; ok && t.Kind == "ClusterRoleBinding" {

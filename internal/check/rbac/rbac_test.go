@@ -445,3 +445,38 @@ func expectFailing(t *testing.T, rep *check.Report, want, evidence, message stri
 	}
 	return fails
 }
+
+// kubeadm's cluster-info discovery binding, as kubeadm creates it, is a WARN
+// (a person confirms the narrow anonymous grant); any variation is a FAIL.
+func TestKubeadmDiscoveryBinding(t *testing.T) {
+	anon := rbacv1.Subject{Kind: "User", Name: "system:anonymous"}
+	tests := []struct {
+		name string
+		obj  *inventory.Object
+		want result.Status
+	}{
+		{"as kubeadm creates it", binding("RoleBinding", "kube-public", "Role", rbac.KubeadmClusterInfo, nil, anon), result.Warn},
+		{"in another namespace", binding("RoleBinding", "default", "Role", rbac.KubeadmClusterInfo, nil, anon), result.Fail},
+		{"binding another role", binding("RoleBinding", "kube-public", "Role", "view", nil, anon), result.Fail},
+		{"binding a ClusterRole", binding("RoleBinding", "kube-public", "ClusterRole", rbac.KubeadmClusterInfo, nil, anon), result.Fail},
+		{"to unauthenticated users", binding("RoleBinding", "kube-public", "Role", rbac.KubeadmClusterInfo, nil, rbacv1.Subject{Kind: "Group", Name: "system:unauthenticated"}), result.Fail},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			obj := tc.obj
+			if b, ok := obj.Typed.(*rbacv1.RoleBinding); ok {
+				b.Name = rbac.KubeadmClusterInfo
+				obj.Name = rbac.KubeadmClusterInfo
+			}
+			var got []result.Status
+			for _, r := range evaluate(obj).Results {
+				if r.ID == rbac.AnonymousBinding {
+					got = append(got, r.Status)
+				}
+			}
+			if len(got) != 1 || got[0] != tc.want {
+				t.Errorf("KW-RBAC-011 %v, want [%s]", got, tc.want)
+			}
+		})
+	}
+}

@@ -11,12 +11,15 @@ import (
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
 	admissionv1 "k8s.io/api/admissionregistration/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/cel/environment"
 
 	"github.com/kubeward/kubeward/internal/check"
 	_ "github.com/kubeward/kubeward/internal/check/all"
 	"github.com/kubeward/kubeward/internal/check/checktest"
+	"github.com/kubeward/kubeward/internal/check/rbac"
 	"github.com/kubeward/kubeward/internal/export/vap"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
@@ -158,6 +161,7 @@ func TestCELAgreesWithEngine(t *testing.T) {
 		objs = append(objs, f.Fail...)
 		objs = append(objs, f.Pass...)
 	}
+	objs = append(objs, agreementExtras()...)
 	compared := 0
 	for _, o := range objs {
 		rep := checktest.Evaluate(check.Options{Config: cfg, Mode: "admission"}, o)
@@ -190,4 +194,22 @@ func TestCELAgreesWithEngine(t *testing.T) {
 	}
 	t.Logf("%d objects × %d policies compared", len(objs), len(policies))
 	_ = compared
+}
+
+// agreementExtras are objects beyond the shared fixtures whose verdict is a
+// WARN or a near miss: kubeadm's cluster-info discovery binding as kubeadm
+// creates it (a WARN, so admitted) and the same binding widened (a FAIL).
+func agreementExtras() []*inventory.Object {
+	kubeadm := func(ns string, s rbacv1.Subject) *inventory.Object {
+		return checktest.Object("rbac.authorization.k8s.io", "RoleBinding", &rbacv1.RoleBinding{
+			ObjectMeta: metav1.ObjectMeta{Name: rbac.KubeadmClusterInfo, Namespace: ns},
+			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: rbac.KubeadmClusterInfo},
+			Subjects:   []rbacv1.Subject{s}})
+	}
+	anon := rbacv1.Subject{Kind: "User", Name: "system:anonymous"}
+	return []*inventory.Object{
+		kubeadm("kube-public", anon),
+		kubeadm("default", anon),
+		kubeadm("kube-public", rbacv1.Subject{Kind: "Group", Name: "system:unauthenticated"}),
+	}
 }
