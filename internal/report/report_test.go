@@ -315,55 +315,6 @@ func TestJSONEmptyRun(t *testing.T) {
 	}
 }
 
-type sarifOut struct {
-	Version string `json:"version"`
-	Runs    []struct {
-		Tool struct {
-			Driver struct {
-				Name    string `json:"name"`
-				Version string `json:"version"`
-				Rules   []struct {
-					ID               string                `json:"id"`
-					Name             string                `json:"name"`
-					ShortDescription struct{ Text string } `json:"shortDescription"`
-					FullDescription  struct{ Text string } `json:"fullDescription"`
-					HelpURI          string                `json:"helpUri"`
-					Help             struct {
-						Text     string `json:"text"`
-						Markdown string `json:"markdown"`
-					} `json:"help"`
-					Properties map[string]any `json:"properties"`
-				} `json:"rules"`
-			} `json:"driver"`
-		} `json:"tool"`
-		Results []struct {
-			RuleID    string                `json:"ruleId"`
-			RuleIndex int                   `json:"ruleIndex"`
-			Level     string                `json:"level"`
-			Message   struct{ Text string } `json:"message"`
-			Locations []struct {
-				PhysicalLocation *struct {
-					ArtifactLocation struct {
-						URI       string `json:"uri"`
-						URIBaseID string `json:"uriBaseId"`
-					} `json:"artifactLocation"`
-					Region *struct {
-						StartLine int `json:"startLine"`
-					} `json:"region"`
-				} `json:"physicalLocation"`
-				LogicalLocations []struct {
-					FullyQualifiedName string `json:"fullyQualifiedName"`
-				} `json:"logicalLocations"`
-			} `json:"locations"`
-			PartialFingerprints map[string]string `json:"partialFingerprints"`
-			Suppressions        []struct {
-				Kind          string `json:"kind"`
-				Justification string `json:"justification"`
-			} `json:"suppressions"`
-		} `json:"results"`
-	} `json:"runs"`
-}
-
 func decodeSARIF(t *testing.T, run *report.Run) sarifOut {
 	t.Helper()
 	raw := render(t, "sarif", run)
@@ -447,12 +398,12 @@ func TestSARIF(t *testing.T) {
 		!strings.Contains(r0.Help.Text, "References: CIS Kubernetes 5.2.2") || !strings.HasPrefix(r0.Help.Markdown, "**Container runs in privileged mode**") {
 		t.Errorf("rule = %+v", r0)
 	}
-	if r0.Properties["security-severity"] != "9.5" || r0.Properties["precision"] != "high" {
+	if r0.Properties.SecuritySeverity != "9.5" || r0.Properties.Precision != "high" {
 		t.Errorf("rule properties = %v", r0.Properties)
 	}
 	sev := map[string]string{}
 	for _, r := range rules {
-		sev[r.ID], _ = r.Properties["security-severity"].(string)
+		sev[r.ID] = r.Properties.SecuritySeverity
 	}
 	if sev["KW-HOST-003"] != "8.0" || sev["KW-NS-005"] != "5.5" {
 		t.Errorf("security-severity by rule = %v", sev)

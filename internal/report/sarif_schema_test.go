@@ -40,8 +40,9 @@ func sarifSchema(t *testing.T) *jsonschema.Schema {
 	return s
 }
 
-// ghLog is what GitHub code scanning's upload checks read.
-type ghLog struct {
+// sarifOut is the SARIF a report writes, as the tests and GitHub code
+// scanning's upload checks read it.
+type sarifOut struct {
 	Schema  string `json:"$schema"`
 	Version string `json:"version"`
 	Runs    []struct {
@@ -52,46 +53,61 @@ type ghLog struct {
 				Rules   []struct {
 					ID               string                `json:"id"`
 					Name             string                `json:"name"`
-					HelpURI          string                `json:"helpUri"`
 					ShortDescription struct{ Text string } `json:"shortDescription"`
-					Properties       struct {
+					FullDescription  struct{ Text string } `json:"fullDescription"`
+					HelpURI          string                `json:"helpUri"`
+					Help             struct {
+						Text     string `json:"text"`
+						Markdown string `json:"markdown"`
+					} `json:"help"`
+					Properties struct {
 						Tags             []string `json:"tags"`
 						SecuritySeverity string   `json:"security-severity"`
+						Precision        string   `json:"precision"`
 					} `json:"properties"`
 				} `json:"rules"`
 			} `json:"driver"`
 		} `json:"tool"`
 		AutomationDetails struct{ ID string } `json:"automationDetails"`
 		Invocations       []struct {
-			ToolExecutionNotifications     []ghNotification `json:"toolExecutionNotifications"`
-			ToolConfigurationNotifications []ghNotification `json:"toolConfigurationNotifications"`
+			ToolExecutionNotifications     []sarifNotification `json:"toolExecutionNotifications"`
+			ToolConfigurationNotifications []sarifNotification `json:"toolConfigurationNotifications"`
 		} `json:"invocations"`
 		Results []struct {
 			RuleID              string                `json:"ruleId"`
+			RuleIndex           int                   `json:"ruleIndex"`
 			Level               string                `json:"level"`
 			Message             struct{ Text string } `json:"message"`
-			Locations           []ghLocation          `json:"locations"`
+			Locations           []sarifLocation       `json:"locations"`
 			PartialFingerprints map[string]string     `json:"partialFingerprints"`
+			Suppressions        []struct {
+				Kind          string `json:"kind"`
+				Justification string `json:"justification"`
+			} `json:"suppressions"`
 		} `json:"results"`
 	} `json:"runs"`
 }
 
-type ghNotification struct {
+type sarifNotification struct {
 	Descriptor struct{ ID string }   `json:"descriptor"`
 	Level      string                `json:"level"`
 	Message    struct{ Text string } `json:"message"`
-	Locations  []ghLocation          `json:"locations"`
+	Locations  []sarifLocation       `json:"locations"`
 }
 
-type ghLocation struct {
+type sarifLocation struct {
 	PhysicalLocation *struct {
 		ArtifactLocation struct {
-			URI string `json:"uri"`
+			URI       string `json:"uri"`
+			URIBaseID string `json:"uriBaseId"`
 		} `json:"artifactLocation"`
 		Region *struct {
 			StartLine int `json:"startLine"`
 		} `json:"region"`
 	} `json:"physicalLocation"`
+	LogicalLocations []struct {
+		FullyQualifiedName string `json:"fullyQualifiedName"`
+	} `json:"logicalLocations"`
 }
 
 // checkGitHubRules applies GitHub code scanning's SARIF upload rules
@@ -100,7 +116,7 @@ type ghLocation struct {
 // a rule; every result has a message, a rule, a physical location with a
 // relative URI and a start line of at least 1, and partial fingerprints;
 // security-severity is a number from 0 to 10.
-func checkGitHubRules(log *ghLog) []string {
+func checkGitHubRules(log *sarifOut) []string {
 	var errs []string
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
 	if log.Version != "2.1.0" || log.Schema == "" {
@@ -118,7 +134,7 @@ func checkGitHubRules(log *ghLog) []string {
 			bad("%s: uri %q is not relative to the repository root", where, uri)
 		}
 	}
-	checkLoc := func(where string, l ghLocation) {
+	checkLoc := func(where string, l sarifLocation) {
 		if l.PhysicalLocation == nil {
 			bad("%s: no physical location", where)
 			return
@@ -186,7 +202,7 @@ func checkGitHubRules(log *ghLog) []string {
 	return errs
 }
 
-func validateSARIF(t *testing.T, schema *jsonschema.Schema, raw string) *ghLog {
+func validateSARIF(t *testing.T, schema *jsonschema.Schema, raw string) *sarifOut {
 	t.Helper()
 	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(raw))
 	if err != nil {
@@ -195,7 +211,7 @@ func validateSARIF(t *testing.T, schema *jsonschema.Schema, raw string) *ghLog {
 	if err := schema.Validate(doc); err != nil {
 		t.Fatalf("SARIF does not validate against the 2.1.0 schema: %v", err)
 	}
-	var log ghLog
+	var log sarifOut
 	if err := json.Unmarshal([]byte(raw), &log); err != nil {
 		t.Fatal(err)
 	}
