@@ -84,6 +84,8 @@ func (e *Entry) Layer() Layer { return ItemByID(e.Item).Layer }
 var (
 	mu      sync.RWMutex
 	entries = map[string]*Entry{}
+	// generation counts the calls to Register (see Generation).
+	generation uint64
 )
 
 // Register adds entries to the catalogue; check.Register calls it with the
@@ -104,7 +106,17 @@ func Register(es ...*Entry) {
 			panic("catalog: check " + e.ID + " lacks severity, title or remediation in both languages")
 		}
 		entries[e.ID] = e
+		generation++
 	}
+}
+
+// Generation changes whenever an entry is registered: a cache built from
+// the catalogue (check's per-mode scope lists) is current while it stays
+// the same.
+func Generation() uint64 {
+	mu.RLock()
+	defer mu.RUnlock()
+	return generation
 }
 
 // Get returns the entry for id, or nil.

@@ -146,22 +146,36 @@ func mode(m string) string {
 	return m
 }
 
-// outOfScope lists the catalogued checks whose Scope does not name mode.
-// Checks missing from the catalogue are evaluated in every mode.
+// outOfScope lists the catalogued checks whose Scope does not name mode
+// (a spec's entry carries its Scope). Checks missing from the catalogue
+// are evaluated in every mode. The lists are built once per mode and
+// catalogue generation, not per engine: the webhook makes an engine per
+// review. Callers must not modify the map.
 func outOfScope(mode string) map[string]bool {
+	gen := catalog.Generation()
+	scopeCache.Lock()
+	defer scopeCache.Unlock()
+	if scopeCache.byMode == nil || scopeCache.gen != gen {
+		scopeCache.gen, scopeCache.byMode = gen, map[string]map[string]bool{}
+	}
+	if out, ok := scopeCache.byMode[mode]; ok {
+		return out
+	}
 	out := map[string]bool{}
 	for _, e := range catalog.All() {
-		if s := SpecOf(e.ID); s != nil {
-			if !s.Scope.Has(mode) {
-				out[e.ID] = true
-			}
-			continue
-		}
 		if !InScope(e, mode) {
 			out[e.ID] = true
 		}
 	}
+	scopeCache.byMode[mode] = out
 	return out
+}
+
+// scopeCache holds outOfScope's lists for the catalogue generation gen.
+var scopeCache struct {
+	sync.Mutex
+	gen    uint64
+	byMode map[string]map[string]bool
 }
 
 // InScope reports whether the catalogue entry e is evaluated in mode
