@@ -382,7 +382,7 @@ func yamlSafeJSON(data []byte) []byte {
 			out = append(out, c)
 			i++
 		case c == '\\' && i+1 < len(data) && data[i+1] == 'u' && i+6 <= len(data):
-			r, ok := hex4(data[i+2 : i+6])
+			r, ok := parseHex(data[i+2 : i+6])
 			if !ok {
 				out = append(out, data[i:i+2]...)
 				i += 2
@@ -390,7 +390,7 @@ func yamlSafeJSON(data []byte) []byte {
 			}
 			i += 6
 			if r >= 0xD800 && r < 0xDC00 && i+6 <= len(data) && data[i] == '\\' && data[i+1] == 'u' {
-				if r2, ok := hex4(data[i+2 : i+6]); ok && r2 >= 0xDC00 && r2 < 0xE000 {
+				if r2, ok := parseHex(data[i+2 : i+6]); ok && r2 >= 0xDC00 && r2 < 0xE000 {
 					out = fmt.Appendf(out, `\U%08x`, (r-0xD800)<<10+(r2-0xDC00)+0x10000)
 					i += 6
 					continue
@@ -429,16 +429,18 @@ func yamlSafeJSON(data []byte) []byte {
 	return out
 }
 
-func hex4(b []byte) (rune, bool) {
-	var r rune
+// parseHex reads up to 8 hex digits (JSON \u, YAML \x, \u and \U escapes);
+// uint32 holds 8 digits without overflow.
+func parseHex(b []byte) (uint32, bool) {
+	var r uint32
 	for _, h := range b {
 		switch {
 		case '0' <= h && h <= '9':
-			r = r<<4 | rune(h-'0')
+			r = r<<4 | uint32(h-'0')
 		case 'a' <= h && h <= 'f':
-			r = r<<4 | rune(h-'a'+10)
+			r = r<<4 | uint32(h-'a'+10)
 		case 'A' <= h && h <= 'F':
-			r = r<<4 | rune(h-'A'+10)
+			r = r<<4 | uint32(h-'A'+10)
 		default:
 			return 0, false
 		}

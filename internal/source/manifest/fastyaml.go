@@ -975,20 +975,8 @@ func (p *fastParser) escape(b []byte, i int) ([]byte, int) {
 	if i+2+n > p.le {
 		return b, 0
 	}
-	r := 0
-	for _, h := range p.src[i+2 : i+2+n] {
-		switch {
-		case '0' <= h && h <= '9':
-			r = r<<4 | int(h-'0')
-		case 'a' <= h && h <= 'f':
-			r = r<<4 | int(h-'a'+10)
-		case 'A' <= h && h <= 'F':
-			r = r<<4 | int(h-'A'+10)
-		default:
-			return b, 0
-		}
-	}
-	if r >= 0xD800 && r <= 0xDFFF || r > 0x10FFFF {
+	r, ok := parseHex(p.src[i+2 : i+2+n])
+	if !ok || r >= 0xD800 && r <= 0xDFFF || r > 0x10FFFF {
 		return b, 0
 	}
 	return utf8.AppendRune(b, rune(r)), 2 + n
