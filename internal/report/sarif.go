@@ -201,7 +201,13 @@ func writeSARIF(w io.Writer, run *Run) error {
 	if len(keep) > MaxSARIFResults {
 		rank := func(i int32) int {
 			r := &run.Results[i]
-			lv := map[result.Status]int{result.Fail: 0, result.Warn: 1, result.Ignored: 2}[r.Status]
+			lv := 0 // FAIL
+			switch r.Status {
+			case result.Warn:
+				lv = 1
+			case result.Ignored:
+				lv = 2
+			}
 			return lv*10 - int(r.Severity)
 		}
 		slices.SortStableFunc(keep, func(a, b int32) int { return cmp.Compare(rank(a), rank(b)) })
