@@ -1,10 +1,5 @@
 package host
 
-import (
-	"os"
-	"path/filepath"
-)
-
 // Live reports whether the audit reads the machine it runs on (root "/"),
 // where commands can be run and sockets queried. Otherwise it reads a
 // mounted host or a snapshot, and command outputs come from CaptureDir.
@@ -27,11 +22,20 @@ const (
 	CaptureFileMeta         = "files.json" // modes, owners and hashes of the files referenced
 )
 
-// Captured reads a captured output from a snapshot or mounted host.
+// MaxCaptureRead bounds one captured output: what Unpack lets a snapshot
+// entry hold.
+const MaxCaptureRead int64 = 64 << 20
+
+// Captured reads a captured output from a snapshot or mounted host: a
+// regular file of at most MaxCaptureRead bytes, resolved inside Root (a
+// symbolic link in the snapshot cannot lead out of it).
 func (f *FS) Captured(name string) ([]byte, bool) {
-	b, err := os.ReadFile(filepath.Join(f.Path(CaptureDir), name))
-	if err != nil {
-		return nil, false
-	}
-	return b, true
+	b, err := f.ReadCaptured(name)
+	return b, err == nil
+}
+
+// ReadCaptured is Captured with the reason a captured output could not be
+// read: an error satisfying errors.Is(err, fs.ErrNotExist) when there is none.
+func (f *FS) ReadCaptured(name string) ([]byte, error) {
+	return f.ReadFileLimit(CaptureDir+"/"+name, MaxCaptureRead)
 }

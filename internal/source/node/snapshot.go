@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -123,9 +124,12 @@ func addEntry(in string, w io.Writer, name string, data []byte) error {
 // when it holds none (a snapshot of files only, made before snapshots held
 // inventories: read it with Read).
 func Load(f *host.FS) (*inventory.Node, error) {
-	b, ok := f.Captured(InventoryFile)
-	if !ok {
+	b, err := f.ReadCaptured(InventoryFile)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, host.ErrNoFiles) {
 		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("the snapshot's inventory %s/%s: %w", host.CaptureDir, InventoryFile, err)
 	}
 	b = bytes.ReplaceAll(b, []byte(rootMark), jsonString(f.Root))
 	var n inventory.Node
