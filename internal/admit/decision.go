@@ -103,21 +103,12 @@ func (h *Handler) DecideContext(ctx context.Context, req *admissionv1.AdmissionR
 		if r.Status != result.Fail && r.Status != result.Warn {
 			continue
 		}
-		if e := catalog.Get(r.ID); e == nil || !inScope(e) {
+		if e := catalog.Get(r.ID); e == nil || !check.InScope(e, "admission") {
 			continue
 		}
 		rs = append(rs, r)
 	}
 	return h.apply(p, view, req, namespace, rs, resp)
-}
-
-func inScope(e *catalog.Entry) bool {
-	for _, s := range e.Scope {
-		if s == "admission" {
-			return true
-		}
-	}
-	return false
 }
 
 // apply turns results into the response according to the policy.
