@@ -281,10 +281,13 @@ func templateText(src []byte) string {
 type templateLocator struct {
 	lines    []lineInfo
 	patterns []*regexp.Regexp // per structural line
-	kinds    map[int]*regexp.Regexp
-	names    map[int]*regexp.Regexp
-	refs     []valueRef   // per line: the values key it renders (values_locate.go)
-	values   *chartValues // the render's values files, nil when not located
+	// chainPatterns, per structural line, match the keys of its chain
+	// that hold an action (nil for the others).
+	chainPatterns [][]*regexp.Regexp
+	kinds         map[int]*regexp.Regexp
+	names         map[int]*regexp.Regexp
+	refs          []valueRef   // per line: the values key it renders (values_locate.go)
+	values        *chartValues // the render's values files, nil when not located
 }
 
 // withValues lets the locator point fields rendered from values at their
@@ -304,11 +307,20 @@ func newTemplateLocator(src []byte) *templateLocator {
 	t.lines = analyze(strings.Split(templateText(src), "\n"))
 	t.refs = valueRefs(string(bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n"))))
 	t.patterns = make([]*regexp.Regexp, len(t.lines))
+	t.chainPatterns = make([][]*regexp.Regexp, len(t.lines))
 	for i, l := range t.lines {
 		if !l.structural {
 			continue
 		}
 		t.patterns[i] = linePattern(l.text)
+		for k, key := range l.chain {
+			if strings.Contains(key, action) {
+				if t.chainPatterns[i] == nil {
+					t.chainPatterns[i] = make([]*regexp.Regexp, len(l.chain))
+				}
+				t.chainPatterns[i][k] = linePattern(key)
+			}
+		}
 		switch {
 		case chainIs(l.chain, "kind"):
 			t.kinds[l.doc] = t.patterns[i]
@@ -346,14 +358,15 @@ func chainIs(chain []string, keys ...string) bool {
 	return true
 }
 
-// chainMatches compares a template chain (whose keys may be actions) with
-// a rendered chain.
-func chainMatches(tmpl, rendered []string) bool {
+// chainMatches compares a template chain (whose keys may be actions,
+// matched by pats, compiled once in newTemplateLocator) with a rendered
+// chain.
+func chainMatches(tmpl []string, pats []*regexp.Regexp, rendered []string) bool {
 	if len(tmpl) != len(rendered) {
 		return false
 	}
 	for i := range tmpl {
-		if tmpl[i] != rendered[i] && !(strings.Contains(tmpl[i], action) && linePattern(tmpl[i]).MatchString(rendered[i])) {
+		if tmpl[i] != rendered[i] && (pats == nil || pats[i] == nil || !pats[i].MatchString(rendered[i])) {
 			return false
 		}
 	}
@@ -369,7 +382,7 @@ func (t *templateLocator) find(rendered []lineInfo, i int, kind, name string) in
 	}
 	found := 0
 	for j, l := range t.lines {
-		if !l.structural || !chainMatches(l.chain, r.chain) || !t.patterns[j].MatchString(r.text) {
+		if !l.structural || !chainMatches(l.chain, t.chainPatterns[j], r.chain) || !t.patterns[j].MatchString(r.text) {
 			continue
 		}
 		if k := t.kinds[l.doc]; k != nil && kind != "" && !k.MatchString(kind) {
