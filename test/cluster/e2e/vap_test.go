@@ -337,6 +337,40 @@ func TestVAPEnforcedByAPIServer(t *testing.T) {
 		return err
 	})
 
+	// Issue 18's manifest cases, enforced by the real API server.
+	denied("root group", pod(podWith("rootgroup", func(s *corev1.PodSpec) { s.SecurityContext.RunAsGroup = ptr(int64(0)) })), "KW-POD-010")
+	denied("fsGroup 0", pod(podWith("fsgroup", func(s *corev1.PodSpec) { s.SecurityContext.FSGroup = ptr(int64(0)) })), "KW-POD-010")
+	denied("sysctl value smuggling another setting", pod(podWith("sysctl", func(s *corev1.PodSpec) {
+		s.SecurityContext.Sysctls = []corev1.Sysctl{{Name: "kernel.shm_rmid_forced", Value: "1+kernel.core_pattern=|/var/lib/x"}}
+	})), "KW-POD-011")
+	denied("tolerates the control-plane taint", pod(podWith("cptol", func(s *corev1.PodSpec) {
+		s.Tolerations = []corev1.Toleration{{Key: "node-role.kubernetes.io/control-plane", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule}}
+	})), "KW-HOST-007")
+	zoneOnly := hardenedPodSpec()
+	zoneOnly.TopologySpreadConstraints = []corev1.TopologySpreadConstraint{{MaxSkew: 1, TopologyKey: "topology.kubernetes.io/zone",
+		WhenUnsatisfiable: corev1.ScheduleAnyway, LabelSelector: &metav1.LabelSelector{MatchLabels: labels}}}
+	denied("three replicas spread over zones only", func() error {
+		_, err := cs.AppsV1().Deployments(vapNamespace).Create(ctx, replicated(zoneOnly), dryRun)
+		return err
+	}, "KW-HA-001")
+	roleBinding := func(ns, name, roleKind, role string, s rbacv1.Subject) func() error {
+		return func() error {
+			_, err := cs.RbacV1().RoleBindings(ns).Create(ctx, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
+				RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: roleKind, Name: role}, Subjects: []rbacv1.Subject{s}}, dryRun)
+			return err
+		}
+	}
+	denied("binding to every authenticated user", roleBinding(vapNamespace, "everyone", "ClusterRole", "view",
+		rbacv1.Subject{Kind: rbacv1.GroupKind, APIGroup: rbacv1.GroupName, Name: "system:authenticated"}), "KW-RBAC-011")
+	admitted("kubeadm's cluster-info discovery binding as kubeadm creates it", roleBinding("kube-public", "kubeadm:bootstrap-signer-clusterinfo", "Role",
+		"kubeadm:bootstrap-signer-clusterinfo", rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: "system:anonymous"}))
+	denied("endpoints write aggregated into edit", func() error {
+		_, err := cs.RbacV1().ClusterRoles().Create(ctx, &rbacv1.ClusterRole{
+			ObjectMeta: metav1.ObjectMeta{Name: "kubeward-e2e-endpoints", Labels: map[string]string{"rbac.authorization.k8s.io/aggregate-to-edit": "true"}},
+			Rules:      []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"endpoints"}, Verbs: []string{"create", "update"}}}}, dryRun)
+		return err
+	}, "KW-RBAC-013")
+
 	admitted("hardened pod", pod(podWith("hardened", func(*corev1.PodSpec) {})))
 	admitted("hardened Deployment", func() error {
 		_, err := cs.AppsV1().Deployments(vapNamespace).Create(ctx, deploy(hardened), dryRun)
