@@ -108,7 +108,7 @@ func fromSnapshot(b []byte, ws []*watch) {
 				continue
 			}
 			for _, of := range r.Files {
-				if of.Path == w.of.Path && of.Setting == w.of.Setting {
+				if of != nil && of.Path == w.of.Path && of.Setting == w.of.Setting {
 					*w.of = *of
 				}
 			}
