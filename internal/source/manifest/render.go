@@ -5,11 +5,13 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 
 	"go.yaml.in/yaml/v3"
 	"helm.sh/helm/v4/pkg/chart/common"
@@ -402,7 +404,7 @@ func (t *kustTree) read(dir string, depth int) error {
 	if file == "" {
 		return nil // a plain directory of resources, or kustomize's own error
 	}
-	data, err := os.ReadFile(file)
+	data, err := readRegularFile(file, MaxDocumentBytes)
 	if err != nil {
 		return nil
 	}
@@ -426,7 +428,7 @@ func (t *kustTree) read(dir string, depth int) error {
 			}
 			for _, e := range envs {
 				if !isURL(e) {
-					t.addEnvFile(filepath.Join(dir, e))
+					t.addEnvFile(dir, e)
 				}
 			}
 		}
@@ -500,10 +502,16 @@ func (t *kustTree) addSecret(s string) {
 	}
 }
 
-// addEnvFile collects the values of a secretGenerator env file.
-func (t *kustTree) addEnvFile(p string) {
-	data, err := os.ReadFile(p)
-	if err != nil || len(data) > 1<<20 {
+// addEnvFile collects the values of a secretGenerator env file. Only a
+// regular file inside dir is read: kustomize refuses one outside the
+// kustomization's root, so it has no values to redact.
+func (t *kustTree) addEnvFile(dir, name string) {
+	p := filepath.Join(dir, name)
+	if !insideDir(dir, p) {
+		return
+	}
+	data, err := readRegularFile(p, 1<<20)
+	if err != nil {
 		return
 	}
 	for _, line := range strings.Split(string(data), "\n") {
@@ -588,9 +596,62 @@ func isRemoteRef(dir, ref string) bool {
 
 // readSource reads a local source file for locating fields, tolerating errors.
 func readSource(p string) []byte {
-	data, err := os.ReadFile(p)
-	if err != nil || len(data) > MaxDocumentBytes {
+	data, err := readRegularFile(p, MaxDocumentBytes)
+	if err != nil {
 		return nil
 	}
 	return bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
+}
+
+// errNotRegular: a side file (kustomization, env file, values file, source
+// of a rendered resource) that is a pipe, a device or a directory.
+var errNotRegular = errors.New("not a regular file")
+
+// readRegularFile reads the regular file p if it holds at most limit
+// bytes. Its type is checked before it is opened, so that a pipe does not
+// block and /dev/zero is not read without end; the read stops at limit+1
+// bytes whatever the size said.
+func readRegularFile(p string, limit int64) ([]byte, error) {
+	st, err := os.Stat(p)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, &os.PathError{Op: "read", Path: p, Err: errNotRegular}
+	}
+	if st.Size() > limit {
+		return nil, &os.PathError{Op: "read", Path: p, Err: fmt.Errorf("larger than %d bytes", limit)}
+	}
+	// O_NONBLOCK: should p become a pipe after the Stat, the open does
+	// not wait for a writer; the type is checked again on the descriptor.
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return nil, &os.PathError{Op: "read", Path: p, Err: errNotRegular}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, &os.PathError{Op: "read", Path: p, Err: fmt.Errorf("larger than %d bytes", limit)}
+	}
+	return data, nil
+}
+
+// insideDir reports whether p, links resolved, is dir or below it.
+func insideDir(dir, p string) bool {
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return false
+	}
+	target, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return false
+	}
+	rel, err := filepath.Rel(root, target)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }

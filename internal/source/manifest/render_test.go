@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"encoding/base64"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -204,5 +206,43 @@ func TestKustomizeErrorsHideSecretLiterals(t *testing.T) {
 			}
 		}
 		t.Logf("%s: %s", name, errs[0])
+	}
+}
+
+// Side files read around a kustomize build (env files for redaction, the
+// kustomization, sources for locating) are regular files of bounded size:
+// a pipe or /dev/zero named as one neither blocks nor fills memory, and an
+// env file outside the kustomization is not read.
+func TestSideFilesBounded(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.env")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip(err)
+	}
+	outside := filepath.Join(t.TempDir(), "outside.env")
+	if err := os.WriteFile(outside, []byte("TOKEN=outside-secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	kust := "secretGenerator:\n- name: s\n  envs: [fifo.env, /dev/zero, " + outside + "]\n"
+	if err := os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte(kust), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan *kustTree, 1)
+	go func() {
+		tree, _ := readKustTree(dir)
+		done <- tree
+	}()
+	select {
+	case tree := <-done:
+		if len(tree.secrets) != 0 {
+			t.Errorf("secrets read from a pipe, a device or outside the kustomization: %q", tree.secrets)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("readKustTree blocked on a pipe or /dev/zero")
+	}
+	for _, p := range []string{fifo, "/dev/zero", dir} {
+		if _, err := readRegularFile(p, 1<<20); !errors.Is(err, errNotRegular) {
+			t.Errorf("readRegularFile(%s): %v, want %v", p, err, errNotRegular)
+		}
 	}
 }

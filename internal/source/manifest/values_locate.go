@@ -1,7 +1,6 @@
 package manifest
 
 import (
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -49,7 +48,7 @@ func newChartValues(dir string, valueFiles, set []string) *chartValues {
 			v.files = append(v.files, valuesFile{name: name}) // unreadable here: counts as a definer of every key
 			continue
 		}
-		data, err := os.ReadFile(name)
+		data, err := readRegularFile(name, MaxDocumentBytes)
 		if err != nil {
 			continue
 		}
