@@ -136,13 +136,13 @@ func OpenFilesRecord(n *inventory.Node) []byte {
 func scanOpenFiles(f *FS, n *inventory.Node, ws []*watch) {
 	for _, w := range ws {
 		p := f.ForProcess(w.c.PID, w.of.Path)
-		if st, err := os.Stat(f.Path(p)); err == nil {
+		if st, err := f.Stat(p); err == nil {
 			if sys, ok := st.Sys().(*syscall.Stat_t); ok {
 				w.dev, w.ino = uint64(sys.Dev), sys.Ino
 			}
 		}
 	}
-	entries, err := os.ReadDir(f.Path("/proc"))
+	entries, err := f.ReadDir("/proc")
 	if err != nil {
 		for _, w := range ws {
 			w.of.Unknown = fmt.Sprintf("cannot list processes: %v", unwrap(err))
@@ -161,7 +161,7 @@ func scanOpenFiles(f *FS, n *inventory.Node, ws []*watch) {
 			continue
 		}
 		dir := "/proc/" + e.Name()
-		fds, err := os.ReadDir(f.Path(dir + "/fd"))
+		fds, err := f.ReadDir(dir + "/fd")
 		if err != nil {
 			if errors.Is(err, fs.ErrPermission) {
 				for _, w := range ws {
@@ -177,15 +177,15 @@ func scanOpenFiles(f *FS, n *inventory.Node, ws []*watch) {
 			if err != nil {
 				continue
 			}
-			link := f.Path(dir + "/fd/" + fd.Name())
-			target, err := os.Readlink(link)
+			link := dir + "/fd/" + fd.Name()
+			target, err := f.Readlink(link)
 			if err != nil || !strings.HasPrefix(target, "/") {
 				continue // a socket, pipe or anonymous inode
 			}
 			target = strings.TrimSuffix(target, " (deleted)")
 			base := filepath.Base(target)
 			for _, w := range ws {
-				if !w.matches(link, target, base) || w.has(pid) {
+				if !w.matches(f, link, target, base) || w.has(pid) {
 					continue
 				}
 				if !known {
@@ -207,7 +207,7 @@ func scanOpenFiles(f *FS, n *inventory.Node, ws []*watch) {
 // processName is a process's name (/proc/PID/comm) and executable.
 func processName(f *FS, dir string) (name, exe string) {
 	comm, _ := f.ReadFile(dir + "/comm")
-	exe, _ = os.Readlink(f.Path(dir + "/exe"))
+	exe, _ = f.Readlink(dir + "/exe")
 	exe = strings.TrimSuffix(exe, " (deleted)")
 	name = strings.TrimSpace(string(comm))
 	if name == "" {
@@ -225,9 +225,10 @@ func (w *watch) has(pid int) bool {
 	return false
 }
 
-// matches says whether a descriptor (its /proc link, the path it shows and
-// that path's base name) is the watched file or one of its backups.
-func (w *watch) matches(link, target, base string) bool {
+// matches says whether a descriptor (its /proc link as a host path, the
+// path it shows and that path's base name) is the watched file or one of
+// its backups.
+func (w *watch) matches(f *FS, link, target, base string) bool {
 	if base != w.base && !w.bak.MatchString(base) {
 		return false
 	}
@@ -237,7 +238,9 @@ func (w *watch) matches(link, target, base string) bool {
 	if w.ino == 0 || base != w.base {
 		return false
 	}
-	st, err := os.Stat(link) // follows the descriptor to the file itself
+	// Follows the descriptor to the file itself: on procfs the kernel's
+	// link, elsewhere resolved inside the root.
+	st, err := f.Stat(link)
 	if err != nil {
 		return false
 	}
