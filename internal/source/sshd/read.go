@@ -38,10 +38,11 @@ func (h HostFiles) Glob(pattern string) ([]string, error) {
 	}
 	out := make([]string, 0, len(matches))
 	for _, m := range matches {
-		if st, err := os.Stat(m); err != nil || st.IsDir() {
-			continue
+		name := "/" + strings.TrimPrefix(strings.TrimPrefix(m, base), "/")
+		if st, err := h.FS.Stat(h.Prefix + name); err != nil || st.IsDir() {
+			continue // what ReadFile would read: resolved inside the root
 		}
-		out = append(out, "/"+strings.TrimPrefix(strings.TrimPrefix(m, base), "/"))
+		out = append(out, name)
 	}
 	return out, nil
 }
@@ -82,7 +83,7 @@ func Read(f *host.FS, c *inventory.Component, capture []byte) *Effective {
 	e := &Effective{Options: ParseArgs(argv)}
 	cfg := e.Options.ConfigFile
 	if !path.IsAbs(cfg) && pid > 0 {
-		if cwd, err := os.Readlink(f.Path("/proc/" + strconv.Itoa(pid) + "/cwd")); err == nil {
+		if cwd, err := f.Readlink("/proc/" + strconv.Itoa(pid) + "/cwd"); err == nil {
 			cfg = path.Join(cwd, cfg)
 		}
 	}
