@@ -49,7 +49,7 @@ func (f *FS) Path(p string) string {
 		return p
 	}
 	if !filepath.IsAbs(p) {
-		return filepath.Join(f.Root, p)
+		return f.join(p) // inside Root: a "../" cannot climb out of it
 	}
 	p = filepath.Clean(p)
 	if p == "/proc" || strings.HasPrefix(p, "/proc/") {

@@ -153,3 +153,27 @@ func TestCollectSurvivesSpecialConfigFiles(t *testing.T) {
 		t.Errorf("snapshot of %d bytes", buf.Len())
 	}
 }
+
+// TestRelativePathStaysInRoot: a relative path (a flag such as
+// --tls-cert-file=../../etc/shadow in a snapshot's command line) is read
+// inside the root, never climbing out of it with "..".
+func TestRelativePathStaysInRoot(t *testing.T) {
+	outer := t.TempDir()
+	root := filepath.Join(outer, "root")
+	if err := os.MkdirAll(filepath.Join(root, "etc"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(outer, "secret"), []byte("outside"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "etc", "in"), []byte("inside"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f := &FS{Root: root}
+	if b, err := f.ReadFile("../secret"); err == nil {
+		t.Errorf("ReadFile(../secret) read %q outside the root", b)
+	}
+	if b, err := f.ReadFile("etc/in"); err != nil || string(b) != "inside" {
+		t.Errorf("ReadFile(etc/in) = %q, %v; want the file inside the root", b, err)
+	}
+}
