@@ -170,10 +170,9 @@ func (r *reader) path(p string) {
 
 // notice records an input that was skipped on purpose, counting it in
 // Skipped under what.
-func (r *reader) notice(path, what, msg string) {
+func (r *reader) notice(what, msg string) {
 	r.notices = append(r.notices, msg)
 	r.skipped[what]++
-	_ = path
 }
 
 func fileType(m fs.FileMode) string {
@@ -215,9 +214,10 @@ type treeWalk struct {
 	seen       map[string]bool
 }
 
-// within reports whether the absolute path p is inside the tree.
-func (w *treeWalk) within(p string) bool {
-	return p == w.real || strings.HasPrefix(p, w.real+string(filepath.Separator)) || w.real == string(filepath.Separator)
+// pathWithin reports whether the absolute, link-free path p is root or
+// below it.
+func pathWithin(root, p string) bool {
+	return p == root || strings.HasPrefix(p, root+string(filepath.Separator)) || root == string(filepath.Separator)
 }
 
 // walk reads directory path, whose real path is real.
@@ -226,22 +226,14 @@ func (w *treeWalk) walk(path, real string) {
 		return // reached again through a link
 	}
 	w.seen[real] = true
-	if path != w.root {
-		if strings.HasPrefix(filepath.Base(path), ".") {
-			return
-		}
-		if isChart(path) {
-			w.r.chart(path)
-			return
-		}
-		if k := kustomizationFile(path); k != "" {
-			w.r.kustomization(path, k)
-			return
-		}
-	} else if isChart(path) {
+	if path != w.root && strings.HasPrefix(filepath.Base(path), ".") {
+		return
+	}
+	if isChart(path) {
 		w.r.chart(path)
 		return
-	} else if k := kustomizationFile(path); k != "" {
+	}
+	if k := kustomizationFile(path); k != "" {
 		w.r.kustomization(path, k)
 		return
 	}
@@ -260,11 +252,11 @@ func (w *treeWalk) walk(path, real string) {
 				target, err = filepath.Abs(target)
 			}
 			if err != nil {
-				w.r.notice(p, "(broken symbolic link)", fmt.Sprintf("%s: skipped: broken symbolic link or link loop", p))
+				w.r.notice("(broken symbolic link)", fmt.Sprintf("%s: skipped: broken symbolic link or link loop", p))
 				continue
 			}
-			if !w.within(target) {
-				w.r.notice(p, "(symbolic link out of the tree)", fmt.Sprintf("%s: skipped: symbolic link to a path outside %s", p, w.root))
+			if !pathWithin(w.real, target) {
+				w.r.notice("(symbolic link out of the tree)", fmt.Sprintf("%s: skipped: symbolic link to a path outside %s", p, w.root))
 				continue
 			}
 			info, err := os.Stat(p)
@@ -286,7 +278,7 @@ func (w *treeWalk) walk(path, real string) {
 				}
 			}
 		default:
-			w.r.notice(p, "(special file)", fmt.Sprintf("%s: skipped: %s, not a regular file", p, fileType(mode)))
+			w.r.notice("(special file)", fmt.Sprintf("%s: skipped: %s, not a regular file", p, fileType(mode)))
 		}
 	}
 }

@@ -183,7 +183,7 @@ func checkChartSymlinks(dir string) error {
 		if target, err = filepath.Abs(target); err != nil {
 			return err
 		}
-		if target != root && !strings.HasPrefix(target, root+string(filepath.Separator)) {
+		if !pathWithin(root, target) {
 			return fmt.Errorf("chart file %s is a symbolic link to a path outside the chart; not read", filepath.ToSlash(rel))
 		}
 		return nil
@@ -648,10 +648,12 @@ func insideDir(dir, p string) bool {
 	if err != nil {
 		return false
 	}
-	target, err := filepath.EvalSymlinks(p)
-	if err != nil {
+	if root, err = filepath.Abs(root); err != nil {
 		return false
 	}
-	rel, err := filepath.Rel(root, target)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+	target, err := filepath.EvalSymlinks(p)
+	if err == nil {
+		target, err = filepath.Abs(target)
+	}
+	return err == nil && pathWithin(root, target)
 }
