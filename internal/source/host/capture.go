@@ -1,5 +1,7 @@
 package host
 
+import "io/fs"
+
 // Live reports whether the audit reads the machine it runs on (root "/"),
 // where commands can be run and sockets queried. Otherwise it reads a
 // mounted host or a snapshot, and command outputs come from CaptureDir.
@@ -36,6 +38,12 @@ func (f *FS) Captured(name string) ([]byte, bool) {
 
 // ReadCaptured is Captured with the reason a captured output could not be
 // read: an error satisfying errors.Is(err, fs.ErrNotExist) when there is none.
+// The live host has none: what it answers is asked, and a /kubeward
+// directory on it is not read as a snapshot's (it would stand in for the
+// node's inventory, file modes and open files).
 func (f *FS) ReadCaptured(name string) ([]byte, error) {
+	if f.Live() {
+		return nil, &fs.PathError{Op: "read", Path: CaptureDir + "/" + name, Err: fs.ErrNotExist}
+	}
 	return f.ReadFileLimit(CaptureDir+"/"+name, MaxCaptureRead)
 }
