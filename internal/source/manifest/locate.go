@@ -333,8 +333,12 @@ func newTemplateLocator(src []byte) *templateLocator {
 
 // linePattern turns a template line into an anchored pattern in which each
 // action matches any text.
+//
+// regexp refuses invalid UTF-8 in a pattern, and reads it in the text
+// matched as U+FFFD: a template byte that is not UTF-8 (a Latin-1 comment)
+// becomes U+FFFD here, so that the chart renders instead of panicking.
 func linePattern(text string) *regexp.Regexp {
-	parts := strings.Split(text, action)
+	parts := strings.Split(strings.ToValidUTF8(text, "\uFFFD"), action)
 	for i, p := range parts {
 		if i < len(parts)-1 {
 			// the space before an action is gone when it is {{- ...
