@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -110,7 +109,7 @@ func (o *manifestOptions) validate(g *globalOptions, args []string) error {
 			return usageError("--values %s: %v", v, unwrapPath(err))
 		}
 	}
-	if (len(o.valueFiles) > 0 || len(o.set) > 0) && !anyChart(o.paths) {
+	if (len(o.valueFiles) > 0 || len(o.set) > 0) && !manifest.ContainsChart(o.paths) {
 		return usageError("--values/--set apply to Helm charts, and no input is a chart (a directory with Chart.yaml); render the chart with them or drop them")
 	}
 	if _, err := g.loadConfig(); err != nil {
@@ -125,34 +124,6 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
-}
-
-// anyChart reports whether a directory among paths is or holds a Helm
-// chart (the manifest loader renders those; hidden directories are skipped
-// as the loader skips them).
-func anyChart(paths []string) bool {
-	found := errors.New("found")
-	for _, p := range paths {
-		if info, err := os.Stat(p); err != nil || !info.IsDir() {
-			continue
-		}
-		err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil || !d.IsDir() {
-				return nil
-			}
-			if path != p && strings.HasPrefix(d.Name(), ".") {
-				return filepath.SkipDir
-			}
-			if _, err := os.Stat(filepath.Join(path, "Chart.yaml")); err == nil {
-				return found
-			}
-			return nil
-		})
-		if errors.Is(err, found) {
-			return true
-		}
-	}
-	return false
 }
 
 func runScanManifests(g *globalOptions, o *manifestOptions) error {

@@ -44,6 +44,34 @@ func isChart(dir string) bool {
 	return err == nil
 }
 
+// ContainsChart reports whether a directory among paths is or holds a Helm
+// chart by the rule Load renders them by (isChart), hidden directories
+// skipped as Load skips them: the charts --values and --set apply to.
+func ContainsChart(paths []string) bool {
+	found := errors.New("found")
+	for _, p := range paths {
+		if info, err := os.Stat(p); err != nil || !info.IsDir() {
+			continue
+		}
+		err := filepath.WalkDir(p, func(path string, d os.DirEntry, err error) error {
+			if err != nil || !d.IsDir() {
+				return nil
+			}
+			if path != p && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			if isChart(path) {
+				return found
+			}
+			return nil
+		})
+		if errors.Is(err, found) {
+			return true
+		}
+	}
+	return false
+}
+
 // kustomizationFile returns the kustomization file of dir, if any.
 func kustomizationFile(dir string) string {
 	for _, n := range []string{"kustomization.yaml", "kustomization.yml", "Kustomization"} {
