@@ -148,6 +148,9 @@ func FuzzAdmissionReview(f *testing.F) {
 			if rec.Code == http.StatusInternalServerError {
 				t.Fatalf("internal error (recovered panic?) on %s: %s", path, rec.Body.String())
 			}
+			if rec.Code == http.StatusGatewayTimeout || bytes.Contains(rec.Body.Bytes(), []byte("timed out")) {
+				t.Fatalf("evaluation timed out on %s (%d bytes in)", path, len(body))
+			}
 			var rv admissionv1.AdmissionReview
 			if err := json.Unmarshal(rec.Body.Bytes(), &rv); err != nil || rv.Response == nil {
 				t.Fatalf("%s: not an AdmissionReview: %s", path, rec.Body.String())
