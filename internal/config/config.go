@@ -32,6 +32,16 @@ type Config struct {
 	SensitiveNamespaces []string `yaml:"sensitiveNamespaces"`
 	// Ignore lists exceptions: findings they cover are reported as IGNORED.
 	Ignore []Ignore `yaml:"ignore"`
+	// Harden configures `kubeward harden`: the values its fixes write.
+	Harden Harden `yaml:"harden"`
+}
+
+// Harden configures the fixes `kubeward harden` generates.
+type Harden struct {
+	// Workloads: the values the workload fixes write (harden_workloads.go).
+	Workloads HardenWorkloads `yaml:"workloads"`
+	// Namespaces: the namespace layer's objects (harden_namespaces.go).
+	Namespaces HardenNamespaces `yaml:"namespaces"`
 }
 
 // Ignore is one exception.
