@@ -186,6 +186,9 @@ func Parse(data []byte) (*Config, error) {
 			return nil, errors.New("trustedRegistries: empty entry")
 		}
 	}
+	if err := c.Harden.Workloads.validate(); err != nil {
+		return nil, err
+	}
 	c.applyDefaults()
 	return c, nil
 }
