@@ -189,6 +189,9 @@ func Parse(data []byte) (*Config, error) {
 	if err := c.Harden.Workloads.validate(); err != nil {
 		return nil, err
 	}
+	if err := c.Harden.Namespaces.validate(); err != nil {
+		return nil, err
+	}
 	c.applyDefaults()
 	return c, nil
 }
