@@ -68,13 +68,17 @@ type Layout struct {
 }
 
 // Path is the certificate file of name.
-func (l Layout) Path(name string) string { return filepath.Join(l.Dir, filepath.FromSlash(name)+".crt") }
+func (l Layout) Path(name string) string {
+	return filepath.Join(l.Dir, filepath.FromSlash(name)+".crt")
+}
 
 // Key is the private key file of name.
 func (l Layout) Key(name string) string { return filepath.Join(l.Dir, filepath.FromSlash(name)+".key") }
 
 // KubeconfigPath is the kubeconfig file of name.
-func (l Layout) KubeconfigPath(name string) string { return filepath.Join(l.KubeconfigDir, name+".conf") }
+func (l Layout) KubeconfigPath(name string) string {
+	return filepath.Join(l.KubeconfigDir, name+".conf")
+}
 
 // SAKey and SAPub are the service account signing key pair.
 func (l Layout) SAKey() string { return filepath.Join(l.Dir, "sa.key") }
