@@ -51,7 +51,19 @@ package check
 //     ValidatingAdmissionPolicy (`kubeward export vap`). It sits beside the
 //     Go logic and a test (internal/export/vap) runs every FAIL and PASS
 //     fixture of the check through both and asserts that they agree.
-//   - Fix: optional; what `kubeward harden` will change (not implemented yet).
+//   - Fix: optional; what `kubeward harden` changes to make the check pass
+//     (internal/check/fix.go). Either Edits, a pure function of the
+//     configuration and the object that returns declarative edits (Set,
+//     Remove, Append, Create) at field paths such as
+//     spec.template.spec.containers[name=app].securityContext.runAsNonRoot,
+//     each marked Companion (needed beside the fix so the app keeps
+//     working: an emptyDir at /tmp under a read-only root) or Review (may
+//     break the app: a removed hostPath); or Manual, the reason in both
+//     languages when the fix needs a fact kubeward lacks (an image digest,
+//     a trusted mirror). Changes says what it does, for `harden plan`.
+//     The fix edits only what fails and is idempotent: on a fixed object it
+//     returns nothing. `kubeward harden manifests` splices the edits into
+//     the user's YAML (internal/harden), `harden plan` lists them.
 //
 // Then: add a table test with a FAIL and a PASS case to the package's
 // _test.go (internal/check/all's TestCatalogue walks every spec and finds
@@ -172,19 +184,6 @@ type CEL struct {
 // Const is a CEL.OK that does not depend on the configuration.
 func Const(expr string) func(*config.Config) string {
 	return func(*config.Config) string { return expr }
-}
-
-// Fix is what `kubeward harden` will change to make a check pass: the
-// placeholder the harden work fills in. Nothing implements it yet.
-type Fix struct {
-	// Changes says what the fix changes, in both languages.
-	Changes catalog.Text
-	// Companions are the changes the fix needs beside it (an emptyDir for
-	// /tmp when the root filesystem becomes read-only).
-	Companions []catalog.Text
-	// NeedsReview is set when a person must review the fix before it is
-	// applied (it can break the workload).
-	NeedsReview bool
 }
 
 // Spec is one check: its identity, texts, where it runs, its logic, and

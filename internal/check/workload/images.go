@@ -25,21 +25,21 @@ const (
 func init() {
 	check.Register(
 		check.Spec{
-			ID: ImageUntrustedRegistry, CEL: imageUntrustedRegistryCEL, Object: imageRule, Policy: registriesConfiguredRule, Item: "2.1", Severity: catalog.SeverityHigh,
+			ID: ImageUntrustedRegistry, Fix: fixes[ImageUntrustedRegistry], CEL: imageUntrustedRegistryCEL, Object: imageRule, Policy: registriesConfiguredRule, Item: "2.1", Severity: catalog.SeverityHigh,
 			Scope:       check.Manifest | check.Cluster | check.Admission,
 			Title:       catalog.Text{EN: "Image comes from a registry that is not trusted", ZH: "镜像来自不受信任的镜像仓库"},
 			Remediation: catalog.Text{EN: "Mirror the image into a trusted registry listed in trustedRegistries and reference it from there.", ZH: "将镜像同步到 trustedRegistries 中列出的可信仓库，并从该仓库引用镜像。"},
 			References:  []string{"CIS Kubernetes 5.5.1", "NIST SP 800-190 4.1.5"},
 		},
 		check.Spec{
-			ID: ImageNotPinned, CEL: imageNotPinnedCEL, Object: imageRule, Item: "2.2", Severity: catalog.SeverityMedium,
+			ID: ImageNotPinned, Fix: fixes[ImageNotPinned], CEL: imageNotPinnedCEL, Object: imageRule, Item: "2.2", Severity: catalog.SeverityMedium,
 			Scope:       check.Manifest | check.Cluster | check.Admission,
 			Title:       catalog.Text{EN: "Image is not pinned by digest", ZH: "镜像未通过摘要（digest）固定"},
 			Remediation: catalog.Text{EN: "Reference the scanned and signed image by digest: image: registry/app@sha256:<digest>.", ZH: "通过摘要引用已扫描并签名的镜像：image: registry/app@sha256:<digest>。"},
 			References:  []string{"NIST SP 800-190 4.1.4"},
 		},
 		check.Spec{
-			ID: ImageLatestTag, CEL: imageLatestTagCEL, Object: imageRule, Item: "2.2", Severity: catalog.SeverityHigh,
+			ID: ImageLatestTag, Fix: fixes[ImageLatestTag], CEL: imageLatestTagCEL, Object: imageRule, Item: "2.2", Severity: catalog.SeverityHigh,
 			Scope:       check.Manifest | check.Cluster | check.Admission,
 			Title:       catalog.Text{EN: "Image uses the :latest tag or no tag", ZH: "镜像使用 :latest 标签或未指定标签"},
 			Remediation: catalog.Text{EN: "Use an immutable version tag and, better, a digest.", ZH: "使用不可变的版本标签，最好使用摘要。"},

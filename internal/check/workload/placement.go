@@ -21,7 +21,7 @@ const ControlPlanePlacement = "KW-HOST-007"
 var ControlPlaneRoleLabels = []string{"node-role.kubernetes.io/control-plane", "node-role.kubernetes.io/master"}
 
 func init() {
-	check.Register(check.Spec{ID: ControlPlanePlacement, CEL: controlPlanePlacementCEL, Object: placementRule, Item: "4.8", Severity: catalog.SeverityHigh, Scope: check.Manifest | check.Cluster | check.Admission,
+	check.Register(check.Spec{ID: ControlPlanePlacement, Fix: fixes[ControlPlanePlacement], CEL: controlPlanePlacementCEL, Object: placementRule, Item: "4.8", Severity: catalog.SeverityHigh, Scope: check.Manifest | check.Cluster | check.Admission,
 		Title:       catalog.Text{EN: "Workload may run on control-plane nodes", ZH: "工作负载可能运行在控制平面节点上"},
 		Remediation: catalog.Text{EN: "Remove tolerations of the node-role.kubernetes.io/control-plane (and master) taint and tolerations with operator Exists and no key, and node selectors or affinity on the control-plane role; only system components belong on control-plane nodes.", ZH: "删除对 node-role.kubernetes.io/control-plane（及 master）污点的容忍、不带 key 的 operator: Exists 容忍，以及针对控制平面角色的 nodeSelector 或节点亲和性；控制平面节点上只应运行系统组件。"},
 		References:  []string{"Kubernetes docs: Taints and Tolerations (control-plane taint)", "NSA/CISA Kubernetes Hardening Guide: node isolation"}})

@@ -21,11 +21,11 @@ const (
 func init() {
 	wl := check.Manifest | check.Cluster | check.Admission
 	check.Register(
-		check.Spec{ID: ReplicasNotSpread, CEL: replicasNotSpreadCEL, Object: spreadRule, Item: "4.8", Severity: catalog.SeverityLow, Scope: wl,
+		check.Spec{ID: ReplicasNotSpread, Fix: fixes[ReplicasNotSpread], CEL: replicasNotSpreadCEL, Object: spreadRule, Item: "4.8", Severity: catalog.SeverityLow, Scope: wl,
 			Title:       catalog.Text{EN: "Replicas may all land on one node", ZH: "所有副本可能被调度到同一节点"},
 			Remediation: catalog.Text{EN: "Add topologySpreadConstraints over kubernetes.io/hostname (and zone) or a pod anti-affinity.", ZH: "添加基于 kubernetes.io/hostname（及可用区）的 topologySpreadConstraints 或 Pod 反亲和性。"},
 			References:  []string{"Kubernetes docs: Pod Topology Spread Constraints"}},
-		check.Spec{ID: SystemWithoutPriority, Object: spreadRule, Item: "4.9", Severity: catalog.SeverityMedium, Scope: wl,
+		check.Spec{ID: SystemWithoutPriority, Fix: fixes[SystemWithoutPriority], Object: spreadRule, Item: "4.9", Severity: catalog.SeverityMedium, Scope: wl,
 			Title:       catalog.Text{EN: "System workload has no priorityClassName", ZH: "系统工作负载未设置 priorityClassName"},
 			Remediation: catalog.Text{EN: "Set priorityClassName: system-cluster-critical (or system-node-critical for per-node agents).", ZH: "设置 priorityClassName: system-cluster-critical（节点级代理使用 system-node-critical）。"},
 			References:  []string{"Kubernetes docs: Guaranteed Scheduling For Critical Add-On Pods"}},
