@@ -33,9 +33,9 @@ func TestEncryptionIsValidAndFresh(t *testing.T) {
 
 func TestValidateEncryptionRejects(t *testing.T) {
 	for name, doc := range map[string]string{
-		"short key": "apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n- resources: [secrets]\n  providers:\n  - secretbox:\n      keys:\n      - name: k\n        secret: c2hvcnQ=\n",
-		"no providers": "apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n- resources: [secrets]\n",
-		"not yaml":     "{",
+		"short key":     "apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n- resources: [secrets]\n  providers:\n  - secretbox:\n      keys:\n      - name: k\n        secret: c2hvcnQ=\n",
+		"no providers":  "apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n- resources: [secrets]\n",
+		"not yaml":      "{",
 		"unknown field": "apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nbogus: 1\nresources: []\n",
 	} {
 		if err := ValidateEncryption([]byte(doc)); err == nil {
