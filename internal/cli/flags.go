@@ -11,7 +11,7 @@ import (
 // report (the scan commands), and only those.
 func addReportFlags(cmd *cobra.Command, g *globalOptions) {
 	f := cmd.Flags()
-	f.StringVarP(&g.output, "output", "o", "text", "report format: text, json, sarif or junit")
+	f.StringVarP(&g.output, "output", "o", "text", "report format: text, json, sarif, junit, html or markdown")
 	f.StringVar(&g.configFile, "config", "", "configuration file (trusted registries, allowed capabilities, system and sensitive namespaces, exceptions)")
 	f.StringVar(&g.failOn, "fail-on", "low", "exit 1 when a FAIL at or above this severity is found: critical, high, medium or low")
 	f.StringVar(&g.lang, "lang", defaultLang(), "report language: en or zh (KUBEWARD_LANG or the locale sets the default)")

@@ -84,9 +84,9 @@ func (g *globalOptions) loadConfig() (*config.Config, error) {
 
 func (g *globalOptions) validate() (catalog.Severity, error) {
 	switch g.output {
-	case "text", "json", "sarif", "junit":
+	case "text", "json", "sarif", "junit", "html", "markdown":
 	default:
-		return 0, usageError("-o: unknown output format %q (want text, json, sarif or junit)", g.output)
+		return 0, usageError("-o: unknown output format %q (want text, json, sarif, junit, html or markdown)", g.output)
 	}
 	if err := validateLang(g.lang); err != nil {
 		return 0, err

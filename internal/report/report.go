@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/kubeward/kubeward/internal/benchmark"
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/result"
 )
@@ -43,6 +44,17 @@ type Run struct {
 	Host string
 	// Compact writes JSON on one line (one report per log line).
 	Compact bool
+	// Baseline, when set (scan --baseline), holds an earlier report's
+	// findings: every format marks a finding it holds "unchanged" and the
+	// others "new", and AtOrAbove counts only the new ones.
+	Baseline *Baseline
+	// Benchmark, when set (scan node|cluster --benchmark), is the compliance
+	// view of the results against a CIS benchmark: every recommendation by
+	// section with its verdict (pass, fail, manual with the audit step, not
+	// applicable with the reason, error), the checks that decided it, and the
+	// pass rate per section and overall. Every format renders it after the
+	// findings; the plan view (Results) is unchanged. See benchmark.View.
+	Benchmark *benchmark.View
 }
 
 // Counts tallies results by status, each PASS verdict once whether it is
@@ -75,11 +87,12 @@ func (r *Run) Notices() []*result.Result {
 	return out
 }
 
-// AtOrAbove counts FAIL results at or above sev.
+// AtOrAbove counts FAIL results at or above sev, leaving out those the
+// baseline already holds.
 func (r *Run) AtOrAbove(sev catalog.Severity) int {
 	n := 0
 	for i := range r.Results {
-		if r.Results[i].Status == result.Fail && r.Results[i].Severity >= sev {
+		if r.Results[i].Status == result.Fail && r.Results[i].Severity >= sev && !r.Baseline.Has(&r.Results[i]) {
 			n++
 		}
 	}
@@ -87,7 +100,7 @@ func (r *Run) AtOrAbove(sev catalog.Severity) int {
 }
 
 // Formats lists the output formats.
-var Formats = []string{"text", "json", "sarif", "junit"}
+var Formats = []string{"text", "json", "sarif", "junit", "html", "markdown"}
 
 // Write renders the run in format.
 func Write(w io.Writer, format string, run *Run) error {
@@ -100,8 +113,12 @@ func Write(w io.Writer, format string, run *Run) error {
 		return writeSARIF(w, run)
 	case "junit":
 		return writeJUnit(w, run)
+	case "html":
+		return writeHTML(w, run)
+	case "markdown":
+		return writeMarkdown(w, run)
 	}
-	return fmt.Errorf("unknown output format %q (want text, json, sarif or junit)", format)
+	return fmt.Errorf("unknown output format %q (want text, json, sarif, junit, html or markdown)", format)
 }
 
 // tr returns the heading in the run's language.

@@ -240,7 +240,7 @@ func writeSARIF(w io.Writer, run *Run) error {
 	locs := make([]sarifLocation, 1)
 	return writeStreamed(w, log, false, len(keep), func(k int) (any, bool) {
 		r := &run.Results[keep[k]]
-		fp["kubewardFinding/v1"] = fingerprint(r)
+		fp["kubewardFinding/v1"] = Fingerprint(r)
 		locs[0] = sarifLocationOf(run, uris, r)
 		sr = sarifResult{RuleID: r.ID, RuleIndex: ruleIndex[r.ID], Level: sarifLevel(r.Status),
 			Message:             sarifText{Text: sarifMessage(r, run.Lang)},
@@ -414,8 +414,11 @@ func sarifMessage(r *result.Result, lang string) string {
 	return r.Subject.String() + ": " + cmp.Or(msg, r.ID)
 }
 
-// fingerprint identifies a finding across runs independent of line numbers.
-func fingerprint(r *result.Result) string {
+// Fingerprint identifies a finding across runs independent of line numbers
+// and of the report's language: the check ID, the subject and the field
+// path. SARIF's partialFingerprints, `kubeward diff` and `scan --baseline`
+// all match findings with it.
+func Fingerprint(r *result.Result) string {
 	h := sha256.New()
 	io.WriteString(h, r.ID)
 	io.WriteString(h, "\x00")
