@@ -299,8 +299,8 @@ func TestGenerateLive(t *testing.T) {
 	q := find(pay, "ResourceQuota", QuotaName).Object.(*corev1.ResourceQuota).Spec.Hard
 	// Running: a (cpu max(1, init 3) = 3, 1Gi) and b (max(500m, 3) = 3, 300Mi); the Succeeded pod does not count.
 	for k, want := range map[corev1.ResourceName]string{
-		"pods":                   "3",     // 2 + 50% = 3
-		"requests.cpu":           "9",     // 6 + 50%
+		"pods":                   "3",      // 2 + 50% = 3
+		"requests.cpu":           "9",      // 6 + 50%
 		"requests.memory":        "1986Mi", // 1324Mi + 50%, whole MiB
 		"limits.cpu":             "2500m",  // 1.5 + 50% = 2.25, but 1.5 + one more pod's default limit (1 cpu) = 2.5 wins
 		"persistentvolumeclaims": "2",
