@@ -14,7 +14,7 @@ const EncryptionProven = "KW-CL-090"
 
 func init() {
 	check.Register(check.Spec{ID: EncryptionProven, Item: "4.11", Severity: catalog.SeverityCritical, Scope: check.Cluster,
-		References:  []string{"CIS Kubernetes 1.2.31", "Kubernetes docs: Encrypting Confidential Data at Rest (verify)"},
+		References:  []string{"CIS Kubernetes v1.12 1.2.28", "Kubernetes docs: Encrypting Confidential Data at Rest (verify)"},
 		Title:       catalog.Text{EN: "Secrets are stored in etcd without encryption", ZH: "Secret 在 etcd 中未加密存储"},
 		Remediation: catalog.Text{EN: "Configure an EncryptionConfiguration (aescbc, aesgcm, secretbox or KMS v2 first) and rewrite existing Secrets: kubectl get secrets -A -o json | kubectl replace -f -.", ZH: "配置 EncryptionConfiguration（首个提供者为 aescbc、aesgcm、secretbox 或 KMS v2），并重写现有 Secret：kubectl get secrets -A -o json | kubectl replace -f -。"}})
 }

@@ -57,10 +57,10 @@ const MountedPowerfulSA = "KW-CL-010"
 func init() {
 	for _, a := range abilityChecks {
 		check.Register(check.Spec{ID: a.id, Item: "4.3", Severity: a.sev, Title: a.title, Remediation: a.fix, Scope: check.Cluster, Policy: rbacRule,
-			References: []string{"CIS Kubernetes 5.1", "Kubernetes docs: RBAC good practices"}})
+			References: []string{"Kubernetes docs: RBAC good practices"}})
 	}
 	check.Register(check.Spec{ID: MountedPowerfulSA, Item: "4.2", Severity: catalog.SeverityHigh, Scope: check.Cluster, Policy: rbacRule,
-		References:  []string{"CIS Kubernetes 5.1.6"},
+		References:  []string{"CIS Kubernetes v1.12 5.1.6"},
 		Title:       T{EN: "Pod runs with a service account that holds dangerous permissions", ZH: "Pod 使用拥有危险权限的服务账号运行"},
 		Remediation: T{EN: "Give the pod an account without those permissions, or set automountServiceAccountToken: false if it does not call the API.", ZH: "为 Pod 使用不具备这些权限的账号；若其不调用 API，设置 automountServiceAccountToken: false。"}})
 }

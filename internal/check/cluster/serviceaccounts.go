@@ -19,11 +19,11 @@ const (
 
 func init() {
 	check.Register(check.Spec{ID: SharedServiceAccount, Item: "4.2", Severity: catalog.SeverityMedium, Scope: check.Cluster, Policy: sharedAccountsRule,
-		References:  []string{"CIS Kubernetes 5.1.5"},
+		References:  []string{"CIS Kubernetes v1.12 5.1.5"},
 		Title:       T{EN: "Service account shared by unrelated workloads", ZH: "服务账号被多个无关工作负载共用"},
 		Remediation: T{EN: "Give each application its own ServiceAccount so its permissions and token stay its own.", ZH: "为每个应用分配独立的 ServiceAccount，使其权限与令牌互不共享。"}})
 	check.Register(check.Spec{ID: LongLivedToken, Item: "4.2", Severity: catalog.SeverityHigh, Scope: check.Manifest | check.Cluster | check.Admission, Object: tokenSecretRule, CEL: longLivedTokenCEL,
-		References:  []string{"CIS Kubernetes 5.1.6 (related)", "Kubernetes docs: Legacy service account token cleaner"},
+		References:  []string{"Kubernetes docs: Legacy service account token cleaner"},
 		Title:       T{EN: "Long-lived service account token Secret", ZH: "存在长期有效的服务账号令牌 Secret"},
 		Remediation: T{EN: "Delete the kubernetes.io/service-account-token Secret; pods get short-lived projected tokens, and tools can use TokenRequest.", ZH: "删除 kubernetes.io/service-account-token 类型的 Secret；Pod 会获得短期投射令牌，工具可使用 TokenRequest。"}})
 }

@@ -21,7 +21,7 @@ func init() {
 		check.Spec{ID: RootGroup, Fix: fixes[RootGroup], CEL: rootGroupCEL, Object: groupsRule, Item: "2.3", Severity: catalog.SeverityMedium, Scope: wl,
 			Title:       catalog.Text{EN: "Container runs with the root group (GID 0)", ZH: "容器以 root 组（GID 0）运行"},
 			Remediation: catalog.Text{EN: "Set runAsGroup and fsGroup to a non-zero GID and remove 0 from supplementalGroups: group 0 reads and writes every file the image and volumes leave to the root group.", ZH: "将 runAsGroup 与 fsGroup 设为非 0 的 GID，并从 supplementalGroups 中删除 0：root 组可以读写镜像和卷中属于 root 组的所有文件。"},
-			References:  []string{"CIS Kubernetes 5.2.7 (related)", "NSA/CISA Kubernetes Hardening Guide: non-root containers"}},
+			References:  []string{"NSA/CISA Kubernetes Hardening Guide: non-root containers"}},
 		check.Spec{ID: SysctlInjection, Fix: fixes[SysctlInjection], CEL: sysctlInjectionCEL, Object: groupsRule, Item: "2.4", Severity: catalog.SeverityCritical, Scope: wl,
 			Title:       catalog.Text{EN: "Sysctl value smuggles further settings (+ or =, CVE-2022-0811)", ZH: "sysctl 值夹带其他设置（+ 或 =，CVE-2022-0811）"},
 			Remediation: catalog.Text{EN: "Give each sysctl a plain value without + or =; set each sysctl as its own entry. Upgrade CRI-O to 1.19.6, 1.20.7, 1.21.6, 1.22.3, 1.23.2 or later.", ZH: "为每个 sysctl 使用不含 + 或 = 的普通值，每个 sysctl 单独一项；将 CRI-O 升级到 1.19.6、1.20.7、1.21.6、1.22.3、1.23.2 或更高版本。"},

@@ -29,7 +29,7 @@ func init() {
 			Scope:       check.Manifest | check.Cluster | check.Admission,
 			Title:       catalog.Text{EN: "Image comes from a registry that is not trusted", ZH: "镜像来自不受信任的镜像仓库"},
 			Remediation: catalog.Text{EN: "Mirror the image into a trusted registry listed in trustedRegistries and reference it from there.", ZH: "将镜像同步到 trustedRegistries 中列出的可信仓库，并从该仓库引用镜像。"},
-			References:  []string{"CIS Kubernetes 5.5.1", "NIST SP 800-190 4.1.5"},
+			References:  []string{"CIS Kubernetes v1.12 5.5.1", "NIST SP 800-190 4.1.5"},
 		},
 		check.Spec{
 			ID: ImageNotPinned, Fix: fixes[ImageNotPinned], CEL: imageNotPinnedCEL, Object: imageRule, Item: "2.2", Severity: catalog.SeverityMedium,

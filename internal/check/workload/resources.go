@@ -20,7 +20,7 @@ func init() {
 		check.Spec{ID: RequestsMissing, Fix: fixes[RequestsMissing], CEL: requestsMissingCEL, Object: resourcesRule, Item: "4.5", Severity: catalog.SeverityMedium, Scope: wl,
 			Title:       catalog.Text{EN: "CPU or memory request is missing", ZH: "缺少 CPU 或内存请求（requests）"},
 			Remediation: catalog.Text{EN: "Set resources.requests.cpu and resources.requests.memory on every container; a ResourceQuota on cpu or memory rejects pods without them.", ZH: "为每个容器设置 resources.requests.cpu 和 resources.requests.memory；针对 cpu 或内存的 ResourceQuota 会拒绝缺少它们的 Pod。"},
-			References:  []string{"CIS Kubernetes 5.7 (general)", "Kubernetes docs: Resource Quotas"}},
+			References:  []string{"Kubernetes docs: Resource Quotas"}},
 		check.Spec{ID: LimitsMissing, Fix: fixes[LimitsMissing], CEL: limitsMissingCEL, Object: resourcesRule, Item: "4.5", Severity: catalog.SeverityMedium, Scope: wl,
 			Title:       catalog.Text{EN: "CPU or memory limit is missing", ZH: "缺少 CPU 或内存限制（limits）"},
 			Remediation: catalog.Text{EN: "Set resources.limits.cpu and resources.limits.memory on every container (or a LimitRange default).", ZH: "为每个容器设置 resources.limits.cpu 和 resources.limits.memory（或通过 LimitRange 设置默认值）。"},

@@ -20,16 +20,16 @@ func init() {
 		check.Spec{ID: DefaultServiceAccount, Fix: fixes[DefaultServiceAccount], CEL: defaultServiceAccountCEL, Object: serviceAccountRule, Item: "4.2", Severity: catalog.SeverityMedium, Scope: wl,
 			Title:       catalog.Text{EN: "Workload uses the namespace's default service account", ZH: "工作负载使用命名空间的 default 服务账号"},
 			Remediation: catalog.Text{EN: "Create one ServiceAccount per application and set serviceAccountName.", ZH: "为每个应用创建独立的 ServiceAccount 并设置 serviceAccountName。"},
-			References:  []string{"CIS Kubernetes 5.1.5"}},
+			References:  []string{"CIS Kubernetes v1.12 5.1.5"}},
 		check.Spec{ID: TokenAutomounted, Fix: fixes[TokenAutomounted], Object: serviceAccountRule, Policy: tokenMountsRule, Item: "4.2", Severity: catalog.SeverityMedium, Scope: wl,
 			Title:       catalog.Text{EN: "Service account token is mounted where it is not needed", ZH: "在不需要的地方挂载了服务账号令牌"},
 			Remediation: catalog.Text{EN: "Set automountServiceAccountToken: false on the pod (or its ServiceAccount) unless the app calls the Kubernetes API.", ZH: "除非应用需要调用 Kubernetes API，否则在 Pod（或其 ServiceAccount）上设置 automountServiceAccountToken: false。"},
-			References:  []string{"CIS Kubernetes 5.1.6"}},
+			References:  []string{"CIS Kubernetes v1.12 5.1.6"}},
 	)
 	check.Register(check.Spec{ID: AccountAutomounts, Fix: fixes[AccountAutomounts], Policy: accountsRule, Item: "4.2", Severity: catalog.SeverityMedium, Scope: check.Manifest | check.Cluster,
 		Title:       catalog.Text{EN: "ServiceAccount hands its token to every pod by default", ZH: "ServiceAccount 默认向所有 Pod 挂载其令牌"},
 		Remediation: catalog.Text{EN: "Set automountServiceAccountToken: false on the ServiceAccount (always on a namespace's default account); pods that call the Kubernetes API opt in with automountServiceAccountToken: true.", ZH: "在 ServiceAccount 上设置 automountServiceAccountToken: false（命名空间的 default 账号必须设置）；需要调用 Kubernetes API 的 Pod 通过 automountServiceAccountToken: true 显式启用。"},
-		References:  []string{"CIS Kubernetes 5.1.5", "CIS Kubernetes 5.1.6"}})
+		References:  []string{"CIS Kubernetes v1.12 5.1.5", "CIS Kubernetes v1.12 5.1.6"}})
 }
 
 // The checks as admission-policy predicates (check.CEL): what holds when

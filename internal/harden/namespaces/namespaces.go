@@ -262,8 +262,8 @@ func (g *generator) podSecurity() {
 			shown = append(shown[:3:3], "...")
 		}
 		g.out.Notes = append(g.out.Notes, catalog.F(
-			"%s: not enforcing a Pod Security level: %s meet only privileged; harden them, then enforce baseline or restricted (%s)",
-			"%s：未强制执行 Pod 安全级别：%s 仅满足 privileged；先加固它们，再强制执行 baseline 或 restricted（%s）",
+			"%s: not enforcing a Pod Security level: below baseline: %s; harden them, then enforce baseline or restricted (%s)",
+			"%s：未强制执行 Pod 安全级别：低于 baseline：%s；先加固它们，再强制执行 baseline 或 restricted（%s）",
 			g.ns, strings.Join(shown, ", "), checkPSALabel))
 	}
 	changed := false
@@ -295,6 +295,10 @@ func (g *generator) podSecurity() {
 		why = catalog.F("Pod Security: warn and audit restricted in %s", "Pod 安全：在 %s 中 warn 与 audit 为 restricted", g.ns)
 	}
 	g.add(ns, "Namespace", g.ns, resolves, why)
+	if len(resolves) == 0 {
+		g.out.Objects[len(g.out.Objects)-1].Companion = catalog.F("warn and audit name what restricted would reject, before anything is enforced",
+			"warn 与 audit 在强制执行之前指出 restricted 会拒绝的内容")
+	}
 }
 
 func copyMap(m map[string]string) map[string]string {

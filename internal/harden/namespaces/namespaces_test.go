@@ -142,7 +142,7 @@ func TestGenerate(t *testing.T) {
 	if ns.Labels["team"] != "pay" || ns.Annotations["owner"] != "alice" || ns.Labels[api.WarnLevelLabel] != "restricted" || ns.Labels[api.AuditLevelLabel] != "restricted" {
 		t.Errorf("payments Namespace keeps its labels and annotations and warns/audits restricted: %v %v", ns.Labels, ns.Annotations)
 	}
-	if len(pay.Notes) != 1 || !strings.Contains(pay.Notes[0].EN, "Deployment/api meet only privileged") {
+	if len(pay.Notes) != 1 || !strings.Contains(pay.Notes[0].EN, "below baseline: Deployment/api;") {
 		t.Errorf("payments notes: %v", pay.Notes)
 	}
 	q := find(pay, "ResourceQuota", QuotaName).Object.(*corev1.ResourceQuota)
