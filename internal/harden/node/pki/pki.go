@@ -93,6 +93,8 @@ const (
 	EtcdPeer            = "etcd/peer"
 	EtcdHealthcheck     = "etcd/healthcheck-client"
 	KubeletServing      = "kubelet-serving"
+	CMServing           = "controller-manager-serving"
+	SchedulerServing    = "scheduler-serving"
 	AdminClient         = "admin-client"
 	CMClient            = "controller-manager-client"
 	SchedulerClient     = "scheduler-client"
@@ -143,6 +145,8 @@ func Certs(h Host) []Cert {
 		{Name: EtcdPeer, CA: EtcdCA, CN: h.NodeName, DNS: names, IPs: ips, Usage: both, For: "etcd --peer-cert-file"},
 		{Name: EtcdHealthcheck, CA: EtcdCA, CN: "kube-etcd-healthcheck-client", Usage: clientAuth, For: "etcd health probes"},
 		{Name: KubeletServing, CA: ClusterCA, CN: h.NodeName, DNS: names, IPs: ips, Usage: serverAuth, For: "kubelet tlsCertFile"},
+		{Name: CMServing, CA: ClusterCA, CN: "kube-controller-manager", DNS: names, IPs: ips, Usage: serverAuth, For: "kube-controller-manager --tls-cert-file"},
+		{Name: SchedulerServing, CA: ClusterCA, CN: "kube-scheduler", DNS: names, IPs: ips, Usage: serverAuth, For: "kube-scheduler --tls-cert-file"},
 		{Name: AdminClient, CA: ClusterCA, CN: "kubernetes-admin", Org: []string{"system:masters"}, Usage: clientAuth, For: "admin.conf (break-glass administrator)"},
 		{Name: CMClient, CA: ClusterCA, CN: "system:kube-controller-manager", Usage: clientAuth, For: "controller-manager.conf"},
 		{Name: SchedulerClient, CA: ClusterCA, CN: "system:kube-scheduler", Usage: clientAuth, For: "scheduler.conf"},
