@@ -3,6 +3,7 @@ module github.com/kubeward/kubeward
 go 1.26.8
 
 require (
+	github.com/aymanbagabas/go-udiff v0.4.2
 	github.com/cyphar/filepath-securejoin v0.7.0
 	github.com/distribution/reference v0.6.0
 	github.com/google/cel-go v0.29.2
