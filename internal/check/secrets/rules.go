@@ -9,6 +9,7 @@ import (
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
 )
 
@@ -28,7 +29,7 @@ func init() {
 			Title:       catalog.Text{EN: "Secret stored in a ConfigMap", ZH: "机密存放在 ConfigMap 中"},
 			Remediation: catalog.Text{EN: "Move the value into a Secret; ConfigMaps are not encrypted at rest and are readable more widely.", ZH: "将该值移入 Secret；ConfigMap 不会静态加密，且可读范围更广。"},
 			References:  []string{"Kubernetes docs: Good practices for Kubernetes Secrets"}},
-		check.Spec{ID: SecretInManifest, Object: secretRule, Item: "4.11", Severity: catalog.SeverityHigh, Scope: check.Manifest,
+		check.Spec{ID: SecretInManifest, Object: secretRule, Policy: sourcesRule, Item: "4.11", Severity: catalog.SeverityHigh, Scope: check.Manifest,
 			Title:       catalog.Text{EN: "Secret values sit in the scanned YAML", ZH: "扫描的 YAML 中包含 Secret 的值"},
 			Remediation: catalog.Text{EN: "Keep secret values out of files that get committed: use an external secret store (External Secrets Operator, Vault) or Sealed Secrets.", ZH: "不要将机密值写入会提交到 Git 的文件：使用外部机密存储（External Secrets Operator、Vault）或 Sealed Secrets。"},
 			References:  []string{"Kubernetes docs: Good practices for Kubernetes Secrets"}},
@@ -38,7 +39,7 @@ func init() {
 var (
 	literalRule   = &check.ObjectRule{Applies: func(t *check.Target) bool { return t.Workload != nil }, Run: checkWorkload}
 	configMapRule = &check.ObjectRule{Applies: isKind("ConfigMap"), Run: checkConfigMap}
-	secretRule    = &check.ObjectRule{Applies: isKind("Secret"), Run: checkSecret}
+	secretRule    = &check.ObjectRule{Applies: secretOrStore, Run: checkSecret}
 )
 
 func isKind(kind string) func(*check.Target) bool {
@@ -112,28 +113,34 @@ func checkConfigMap(_ *check.Env, t *check.Target, em *check.Emitter) {
 	}
 }
 
+// secretOrStore selects Secrets and the manifests that stand for them in
+// Git instead of their values: SealedSecrets and ExternalSecrets, which
+// pass KW-SEC-003.
+func secretOrStore(t *check.Target) bool {
+	switch t.Typed.(type) {
+	case *corev1.Secret, *inventory.SealedSecret, *inventory.ExternalSecret:
+		return true
+	}
+	return false
+}
+
+// checkSecret passes Secrets without values in the file and those a store
+// made (an owner reference to an ExternalSecret or a SealedSecret, as a
+// dump of a live cluster has). The others are judged once the scan is
+// complete (judgeSecretsInFiles), when an ExternalSecret or SealedSecret of
+// the scan may turn out to make them.
 func checkSecret(_ *check.Env, t *check.Target, em *check.Emitter) {
-	s := t.Typed.(*corev1.Secret)
-	var keys []string
-	for k, v := range s.Data {
-		if len(v) > 0 {
-			keys = append(keys, k)
-		}
-	}
-	for k, v := range s.StringData {
-		if v != "" {
-			keys = append(keys, k)
-		}
-	}
-	if len(keys) == 0 {
+	s, ok := t.Typed.(*corev1.Secret)
+	if !ok {
 		return
 	}
-	sort.Strings(keys)
-	path := "data"
-	if len(s.Data) == 0 {
-		path = "stringData"
+	if keys, _ := valueKeys(s); len(keys) == 0 {
+		return
 	}
-	em.Fail(SecretInManifest, "", path,
-		catalog.F("Secret carries %d value(s) in this file: %s", "Secret 在此文件中包含 %d 个值：%s", len(keys), strings.Join(keys, ", ")),
-		"keys: "+strings.Join(keys, ", ")+" (values redacted)")
+	for _, o := range s.OwnerReferences {
+		if o.Kind == "ExternalSecret" || o.Kind == "SealedSecret" {
+			return
+		}
+	}
+	em.Skip(SecretInManifest)
 }
