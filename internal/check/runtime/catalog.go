@@ -62,7 +62,7 @@ func entry(id, item string, sev catalog.Severity, refs []string, title, fix T) c
 func init() {
 	crit, high, med, low := catalog.SeverityCritical, catalog.SeverityHigh, catalog.SeverityMedium, catalog.SeverityLow
 	check.Register(
-		entry(DaemonTCP, "1.2", crit, []string{cisDocker + "2.7", cisDocker + "3.9-3.14"},
+		entry(DaemonTCP, "1.2", crit, []string{cisDocker + "2.7"},
 			T{EN: "Docker daemon listens on TCP without TLS client verification", ZH: "Docker 守护进程在 TCP 上监听且未校验客户端 TLS 证书"},
 			T{EN: "Serve the API only on the unix socket: remove tcp:// entries from -H/--host and daemon.json \"hosts\" (and TCP ListenStream lines from docker.socket). If remote access is unavoidable, set tlsverify: true with tlscacert, tlscert and tlskey.",
 				ZH: "仅在 unix 套接字上提供 API：从 -H/--host 与 daemon.json 的 \"hosts\" 中删除 tcp:// 条目（以及 docker.socket 中的 TCP ListenStream）。若必须远程访问，设置 tlsverify: true 并配置 tlscacert、tlscert 与 tlskey。"}),
