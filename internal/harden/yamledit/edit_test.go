@@ -14,8 +14,8 @@ import (
 	"github.com/kubeward/kubeward/internal/check"
 )
 
-func set(p string, v any) check.Edit     { return check.Edit{Op: check.Set, Path: p, Value: v} }
-func del(p string) check.Edit            { return check.Edit{Op: check.Remove, Path: p} }
+func set(p string, v any) check.Edit      { return check.Edit{Op: check.Set, Path: p, Value: v} }
+func del(p string) check.Edit             { return check.Edit{Op: check.Remove, Path: p} }
 func appendTo(p string, v any) check.Edit { return check.Edit{Op: check.Append, Path: p, Value: v} }
 
 // decodeAll decodes every document of a stream into JSON-like values.

@@ -12,9 +12,9 @@ import (
 type pendKind int
 
 const (
-	addToMap   pendKind = iota // new entries at the end of a block mapping
-	addToSeq                   // new items at the end of a block sequence
-	fillEmpty                  // content for an entry whose value is empty (null, {}, [])
+	addToMap  pendKind = iota // new entries at the end of a block mapping
+	addToSeq                  // new items at the end of a block sequence
+	fillEmpty                 // content for an entry whose value is empty (null, {}, [])
 )
 
 type pending struct {
