@@ -132,7 +132,7 @@ func runScanCluster(ctx context.Context, g *globalOptions, o *clusterOptions) er
 	for _, e := range stats.Errors {
 		run.Errors = append(run.Errors, e.Error())
 	}
-	if err := report.Write(g.stdout, g.output, run); err != nil {
+	if err := g.writeReport(run); err != nil {
 		return fmt.Errorf("writing report: %w", err)
 	}
 	fmt.Fprintf(g.stderr, "kubeward: read %d objects from %s in %s\n", stats.Objects, client.Host, stats.Duration.Round(time.Millisecond))

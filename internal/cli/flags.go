@@ -17,6 +17,7 @@ func addReportFlags(cmd *cobra.Command, g *globalOptions) {
 	f.StringVar(&g.lang, "lang", defaultLang(), "report language: en or zh (KUBEWARD_LANG or the locale sets the default)")
 	f.BoolVar(&g.allowEmpty, "allow-empty", false, "exit 0 even when nothing was evaluated (otherwise exit 2)")
 	f.BoolVar(&g.ignoreErrors, "ignore-errors", false, "exit 0 even when some checks could not be evaluated (otherwise exit 3)")
+	f.StringVar(&g.baselineFile, "baseline", "", "earlier JSON report (-o json): mark findings it holds as unchanged, report the rest as new, and fail only on new ones")
 	f.StringVar(&g.sarifRoot, "sarif-root", ".", "directory SARIF paths are relative to (the repository root GitHub code scanning resolves them against)")
 }
 

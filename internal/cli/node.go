@@ -85,7 +85,7 @@ scanning, one report per interval, as the node DaemonSet in deploy/node does.`,
 				run := &report.Run{Target: "node", Inputs: []string{root}, Results: check.EvaluateNode(env, n), Objects: len(n.Components),
 					Version: Version, Lang: g.lang, FailOn: failOn, Color: g.color(), Time: env.Now, Host: nodeName(fs), Compact: interval > 0,
 					BaseDir: g.sarifRoot, ConfigFile: g.configFile}
-				if err := report.Write(g.stdout, g.output, run); err != nil {
+				if err := g.writeReport(run); err != nil {
 					return nil, fmt.Errorf("writing report: %w", err)
 				}
 				if len(n.Components) == 0 && !g.allowEmpty {

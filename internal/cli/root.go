@@ -59,7 +59,9 @@ type globalOptions struct {
 	lang         string
 	allowEmpty   bool
 	ignoreErrors bool
-	sarifRoot    string         // --sarif-root: SARIF paths are relative to it
+	sarifRoot    string // --sarif-root: SARIF paths are relative to it
+	baselineFile string // --baseline: an earlier JSON report
+	baseline     *report.Baseline
 	cfg          *config.Config // loaded once by loadConfig
 	stdin        io.Reader
 	stdout       io.Writer
@@ -99,6 +101,9 @@ func (g *globalOptions) validate() (catalog.Severity, error) {
 	// that is not a time is refused rather than ignored (the spec's advice).
 	if _, _, err := report.SourceDateEpoch(); err != nil {
 		return 0, usageError("%v", err)
+	}
+	if err := g.loadBaseline(); err != nil {
+		return 0, err
 	}
 	return sev, nil
 }

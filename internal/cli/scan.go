@@ -146,7 +146,7 @@ func runScanManifests(g *globalOptions, o *manifestOptions) error {
 	for _, e := range stats.Errors {
 		run.Errors = append(run.Errors, e.Error())
 	}
-	if err := report.Write(g.stdout, g.output, run); err != nil {
+	if err := g.writeReport(run); err != nil {
 		return fmt.Errorf("writing report: %w", err)
 	}
 	// Inputs skipped on purpose (special files, links out of the tree)

@@ -40,6 +40,7 @@ var htmlWords = map[string]catalog.Text{
 	"details":      {EN: "Details", ZH: "详情"},
 	"message":      {EN: "Message", ZH: "说明"},
 	"source":       {EN: "Source", ZH: "来源"},
+	"reasonH":      {EN: "Reason", ZH: "原因"},
 	"expires":      {EN: "Expires (UTC, last day)", ZH: "到期日（UTC，最后有效日）"},
 	"never":        {EN: "never", ZH: "永不"},
 	"expiredYes":   {EN: "expired: the finding keeps its status", ZH: "已过期：该问题保留原状态"},
@@ -157,7 +158,7 @@ type htmlRow struct {
 	Refs                   string
 	Exception              *result.Exception
 	Baseline, BaselineWord string
-	FixWord                string
+	FixWord, RefsWord      string
 }
 
 type htmlHead struct {
@@ -249,7 +250,7 @@ func writeHTML(w io.Writer, run *Run) error {
 func (run *Run) fillRow(row *htmlRow, r *result.Result) {
 	*row = htmlRow{Status: string(r.Status), StatusWord: run.tr(string(r.Status)), Sev: r.Severity.String(), SevWord: run.sev(r.Severity),
 		ID: r.ID, Title: r.ID, Subject: r.Subject.String(), NS: r.Subject.Namespace, Message: r.Message.In(run.Lang),
-		Evidence: run.evidence(r), Exception: r.Exception, FixWord: run.tr("fix")}
+		Evidence: run.evidence(r), Exception: r.Exception, FixWord: run.tr("fix"), RefsWord: run.tr("references")}
 	if r.Location != nil {
 		row.Loc, row.Path, row.Origin = r.Location.String(), r.Location.Path, r.Location.Origin
 	}

@@ -80,7 +80,7 @@ const htmlTemplateText = `{{define "head"}}<!DOCTYPE html>
 <h2>{{w .Run "exceptions"}}</h2>
 {{- if .Exceptions}}
 <table>
-<thead><tr><th>{{w .Run "check"}}</th><th>{{w .Run "subject"}}</th><th>{{w .Run "reason"}}</th><th>{{w .Run "source"}}</th><th>{{w .Run "expires"}}</th></tr></thead>
+<thead><tr><th>{{w .Run "check"}}</th><th>{{w .Run "subject"}}</th><th>{{w .Run "reasonH"}}</th><th>{{w .Run "source"}}</th><th>{{w .Run "expires"}}</th></tr></thead>
 <tbody>
 {{- range .Exceptions}}
 <tr class="exception"><td>{{.ID}} <span class="check-title">{{.Title}}</span></td><td class="sub">{{.Subject}}</td><td>{{.Exception.Reason}}</td><td>{{.Exception.Source}}</td><td>{{if .Exception.Expires}}{{.Exception.Expires}}{{else}}{{w $.Run "never"}}{{end}}{{if .Exception.Expired}} <strong class="st-FAIL">{{w $.Run "expiredYes"}}</strong>{{end}}</td></tr>
@@ -128,7 +128,7 @@ const htmlTemplateText = `{{define "head"}}<!DOCTYPE html>
 <tbody>
 {{end}}
 
-{{define "row"}}<tr class="finding" data-status="{{.Status}}" data-severity="{{.Sev}}" data-layer="{{.Layer}}" data-namespace="{{.NS}}" data-check="{{.ID}}"{{if .Baseline}} data-baseline="{{.Baseline}}"{{end}}><td><span class="badge st-{{.Status}}">{{.StatusWord}}</span>{{if .Baseline}} <span class="badge bl-{{.Baseline}}">{{.BaselineWord}}</span>{{end}}</td><td class="sev-{{.Sev}}">{{.SevWord}}</td><td><code>{{.ID}}</code> <span class="check-title">{{.Title}}</span></td><td class="sub">{{.Subject}}</td><td class="loc">{{if .Loc}}<code>{{.Loc}}</code>{{end}}{{if .Path}}<br><span class="muted">{{.Path}}</span>{{end}}{{if .Origin}}<br><span class="muted">{{.Origin}}</span>{{end}}</td><td>{{if .Message}}<p class="msg">{{.Message}}</p>{{end}}{{if .Evidence}}<p class="ev"><code>{{.Evidence}}</code></p>{{end}}{{with .Exception}}<p class="exc">{{if .Expired}}{{.Expires}}: {{.Reason}}{{else}}{{.Reason}} ({{.Source}}){{end}}</p>{{end}}{{if .Fix}}<details><summary>{{.FixWord}}</summary><p class="fix">{{.Fix}}</p>{{if .Refs}}<p class="refs muted">{{.Refs}}</p>{{end}}</details>{{end}}</td></tr>
+{{define "row"}}<tr class="finding" data-status="{{.Status}}" data-severity="{{.Sev}}" data-layer="{{.Layer}}" data-namespace="{{.NS}}" data-check="{{.ID}}"{{if .Baseline}} data-baseline="{{.Baseline}}"{{end}}><td><span class="badge st-{{.Status}}">{{.StatusWord}}</span>{{if .Baseline}} <span class="badge bl-{{.Baseline}}">{{.BaselineWord}}</span>{{end}}</td><td class="sev-{{.Sev}}">{{.SevWord}}</td><td><code>{{.ID}}</code> <span class="check-title">{{.Title}}</span></td><td class="sub">{{.Subject}}</td><td class="loc">{{if .Loc}}<code>{{.Loc}}</code>{{end}}{{if .Path}}<br><span class="muted">{{.Path}}</span>{{end}}{{if .Origin}}<br><span class="muted">{{.Origin}}</span>{{end}}</td><td>{{if .Message}}<p class="msg">{{.Message}}</p>{{end}}{{if .Evidence}}<p class="ev"><code>{{.Evidence}}</code></p>{{end}}{{with .Exception}}<p class="exc">{{if .Expired}}{{.Expires}}: {{.Reason}}{{else}}{{.Reason}} ({{.Source}}){{end}}</p>{{end}}{{if .Fix}}<details><summary>{{.FixWord}}</summary><p class="fix">{{.Fix}}</p>{{if .Refs}}<p class="refs muted">{{.RefsWord}}: {{.Refs}}</p>{{end}}</details>{{end}}</td></tr>
 {{end}}
 
 {{define "foot"}}</tbody>

@@ -25,6 +25,8 @@ type jsonResult struct {
 	Evidence    string            `json:"evidence,omitempty"`
 	Remediation string            `json:"remediation"`
 	Exception   *result.Exception `json:"exception,omitempty"`
+	// BaselineState is "new" or "unchanged" with --baseline.
+	BaselineState string `json:"baselineState,omitempty"`
 }
 
 type jsonReport struct {
@@ -54,6 +56,15 @@ type jsonSummary struct {
 	Statuses map[result.Status]int `json:"statuses"`
 	Passed   map[string]int        `json:"passedByCheck"`
 	Skipped  map[string]int        `json:"skippedKinds"`
+	// Baseline counts new, unchanged and fixed findings with --baseline.
+	Baseline *jsonBaseline `json:"baseline,omitempty"`
+}
+
+type jsonBaseline struct {
+	File      string `json:"file"`
+	New       int    `json:"new"`
+	Unchanged int    `json:"unchanged"`
+	Fixed     int    `json:"fixed"`
 }
 
 func writeJSON(w io.Writer, run *Run) error {
@@ -65,6 +76,10 @@ func writeJSON(w io.Writer, run *Run) error {
 	}
 	for _, n := range run.Notices() {
 		out.Notices = append(out.Notices, jsonNotice{ID: n.ID, Subject: n.Subject.Name, Message: noticeText(n, run.Lang)})
+	}
+	if run.Baseline != nil {
+		c := run.BaselineCounts()
+		out.Summary.Baseline = &jsonBaseline{File: run.Baseline.File, New: c.New, Unchanged: c.Unchanged, Fixed: c.Fixed}
 	}
 	out.Host = run.Host
 	if !run.Time.IsZero() {
@@ -79,7 +94,7 @@ func writeJSON(w io.Writer, run *Run) error {
 			return nil, false
 		}
 		jr = jsonResult{ID: r.ID, Status: r.Status, Severity: r.Severity, Subject: r.Subject, Location: r.Location,
-			Message: r.Message.In(run.Lang), Evidence: r.Evidence, Exception: r.Exception}
+			Message: r.Message.In(run.Lang), Evidence: r.Evidence, Exception: r.Exception, BaselineState: run.baselineState(r)}
 		if e := r.Entry(); e != nil {
 			jr.Layer, jr.Item, jr.Title, jr.Remediation = int(e.Layer()), e.Item, e.Title.In(run.Lang), e.Remediation.In(run.Lang)
 		}

@@ -230,6 +230,21 @@ func junitCaseOf(run *Run, id, subject string, rs []*result.Result, bodies bool)
 			msg = e.Title.In(run.Lang)
 		}
 	}
+	// With --baseline, a case whose every FAIL the baseline holds is not a
+	// failure: it is skipped as unchanged, and only new FAILs fail.
+	if worst.Status == result.Fail && run.Baseline != nil {
+		known := true
+		for _, r := range rs {
+			if r.Status == result.Fail && !run.Baseline.Has(r) {
+				known = false
+			}
+		}
+		if known {
+			c.Skipped = &junitMessage{Message: run.hw("blUnchanged") + ": " + msg}
+			c.SystemOut = body.String()
+			return c
+		}
+	}
 	switch worst.Status {
 	case result.Fail:
 		if e := worst.Entry(); e != nil && bodies {

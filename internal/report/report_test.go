@@ -70,7 +70,9 @@ func TestWriteFormats(t *testing.T) {
 		{"json", "{", false},
 		{"sarif", "{", false},
 		{"junit", "<?xml", false},
-		{"html", "", true},
+		{"html", "<!DOCTYPE html>\n", false},
+		{"markdown", "## kubeward security report", false},
+		{"pdf", "", true},
 		{"JSON", "", true},
 	}
 	for _, tc := range tests {
@@ -78,7 +80,7 @@ func TestWriteFormats(t *testing.T) {
 			var b bytes.Buffer
 			err := report.Write(&b, tc.format, sampleRun("en"))
 			if tc.wantErr {
-				if err == nil || !strings.Contains(err.Error(), "unknown output format") || !strings.Contains(err.Error(), "text, json, sarif or junit") {
+				if err == nil || !strings.Contains(err.Error(), "unknown output format") || !strings.Contains(err.Error(), "text, json, sarif, junit, html or markdown") {
 					t.Errorf("Write(%q) error = %v", tc.format, err)
 				}
 				if b.Len() != 0 {

@@ -103,6 +103,8 @@ type sarifResult struct {
 	Locations           []sarifLocation    `json:"locations"`
 	PartialFingerprints map[string]string  `json:"partialFingerprints"`
 	Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
+	// BaselineState is "new" or "unchanged" with --baseline.
+	BaselineState string `json:"baselineState,omitempty"`
 }
 
 type sarifLocation struct {
@@ -246,6 +248,7 @@ func writeSARIF(w io.Writer, run *Run) error {
 			Message:             sarifText{Text: sarifMessage(r, run.Lang)},
 			Locations:           locs,
 			PartialFingerprints: fp,
+			BaselineState:       run.baselineState(r),
 		}
 		if r.Status == result.Ignored && r.Exception != nil {
 			sr.Suppressions = []sarifSuppression{{Kind: "external", Justification: exceptionText(run, r.Exception)}}

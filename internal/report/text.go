@@ -220,6 +220,9 @@ func writeTextCheck(bw *bufio.Writer, run *Run, rs []*result.Result, idWidth, se
 	needsFix := false
 	for _, res := range rs {
 		status := run.paint(statusColor(res.Status), "["+run.tr(string(res.Status))+"]")
+		if st := run.baselineState(res); st != "" {
+			status += " (" + run.hw(map[string]string{"new": "blNew", "unchanged": "blUnchanged"}[st]) + ")"
+		}
 		fmt.Fprintf(bw, "    %s %s", status, res.Subject.String())
 		if loc := res.Location.String(); loc != "" {
 			fmt.Fprintf(bw, "  %s", run.paint(grey, loc))
@@ -349,6 +352,10 @@ func writeTextSummary(bw *bufio.Writer, run *Run) {
 			total += run.Skipped[k]
 		}
 		fmt.Fprintf(bw, "%d %s: %s\n", total, run.tr("skipped"), strings.Join(sk, ", "))
+	}
+	if run.Baseline != nil {
+		c := run.BaselineCounts()
+		fmt.Fprintf(bw, "%s %s: %s\n", run.hw("baseline"), run.Baseline.File, fmt.Sprintf(run.hw("blSummary"), c.New, c.Unchanged, c.Fixed))
 	}
 	if run.FailOn > 0 {
 		fmt.Fprintf(bw, "%s %s: %d\n", run.tr("failOn"), run.sev(run.FailOn), run.AtOrAbove(run.FailOn))
