@@ -131,8 +131,11 @@ var pkiIDs = map[string]bool{
 // manual are the flag rules with no automatic fix, and why.
 var manual = map[string]catalog.Text{
 	"KW-API-011":  {EN: "shipping audit events needs a collector off the node: fill in audit-webhook.kubeconfig and add --audit-webhook-config-file", ZH: "转发审计事件需要节点之外的收集器：填写 audit-webhook.kubeconfig 并添加 --audit-webhook-config-file"},
-	"KW-ETCD-008": {EN: "a directory mode: see the file fixes (chmod 700)", ZH: "目录权限：见文件修复（chmod 700）"},
 }
+
+// fileIDs are the flag rules fixed by a file mode change (FileFix), not a
+// setting.
+var fileIDs = map[string]bool{"KW-ETCD-008": true}
 
 func admissionChanges(c *inventory.Component, _ *ctx) []change {
 	var plugins []string

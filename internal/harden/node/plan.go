@@ -161,6 +161,8 @@ func Make(n *inventory.Node, o Options) (*Plan, error) {
 				case fixes[id] != nil:
 					changes = append(changes, fixes[id](c, x)...)
 				case pkiIDs[id]:
+				case fileIDs[id]:
+					continue // a FileFix
 				case manual[id].EN != "":
 					p.Unfixed = append(p.Unfixed, Unfixed{ID: id, Component: kind, Why: manual[id]})
 					continue

@@ -1,0 +1,240 @@
+package cli
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kubeward/kubeward/internal/catalog"
+	"github.com/kubeward/kubeward/internal/check"
+	nodefix "github.com/kubeward/kubeward/internal/harden/node"
+	"github.com/kubeward/kubeward/internal/harden/node/apiconfig"
+	"github.com/kubeward/kubeward/internal/harden/node/pki"
+	"github.com/kubeward/kubeward/internal/inventory"
+	"github.com/kubeward/kubeward/internal/source/host"
+	nodesrc "github.com/kubeward/kubeward/internal/source/node"
+)
+
+func init() {
+	hardenSubcommands = append(hardenSubcommands, newHardenNodeCommand)
+}
+
+type hardenNodeOptions struct {
+	root, out, generatePKI, pkiDir, kubeconfigDir, configDir, server string
+	auditLog, encryption, nodeName                                   string
+}
+
+func newHardenNodeCommand(g *globalOptions) *cobra.Command {
+	o := &hardenNodeOptions{}
+	cmd := &cobra.Command{
+		Use:   "node",
+		Short: "Write the fixes for this node's control plane, kubelet and PKI to --out",
+		Long: `harden node reads the node as "scan node" does (--root / on the node itself,
+a mounted host, or a snapshot), runs the node checks, and writes to --out the
+changes that fix what fails, each file listed with the check IDs it fixes:
+
+  patches/<component>+strategic.yaml      kubeadm --patches for the static pods
+  patches/kubeletconfiguration+strategic.yaml
+  systemd/<unit>.d/50-kubeward.conf       for components run by systemd
+  encryption-config.yaml, audit-policy.yaml, audit-webhook.kubeconfig
+  plan.json                               every component's new command line
+
+Which flags to set comes from the checks themselves. When a certificate
+check fails anywhere, every component is pointed at one PKI in kubeadm's
+layout (--pki-dir); --generate-pki DIR issues it there, from the CA already in
+DIR or a new one, never replacing a key. Nothing on the node is changed.`,
+		Example: `  sudo kubeward harden node --out /tmp/kw-fixes
+  kubeward harden node --root /host --out ./fixes --lang zh
+  sudo kubeward harden node --out ./fixes --generate-pki /etc/kubernetes/pki`,
+		Args: cobra.NoArgs,
+		PreRunE: func(*cobra.Command, []string) error {
+			if err := validateLang(g.lang); err != nil {
+				return err
+			}
+			if o.out == "" {
+				return usageError("--out: required (a new or empty directory for the generated files)")
+			}
+			if o.root == "" {
+				return usageError("--root: must not be empty (/ is the machine kubeward runs on)")
+			}
+			if _, err := apiconfig.ParseProvider(o.encryption); err != nil {
+				return usageError("--encryption: %v", err)
+			}
+			if o.server != "" && !strings.HasPrefix(o.server, "https://") {
+				return usageError("--server %s: must be an https:// URL", o.server)
+			}
+			_, err := g.loadConfig()
+			return err
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runHardenNode(cmd, g, o) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.root, "root", "/", "host filesystem to read: a mounted host, an unpacked snapshot, or a snapshot .tar.gz")
+	f.StringVar(&o.out, "out", "", "directory to write the generated files to (required; existing files are never replaced)")
+	f.StringVar(&o.generatePKI, "generate-pki", "", "issue the PKI the plan needs into DIR (from the CA in DIR, or a new one); implies --pki-dir DIR")
+	f.StringVar(&o.pkiDir, "pki-dir", "/etc/kubernetes/pki", "where the certificates live on the node (kubeadm layout)")
+	f.StringVar(&o.kubeconfigDir, "kubeconfig-dir", "/etc/kubernetes", "where the components' kubeconfigs live on the node (with --generate-pki DIR: DIR/kubeconfig)")
+	f.StringVar(&o.configDir, "config-dir", "", "where the generated encryption and audit files will live on the node (default: --out)")
+	f.StringVar(&o.server, "server", "", "API server URL for the generated kubeconfigs (default: the API server found on the node)")
+	f.StringVar(&o.auditLog, "audit-log-path", "/var/log/kubernetes/audit/audit.log", "the API server's audit log file")
+	f.StringVar(&o.encryption, "encryption", "secretbox", "encryption provider for Secrets: secretbox or aescbc")
+	f.StringVar(&o.nodeName, "node-name", "", "the node's name for its certificates (default: the kubelet's --hostname-override, else the hostname)")
+	return markWork(cmd)
+}
+
+func runHardenNode(cmd *cobra.Command, g *globalOptions, o *hardenNodeOptions) error {
+	cfg, err := g.loadConfig()
+	if err != nil {
+		return err
+	}
+	root := o.root
+	if strings.HasSuffix(root, ".tar.gz") || strings.HasSuffix(root, ".tgz") {
+		dir, remove, err := unpackSnapshot(root)
+		if err != nil {
+			return err
+		}
+		defer remove()
+		root = dir
+	}
+	fs := &host.FS{Root: root}
+	if _, err := fs.Stat("/proc"); err != nil {
+		return usageError("--root %s: no proc directory to read processes from: %v", root, err)
+	}
+	n, err := nodesrc.Load(fs)
+	if err != nil {
+		return usageError("--root %s: %v", root, err)
+	}
+	if n == nil {
+		n = nodesrc.Read(fs)
+	}
+	if len(n.Components) == 0 {
+		return usageError("%v", errNoComponents(root))
+	}
+	out, err := filepath.Abs(o.out)
+	if err != nil {
+		return usageError("--out %s: %v", o.out, err)
+	}
+	layout := pki.Layout{Dir: o.pkiDir, KubeconfigDir: o.kubeconfigDir, Server: o.server}
+	if o.generatePKI != "" {
+		if layout.Dir, err = filepath.Abs(o.generatePKI); err != nil {
+			return usageError("--generate-pki %s: %v", o.generatePKI, err)
+		}
+		if !cmd.Flags().Changed("kubeconfig-dir") {
+			layout.KubeconfigDir = filepath.Join(layout.Dir, "kubeconfig")
+		}
+	}
+	configDir := o.configDir
+	if configDir == "" {
+		configDir = out
+	}
+	hostInfo := nodeHost(n, o.nodeName, fs)
+	if layout.Server == "" {
+		layout.Server = apiServerURL(n)
+	}
+	provider, _ := apiconfig.ParseProvider(o.encryption)
+	env := &check.Env{Config: cfg, Now: nowFunc()}
+	plan, err := nodefix.Make(n, nodefix.Options{Layout: layout, ConfigDir: configDir, AuditLogPath: o.auditLog, Encryption: provider, Env: env})
+	if err != nil {
+		return fmt.Errorf("planning: %w", err)
+	}
+	certs := pki.Certs(hostInfo)
+	if plan.PKI {
+		plan.Certificates = pki.Inspect(layout, certs, env.Now)
+		if o.generatePKI == "" {
+			plan.Steps = append(plan.Steps, textf(
+				"Issue the certificates listed above into %s (kubeward harden node --generate-pki %s, or your own PKI) before restarting the components.",
+				"在重启组件前，将上述证书签发到 %s（kubeward harden node --generate-pki %s，或使用贵方 PKI）。", layout.Dir, layout.Dir))
+		}
+	}
+	if err := plan.Render(); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return usageError("--out %s: %v", out, err)
+	}
+	if err := plan.Write(out); err != nil {
+		return usageError("%v", err)
+	}
+	w := g.stdout
+	if g.lang == "zh" {
+		fmt.Fprintf(w, "已写入 %s（节点上的文件均未改动）\n", out)
+	} else {
+		fmt.Fprintf(w, "Wrote %s (nothing on the node was changed)\n", out)
+	}
+	plan.Print(w, g.lang)
+	if plan.PKI && o.generatePKI != "" {
+		if layout.Server == "" {
+			return usageError("--generate-pki: no API server on this node to name in the kubeconfigs; give --server https://HOST:PORT")
+		}
+		if g.lang == "zh" {
+			fmt.Fprintf(w, "生成的 PKI（%s）：\n", layout.Dir)
+		} else {
+			fmt.Fprintf(w, "Generated PKI (%s):\n", layout.Dir)
+		}
+		written, err := pki.Generate(layout, certs, pki.Kubeconfigs(), env.Now)
+		for _, x := range written {
+			fmt.Fprintf(w, "  %s: %s\n", x.Path, x.Action)
+		}
+		if err != nil {
+			return fmt.Errorf("--generate-pki %s: %w", layout.Dir, err)
+		}
+	}
+	return nil
+}
+
+// nodeHost is what the node's certificates are issued for.
+func nodeHost(n *inventory.Node, name string, fs *host.FS) pki.Host {
+	h := pki.Host{NodeName: name}
+	if h.NodeName == "" {
+		for _, k := range n.ComponentsOf(inventory.Kubelet) {
+			if v, ok := k.Flag("hostname-override"); ok {
+				h.NodeName = v
+			}
+		}
+	}
+	if hn := fs.Hostname(); hn != "" {
+		h.Hostnames = append(h.Hostnames, hn)
+		if h.NodeName == "" {
+			h.NodeName = hn
+		}
+	}
+	for _, a := range n.ComponentsOf(inventory.APIServer) {
+		for _, f := range []string{"advertise-address", "bind-address"} {
+			if ip := net.ParseIP(a.Setting(f).Value); ip != nil && !ip.IsUnspecified() {
+				h.IPs = append(h.IPs, ip)
+			}
+		}
+		if _, cidr, err := net.ParseCIDR(strings.Split(a.Setting("service-cluster-ip-range").Value, ",")[0]); err == nil {
+			ip := make(net.IP, len(cidr.IP))
+			copy(ip, cidr.IP)
+			ip[len(ip)-1]++
+			h.ServiceIP = ip
+		}
+	}
+	return h
+}
+
+// apiServerURL is the address of the API server on this node, "" when
+// none runs here.
+func apiServerURL(n *inventory.Node) string {
+	for _, a := range n.ComponentsOf(inventory.APIServer) {
+		addr := a.Setting("advertise-address").Value
+		if ip := net.ParseIP(addr); ip == nil || ip.IsUnspecified() {
+			addr = "127.0.0.1"
+		}
+		port := a.Setting("secure-port").Value
+		if port == "" {
+			port = "6443"
+		}
+		return "https://" + net.JoinHostPort(addr, port)
+	}
+	return ""
+}
+
+func textf(en, zh string, args ...any) catalog.Text {
+	return catalog.Text{EN: fmt.Sprintf(en, args...), ZH: fmt.Sprintf(zh, args...)}
+}
