@@ -51,6 +51,10 @@ func TestGoldenReports(t *testing.T) {
 		{"junit.xml", []string{"-o", "junit", "--lang", "en"}},
 		{"zh.txt", []string{"-o", "text", "--lang", "zh"}},
 		{"zh.json", []string{"-o", "json", "--lang", "zh"}},
+		{"html.html", []string{"-o", "html", "--lang", "en"}},
+		{"zh.html", []string{"-o", "html", "--lang", "zh"}},
+		{"markdown.md", []string{"-o", "markdown", "--lang", "en"}},
+		{"zh.md", []string{"-o", "markdown", "--lang", "zh"}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			args := append([]string{"scan", "manifests", "--config", "examples/kubeward.yaml"}, tc.args...)
