@@ -6,8 +6,10 @@ import (
 	"strconv"
 	"strings"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
@@ -423,11 +425,21 @@ func fixResources(limits bool) func(*check.Env, *check.Target) []check.Edit {
 
 func fixSpread(_ *check.Env, t *check.Target) []check.Edit {
 	w := t.Workload
-	if w.Replicas == nil || *w.Replicas <= 1 || SpreadsOverNodes(w.Spec) || len(w.Meta.Labels) == 0 {
+	if w.Replicas == nil || *w.Replicas <= 1 || SpreadsOverNodes(w.Spec) {
+		return nil
+	}
+	// The constraint counts the workload's own pods: its template's labels,
+	// else its selector's. Without either it would count nothing, so no
+	// fix is written rather than one that only silences the check.
+	sel := w.Meta.Labels
+	if len(sel) == 0 {
+		sel = selectorLabels(t.Typed)
+	}
+	if len(sel) == 0 {
 		return nil
 	}
 	labels := map[string]any{}
-	for k, v := range w.Meta.Labels {
+	for k, v := range sel {
 		labels[k] = v
 	}
 	return []check.Edit{{Op: check.Append, Path: w.SpecPath + ".topologySpreadConstraints", Value: map[string]any{
@@ -442,4 +454,22 @@ func fixPriority(env *check.Env, t *check.Target) []check.Edit {
 		return nil
 	}
 	return []check.Edit{set(w.SpecPath+".priorityClassName", env.Config.Harden.Workloads.Priority())}
+}
+
+func selectorLabels(typed any) map[string]string {
+	var s *metav1.LabelSelector
+	switch d := typed.(type) {
+	case *appsv1.Deployment:
+		s = d.Spec.Selector
+	case *appsv1.StatefulSet:
+		s = d.Spec.Selector
+	case *appsv1.ReplicaSet:
+		s = d.Spec.Selector
+	case *corev1.ReplicationController:
+		return d.Spec.Selector
+	}
+	if s == nil {
+		return nil
+	}
+	return s.MatchLabels
 }

@@ -1,0 +1,170 @@
+// Package harden turns the FAIL results of a scan into fixes: for each
+// object, the edits of the fixes of the checks it fails (check.Fix), the
+// new objects they need, and the check IDs they resolve; for each FAIL,
+// the fix or why there is none. Writers: yamledit splices the edits into
+// the user's files, Patch turns them into strategic-merge patches for
+// kustomize.
+package harden
+
+import (
+	"sort"
+
+	"github.com/kubeward/kubeward/internal/catalog"
+	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/config"
+	"github.com/kubeward/kubeward/internal/inventory"
+	"github.com/kubeward/kubeward/internal/result"
+)
+
+// ObjectFix is every automatic fix of one object.
+type ObjectFix struct {
+	Object *inventory.Object
+	// Edits are the edits of every fix, in check-ID order, each path once.
+	Edits []check.Edit
+	// New are new objects the fixes need (the dedicated ServiceAccount).
+	New []map[string]any
+	// Resolves are the check IDs the edits make pass on the object.
+	Resolves []string
+	// Review is set when an edit must be reviewed (it may break the app).
+	Review bool
+}
+
+// Finding is one FAIL and what resolves it.
+type Finding struct {
+	Result result.Result
+	// Edits are the fix's edits on the object (nil without an automatic fix).
+	Edits []check.Edit
+	// Changes says what the fix does; Manual why there is no automatic
+	// fix ("" EN when there is one); Review that the fix must be reviewed.
+	Changes, Manual catalog.Text
+	Review          bool
+}
+
+// Plan is the fixes of one scan.
+type Plan struct {
+	Objects  []*inventory.Object
+	Fixes    []*ObjectFix // objects with at least one edit, in input order
+	Findings []Finding    // every FAIL, in report order
+	Report   *check.Report
+}
+
+// objectKey identifies an object in results: file, kind, namespace, name.
+func objectKey(file, kind, ns, name string) string {
+	return file + "\x00" + kind + "\x00" + ns + "\x00" + name
+}
+
+// Build scans objs with cfg and plans the fix of every FAIL. objs are in a
+// stable order (the caller sorts them).
+func Build(cfg *config.Config, objs []*inventory.Object) *Plan {
+	eng := check.New(check.Options{Config: cfg})
+	for _, o := range objs {
+		eng.Observe(o)
+	}
+	rep := eng.Finish()
+	env := eng.Env()
+	p := &Plan{Objects: objs, Report: rep}
+	byKey := make(map[string]*inventory.Object, len(objs))
+	for _, o := range objs {
+		byKey[objectKey(o.File, o.Kind, o.Namespace, o.Name)] = o
+	}
+	fixes := map[*inventory.Object]*ObjectFix{}
+	seen := map[*inventory.Object]map[string]bool{}
+	for _, r := range rep.Results {
+		if r.Status != result.Fail {
+			continue
+		}
+		f := Finding{Result: r}
+		spec := check.SpecOf(r.ID)
+		var fx *check.Fix
+		if spec != nil {
+			fx = spec.Fix
+		}
+		switch {
+		case fx == nil:
+			f.Manual = catalog.Text{EN: "no fix in the catalogue: follow the remediation", ZH: "目录中没有修复：请按整改建议处理"}
+		case fx.Manual != nil:
+			f.Manual = *fx.Manual
+		default:
+			f.Changes, f.Review = fx.Changes, fx.NeedsReview
+		}
+		file := ""
+		if r.Location != nil {
+			file = r.Location.File
+		}
+		o := byKey[objectKey(file, r.Subject.Kind, r.Subject.Namespace, r.Subject.Name)]
+		if fx.Automatic() && o != nil {
+			t := &check.Target{Object: o}
+			if w, ok := o.Workload(); ok && o.Owner == "" {
+				t.Workload = w
+			}
+			f.Edits = fx.Edits(env, t)
+			if len(f.Edits) > 0 {
+				of := fixes[o]
+				if of == nil {
+					of = &ObjectFix{Object: o}
+					fixes[o] = of
+					seen[o] = map[string]bool{}
+				}
+				if !contains(of.Resolves, r.ID) {
+					of.Resolves = append(of.Resolves, r.ID)
+				}
+				for _, e := range f.Edits {
+					if e.Op == check.Create {
+						of.New = append(of.New, e.Value.(map[string]any))
+						continue
+					}
+					k := e.Op.String() + " " + e.Path + " " + check.FormatValue(e.Value)
+					if e.Op != check.Append {
+						k = e.Path // one Set or Remove per path: the first wins
+					}
+					if seen[o][k] {
+						continue
+					}
+					seen[o][k] = true
+					of.Edits = append(of.Edits, e)
+					of.Review = of.Review || e.Review || fx.NeedsReview
+				}
+			}
+		} else if fx.Automatic() {
+			f.Manual = catalog.Text{EN: "the object was not found to fix", ZH: "未找到要修复的对象"}
+		}
+		p.Findings = append(p.Findings, f)
+	}
+	for _, o := range objs {
+		if of := fixes[o]; of != nil {
+			sort.Strings(of.Resolves)
+			p.Fixes = append(p.Fixes, of)
+		}
+	}
+	return p
+}
+
+func contains(s []string, x string) bool {
+	for _, y := range s {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// SortObjects orders objects by file, line, kind, namespace and name: the
+// loader hands them over from several goroutines.
+func SortObjects(objs []*inventory.Object) {
+	sort.SliceStable(objs, func(i, j int) bool {
+		a, b := objs[i], objs[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		if a.Namespace != b.Namespace {
+			return a.Namespace < b.Namespace
+		}
+		return a.Name < b.Name
+	})
+}
