@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/kubeward/kubeward/internal/benchmark"
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/result"
 )
@@ -43,6 +44,8 @@ type jsonReport struct {
 	// Notices are remarks about the configuration, not findings
 	// (result.IsNotice): not in results, not counted.
 	Notices []jsonNotice `json:"notices,omitempty"`
+	// Benchmark is the compliance view (scan --benchmark).
+	Benchmark *benchmark.View `json:"benchmark,omitempty"`
 }
 
 type jsonNotice struct {
@@ -82,6 +85,7 @@ func writeJSON(w io.Writer, run *Run) error {
 		out.Summary.Baseline = &jsonBaseline{File: run.Baseline.File, New: c.New, Unchanged: c.Unchanged, Fixed: c.Fixed}
 	}
 	out.Host = run.Host
+	out.Benchmark = run.Benchmark
 	if !run.Time.IsZero() {
 		out.Time = run.shownTime().UTC().Format(time.RFC3339)
 	}

@@ -143,6 +143,13 @@ func writeJUnit(w io.Writer, run *Run) error {
 		out.Errors += s.Errors
 		out.Skipped += s.Skipped
 	}
+	bench := benchmarkJUnitSuites(run)
+	for _, s := range bench {
+		out.Tests += s.Tests
+		out.Failures += s.Failures
+		out.Errors += s.Errors
+		out.Skipped += s.Skipped
+	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	bw.WriteString(xml.Header)
 	enc := xml.NewEncoder(bw)
@@ -155,6 +162,11 @@ func writeJUnit(w io.Writer, run *Run) error {
 	}
 	for _, id := range ids {
 		if err := enc.EncodeElement(build(id, true), xml.StartElement{Name: xml.Name{Local: "testsuite"}}); err != nil {
+			return err
+		}
+	}
+	for i := range bench {
+		if err := enc.EncodeElement(&bench[i], xml.StartElement{Name: xml.Name{Local: "testsuite"}}); err != nil {
 			return err
 		}
 	}

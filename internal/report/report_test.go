@@ -397,7 +397,7 @@ func TestSARIF(t *testing.T) {
 	if r0.ID != "KW-POD-002" || r0.Name != "ContainerRunsInPrivilegedMode" || r0.ShortDescription.Text != "Container runs in privileged mode" ||
 		r0.HelpURI != "https://github.com/kubeward/kubeward/blob/main/docs/checks.md#kw-pod-002" ||
 		!strings.Contains(r0.FullDescription.Text, "(plan item 2.4 ") || !strings.HasPrefix(r0.Help.Text, "Fix: Remove securityContext.privileged") ||
-		!strings.Contains(r0.Help.Text, "References: CIS Kubernetes 5.2.2") || !strings.HasPrefix(r0.Help.Markdown, "**Container runs in privileged mode**") {
+		!strings.Contains(r0.Help.Text, "References: CIS Kubernetes v1.12 5.2.2") || !strings.HasPrefix(r0.Help.Markdown, "**Container runs in privileged mode**") {
 		t.Errorf("rule = %+v", r0)
 	}
 	if r0.Properties.SecuritySeverity != "9.5" || r0.Properties.Precision != "high" {

@@ -39,6 +39,8 @@ type sarifRun struct {
 	Invocations       []sarifInvocation `json:"invocations"`
 	Results           json.RawMessage   `json:"results"` // streamed
 	ColumnKind        string            `json:"columnKind"`
+	// Properties carry the compliance view (scan --benchmark).
+	Properties map[string]any `json:"properties,omitempty"`
 }
 
 type sarifAutomation struct {
@@ -233,6 +235,7 @@ func writeSARIF(w io.Writer, run *Run) error {
 		Invocations:       []sarifInvocation{inv},
 		Results:           streamPlaceholder,
 		ColumnKind:        "unicodeCodePoints",
+		Properties:        sarifBenchmark(run),
 	}
 	log := sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{out}}
 	// One result value, its map and slices reused for every item: each is

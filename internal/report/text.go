@@ -168,6 +168,7 @@ func writeText(w io.Writer, run *Run) error {
 		}
 		bw.WriteString("\n")
 	}
+	writeBenchmarkText(bw, run)
 	writeTextSummary(bw, run)
 	return bw.Flush()
 }
