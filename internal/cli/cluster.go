@@ -21,6 +21,7 @@ type clusterOptions struct {
 	showPassed    bool
 	etcd          etcdOptions
 	failOn        catalog.Severity // validated --fail-on
+	benchmark     string           // --benchmark
 }
 
 func newScanClusterCommand(g *globalOptions) *cobra.Command {
@@ -54,6 +55,7 @@ deploy/rbac/kubeward-reader.yaml.`,
 	f.IntVar(&o.kube.Concurrency, "concurrency", 6, "lists running at once")
 	f.BoolVar(&o.showPassed, "show-passed", false, "list PASS results one by one (otherwise counted)")
 	addEtcdFlags(f, &o.etcd)
+	addBenchmarkFlag(cmd, &o.benchmark)
 	return markWork(cmd)
 }
 
@@ -87,6 +89,9 @@ func (o *clusterOptions) validate(cmd *cobra.Command, g *globalOptions) error {
 	if err := o.etcd.validate(f.Changed("etcd-prefix")); err != nil {
 		return err
 	}
+	if err := validateBenchmark(o.benchmark, "cluster"); err != nil {
+		return err
+	}
 	_, err = g.loadConfig()
 	return err
 }
@@ -109,10 +114,13 @@ func runScanCluster(ctx context.Context, g *globalOptions, o *clusterOptions) er
 	}
 	engine := check.New(check.Options{Config: cfg, KeepPasses: o.showPassed, Mode: "cluster"})
 	static := &kube.StaticPods{}
+	prog := g.newProgress("listing " + client.Host)
 	stats := client.Walk(ctx, func(o *inventory.Object) {
+		prog.object(o)
 		static.Observe(o)
 		engine.Observe(o)
 	})
+	prog.done()
 	// The control plane's static pods, as the API server shows them: the
 	// node audit's flag and config rules on their command lines.
 	staticEnv := &check.Env{Config: cfg, Mode: "cluster", Now: time.Now()}
@@ -132,6 +140,7 @@ func runScanCluster(ctx context.Context, g *globalOptions, o *clusterOptions) er
 	for _, e := range stats.Errors {
 		run.Errors = append(run.Errors, e.Error())
 	}
+	run.Benchmark = benchmarkView(o.benchmark, "cluster", nil, run.Results, run.Passed)
 	if err := g.writeReport(run); err != nil {
 		return fmt.Errorf("writing report: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/report"
 	"github.com/kubeward/kubeward/internal/source/manifest"
 )
@@ -133,11 +134,14 @@ func runScanManifests(g *globalOptions, o *manifestOptions) error {
 	}
 	paths := o.paths
 	engine := check.New(check.Options{Config: cfg, KeepPasses: o.showPassed})
+	prog := g.newProgress("reading manifests")
 	stats := manifest.Load(paths, manifest.Options{
 		DefaultNamespace: o.namespace, ValueFiles: o.valueFiles, Set: o.set, Stdin: g.stdin,
 		RenderTimeout: o.renderTimeout, AllowRemote: o.allowRemote,
-	}, engine.Observe)
+	}, func(obj *inventory.Object) { prog.object(obj); engine.Observe(obj) })
+	prog.step("evaluating")
 	rep := engine.Finish()
+	prog.done()
 	run := &report.Run{
 		Target: "manifests", Inputs: paths, Results: rep.Results, Passed: rep.Passed,
 		Objects: rep.Objects, Skipped: stats.Skipped, Version: Version, Lang: g.lang,
