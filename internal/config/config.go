@@ -42,6 +42,8 @@ type Harden struct {
 	Workloads HardenWorkloads `yaml:"workloads"`
 	// Namespaces: the namespace layer's objects (harden_namespaces.go).
 	Namespaces HardenNamespaces `yaml:"namespaces"`
+	// Nodes: the host firewall's allowed networks (harden_nodes.go).
+	Nodes HardenNodes `yaml:"nodes"`
 }
 
 // Ignore is one exception.
@@ -190,6 +192,9 @@ func Parse(data []byte) (*Config, error) {
 		return nil, err
 	}
 	if err := c.Harden.Namespaces.validate(); err != nil {
+		return nil, err
+	}
+	if err := c.Harden.Nodes.validate(); err != nil {
 		return nil, err
 	}
 	c.applyDefaults()
