@@ -501,4 +501,3 @@ func writeNew(path string, data []byte) error {
 	}
 	return f.Close()
 }
-
