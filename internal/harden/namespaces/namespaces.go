@@ -154,7 +154,7 @@ func Generate(in Input) []Namespace {
 			if rank[lvl] < rank[f.level] {
 				f.level = lvl
 			}
-			if lvl == api.LevelPrivileged {
+			if lvl == api.LevelPrivileged && o.Owner == "" { // name a controller, not each of its pods
 				f.belowBase = append(f.belowBase, o.Kind+"/"+o.Name)
 			}
 		}
