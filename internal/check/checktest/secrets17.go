@@ -11,7 +11,14 @@ import (
 func issue17Cases() []Fixture {
 	es := &inventory.ExternalSecret{ObjectMeta: metav1.ObjectMeta{Name: "db", Namespace: "apps"}}
 	es.Spec.SecretStoreRef = inventory.StoreRef{Kind: "ClusterSecretStore", Name: "vault"}
+	chartValue := func(source string) *inventory.Object {
+		cv := &inventory.ChartValue{ObjectMeta: metav1.ObjectMeta{Name: "app:auth.password"}, Chart: "app", Key: "auth.password",
+			Flows: []string{"Secret/release-db"}, Source: source, Length: 12, ValuesFile: "values.yaml", Line: 4}
+		return Object(inventory.ChartValueGroup, inventory.ChartValueKind, cv)
+	}
 	return []Fixture{
+		{ID: "KW-SEC-006", Fail: []*inventory.Object{chartValue(inventory.ChartValueLiteral)},
+			Pass: []*inventory.Object{chartValue(inventory.ChartValueRequired), chartValue(inventory.ChartValueGenerated), chartValue(inventory.ChartValueCommandLine)}},
 		{ID: "KW-SEC-004", Fail: []*inventory.Object{Container(func(c *corev1.Container) {
 			c.Env = append(c.Env, corev1.EnvVar{Name: "DB_PASSWORD", Value: "Tr0ub4dor&3"})
 		})}, Pass: []*inventory.Object{Object(inventory.ExternalSecretsGroup, "ExternalSecret", es), Container(func(c *corev1.Container) {

@@ -120,7 +120,10 @@ func renderChartNow(dir string, opts Options) ([]renderedFile, error) {
 	}
 	out, err := engine.Render(ch, rv)
 	if err != nil {
-		return nil, fmt.Errorf("rendering chart: %w", firstLine(err))
+		var ok bool
+		if out, vals, ok = renderRequiringSecrets(ch, vals, ns); !ok { // sentinel.go
+			return nil, fmt.Errorf("rendering chart: %w", firstLine(err))
+		}
 	}
 	total := 0
 	for _, s := range out {
@@ -153,6 +156,7 @@ func renderChartNow(dir string, opts Options) ([]renderedFile, error) {
 			fix: chartLocator(sources[name], name, ch.Name(), valsAt).fix,
 		})
 	}
+	files = append(files, chartSecretValues(dir, ch, vals, opts, valsAt, ns)...) // sentinel.go
 	return files, nil
 }
 
