@@ -18,7 +18,7 @@ dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;margin:8
 .s-FAIL .n,.st-FAIL{color:var(--fail)}.s-WARN .n,.st-WARN{color:var(--warn)}.s-ERROR .n,.st-ERROR{color:var(--error)}.s-PASS .n,.st-PASS{color:var(--pass)}.s-IGNORED .n,.st-IGNORED{color:var(--ign)}.s-NOT_APPLICABLE .n,.st-NOT_APPLICABLE{color:var(--na)}
 .grid2{display:grid;grid-template-columns:1fr 1fr;gap:24px}
 svg{display:block;max-width:100%;height:auto}svg text{font:12px system-ui,sans-serif;fill:#1d1d1f}
-.b-pass{fill:var(--pass)}.b-fail{fill:var(--fail)}.b-warn{fill:var(--warn)}.b-error{fill:var(--error)}.b-ign{fill:var(--ign)}.b-critical{fill:var(--crit)}.b-high{fill:var(--high)}.b-medium{fill:var(--med)}.b-low{fill:var(--low)}
+.b-pass{fill:var(--pass)}.b-fail{fill:var(--fail)}.b-warn{fill:var(--warn)}.b-error{fill:var(--error)}.b-ign{fill:var(--ign)}.b-na{fill:var(--na)}.b-critical{fill:var(--crit)}.b-high{fill:var(--high)}.b-medium{fill:var(--med)}.b-low{fill:var(--low)}
 .legend span{margin-right:12px;white-space:nowrap}.sw{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}
 .sw-pass{background:var(--pass)}.sw-fail{background:var(--fail)}.sw-warn{background:var(--warn)}.sw-error{background:var(--error)}.sw-ign{background:var(--ign)}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;vertical-align:top;padding:5px 8px;border-bottom:1px solid var(--bd)}th{background:var(--bg2);font-weight:600}
@@ -26,6 +26,7 @@ td.sub,td.loc{word-break:break-all}table.items{table-layout:fixed}.items th:nth-
 #results td.sub{min-width:150px}#results td.loc{min-width:170px;max-width:260px}#results td:nth-child(3){min-width:170px}code{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:var(--bg2);padding:1px 3px;border-radius:3px;word-break:break-all}
 .badge{display:inline-block;padding:0 6px;border-radius:10px;font-size:12px;font-weight:600;border:1px solid currentColor;white-space:nowrap}
 .sev-critical{color:var(--crit)}.sev-high{color:var(--high)}.sev-medium{color:var(--med)}.sev-low{color:#8d6e00}
+.bst-pass{color:var(--pass)}.bst-fail{color:var(--fail)}.bst-error{color:var(--error)}.bst-manual{color:var(--warn)}.bst-not-applicable{color:var(--na)}
 .bl-new{color:#0b57d0}.bl-unchanged{color:var(--mut)}
 form.filters{display:flex;flex-wrap:wrap;gap:8px 14px;align-items:end;background:var(--bg2);border:1px solid var(--bd);border-radius:6px;padding:10px;margin:8px 0;position:sticky;top:0}
 form.filters label{display:flex;flex-direction:column;font-size:12px;color:var(--mut)}form.filters select,form.filters input{font:inherit;padding:3px 4px;min-width:120px}

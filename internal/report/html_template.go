@@ -75,6 +75,35 @@ const htmlTemplateText = `{{define "head"}}<!DOCTYPE html>
 </table>
 {{- end}}
 </section>
+{{- with .Benchmark}}
+
+<section id="benchmark">
+<h2>{{.Heading}}</h2>
+<p class="muted">{{.Source}}</p>
+<table class="items">
+<thead><tr><th>{{w $.Run "section"}}</th><th>{{w $.Run "passRate"}}</th><th></th><th>{{w $.Run "count"}}</th></tr></thead>
+<tbody>
+{{- range .Sections}}
+<tr class="bench-section" data-section="{{.ID}}"><td>{{.ID}} {{.Title}}</td><td class="rate">{{.Rate}}</td><td><svg width="300" height="14" viewBox="0 0 300 14" role="img" aria-label="{{.Rate}}">{{range .Segments}}<rect class="{{.Class}}" x="{{.X}}" y="0" width="{{.W}}" height="14"><title>{{.Label}}</title></rect>{{end}}</svg></td><td class="muted">{{.Counts}}</td></tr>
+{{- end}}
+<tr class="bench-total"><td><strong>{{bw $.Run "overall"}}</strong></td><td class="rate">{{.Overall}}</td><td></td><td class="muted">{{.OverallCnt}}</td></tr>
+</tbody>
+</table>
+<p class="muted">{{.RateRule}}</p>
+{{- range .Sections}}
+<details class="bench-recs"><summary>{{.ID}} {{.Title}}: {{.RecsSummary}}</summary>
+<table>
+<thead><tr><th>{{$.Benchmark.Rec}}</th><th>{{$.Benchmark.Verdict}}</th><th>{{$.Benchmark.Checks}}</th><th>{{w $.Run "details"}}</th></tr></thead>
+<tbody>
+{{- range .Recs}}
+<tr class="bench-rec" data-status="{{.Status}}"><td>{{.ID}} {{.Title}} <span class="muted">[{{.Level}}]</span></td><td><span class="badge bst-{{.Status}}">{{.StatusWord}}</span></td><td>{{.Checks}}</td><td>{{if .Reason}}<p>{{.Reason}}</p>{{end}}{{if .Audit}}<p><span class="muted">{{$.Benchmark.Audit}}:</span> <code>{{.Audit}}</code></p>{{end}}{{if .Note}}<p class="muted">{{.Note}}</p>{{end}}</td></tr>
+{{- end}}
+</tbody>
+</table>
+</details>
+{{- end}}
+</section>
+{{- end}}
 
 <section id="exceptions">
 <h2>{{w .Run "exceptions"}}</h2>

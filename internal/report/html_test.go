@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kubeward/kubeward/internal/benchmark"
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/report"
 	"github.com/kubeward/kubeward/internal/result"
@@ -170,5 +171,46 @@ func TestHTMLChinese(t *testing.T) {
 				t.Errorf("%s: %s remediation %q, want %q", name, m[1], m[2], e.Remediation.ZH)
 			}
 		}
+	}
+}
+
+// With --benchmark, the HTML and Markdown reports show the pass rate of
+// every CIS section and the overall rate, as the view has them, in both
+// languages.
+func TestHTMLAndMarkdownBenchmark(t *testing.T) {
+	b, err := benchmark.Get("cis-kubernetes-1.12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range []string{"en", "zh"} {
+		run := nodeRun(t, lang)
+		run.Benchmark = benchmark.Build(b, catalog.All(), run.Results, run.Passed, benchmark.Options{Scan: "node"})
+		out := render(t, "html", run)
+		md := render(t, "markdown", run)
+		if !strings.Contains(out, `<section id="benchmark">`) {
+			t.Fatalf("%s: no benchmark section", lang)
+		}
+		for _, s := range run.Benchmark.Sections {
+			rate := report.BenchmarkRate(s.Tally, lang)
+			if !strings.Contains(out, `<tr class="bench-section" data-section="`+s.ID+`"><td>`+s.ID+" "+html.EscapeString(s.Title.In(lang))+`</td><td class="rate">`+rate+`</td>`) {
+				t.Errorf("%s: HTML lacks section %s at %s", lang, s.ID, rate)
+			}
+			if !strings.Contains(md, "| "+s.ID+" ") || !strings.Contains(md, " | "+rate+" | ") {
+				t.Errorf("%s: Markdown lacks section %s at %s", lang, s.ID, rate)
+			}
+			if len(s.Recommendations) == 0 {
+				t.Errorf("section %s has no recommendation", s.ID)
+			}
+		}
+		if n, want := strings.Count(out, `<tr class="bench-rec"`), run.Benchmark.Total.Total; n != want {
+			t.Errorf("%s: %d recommendation rows, the view has %d", lang, n, want)
+		}
+		if !strings.Contains(md, report.BenchmarkRate(run.Benchmark.Total, lang)) {
+			t.Errorf("%s: Markdown lacks the overall rate", lang)
+		}
+	}
+	// Without --benchmark, no section.
+	if out := render(t, "html", nodeRun(t, "en")); strings.Contains(out, `id="benchmark"`) {
+		t.Error("a benchmark section without --benchmark")
 	}
 }

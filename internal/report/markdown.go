@@ -133,6 +133,7 @@ func writeMarkdown(w io.Writer, run *Run) error {
 		}
 		head.WriteString("\n")
 	}
+	head.WriteString(markdownBenchmark(run))
 	for _, t := range []struct {
 		key string
 		ts  []tally
