@@ -1,0 +1,287 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/kubeward/kubeward/test/cluster/harness"
+)
+
+// hardenedKinds are the kinds `harden cluster` may create or change.
+var hardenedKinds = []schema.GroupVersionResource{
+	{Version: "v1", Resource: "namespaces"},
+	{Version: "v1", Resource: "resourcequotas"},
+	{Version: "v1", Resource: "limitranges"},
+	{Group: "networking.k8s.io", Version: "v1", Resource: "networkpolicies"},
+}
+
+// snapshot reads every object of the kinds harden touches, keyed by
+// resource/namespace/name, as JSON without the fields the API server changes
+// on any write: resourceVersion, managedFields and generation (bookkeeping,
+// not content; the issue excludes the first two, and generation counts
+// writes, so a restore necessarily bumps it). uid and creationTimestamp are
+// kept: undo restores changed objects in place, so they must be the same
+// objects, not look-alikes. Status is kept too, except a ResourceQuota's,
+// which its controller rewrites on its own schedule (used counts).
+func snapshot(t *testing.T, dyn dynamic.Interface) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, gvr := range hardenedKinds {
+		l, err := dyn.Resource(gvr).List(context.Background(), metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range l.Items {
+			for _, f := range []string{"resourceVersion", "managedFields", "generation"} {
+				unstructured.RemoveNestedField(o.Object, "metadata", f)
+			}
+			if gvr.Resource == "resourcequotas" {
+				unstructured.RemoveNestedField(o.Object, "status")
+			}
+			b, err := json.Marshal(o.Object)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[gvr.Resource+"/"+o.GetNamespace()+"/"+o.GetName()] = string(b)
+		}
+	}
+	return out
+}
+
+func dynFor(t *testing.T, c *harness.Cluster) dynamic.Interface {
+	cfg, err := clientcmd.BuildConfigFromFlags("", c.AdminKubeconfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dyn
+}
+
+// kubeward runs the binary and returns its exit code, stdout and stderr.
+func kubeward(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	cmd := exec.Command(kubewardBin(t), args...)
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return code, out.String(), errb.String()
+}
+
+// verdicts maps "ID namespace" to the statuses a cluster scan gave it
+// (namespace: the subject's, or the Namespace's own name).
+func nsVerdicts(rs []clusterResult) map[string]string {
+	m := map[string][]string{}
+	for _, r := range rs {
+		ns := r.Subject.Namespace
+		if r.Subject.Kind == "Namespace" {
+			ns = r.Subject.Name
+		}
+		k := r.ID + " " + ns
+		m[k] = append(m[k], r.Status)
+	}
+	out := map[string]string{}
+	for k, v := range m {
+		sort.Strings(v)
+		out[k] = strings.Join(slicesCompact(v), ",")
+	}
+	return out
+}
+
+func slicesCompact(v []string) []string {
+	var out []string
+	for i, s := range v {
+		if i == 0 || s != v[i-1] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// TestHardenClusterApplyAndUndo: on the insecure cluster, harden cluster
+// --apply makes the namespace-layer checks pass on a rescan, and harden undo
+// puts every object back as it was.
+func TestHardenClusterApplyAndUndo(t *testing.T) {
+	c := up(t, harness.Insecure)
+	cs := clientFor(t, c)
+	dyn := dynFor(t, c)
+	ctx := context.Background()
+	k := &creator{t: t, cs: cs, ctx: ctx}
+	kc := c.AdminKubeconfig()
+
+	// tidy: one restricted workload behind a Service, nothing enforced.
+	k.namespace("tidy", map[string]string{"team": "tidy"})
+	k.must(cs.CoreV1().ServiceAccounts("tidy").Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "web"}}, metav1.CreateOptions{}))
+	k.must(cs.AppsV1().Deployments("tidy").Create(ctx, deployment("tidy", "web", 2, hardenedSpec("web")), metav1.CreateOptions{}))
+	k.must(cs.CoreV1().Services("tidy").Create(ctx, &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "web"},
+		Spec: corev1.ServiceSpec{Selector: map[string]string{"app": "web"}, Ports: []corev1.ServicePort{{Port: 80, TargetPort: intstr.FromInt32(8080)}}}}, metav1.CreateOptions{}))
+	// shop: a privileged workload, enforce=privileged, and a quota of its own.
+	k.namespace("shop", map[string]string{"pod-security.kubernetes.io/enforce": "privileged"})
+	risky := corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "docker.io/acme/app:latest", ImagePullPolicy: corev1.PullNever,
+		SecurityContext: &corev1.SecurityContext{Privileged: ptr(true)}}}}
+	k.must(cs.AppsV1().Deployments("shop").Create(ctx, deployment("shop", "api", 1, risky), metav1.CreateOptions{}))
+	k.must(cs.CoreV1().ResourceQuotas("shop").Create(ctx, &corev1.ResourceQuota{ObjectMeta: metav1.ObjectMeta{Name: "own"},
+		Spec: corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{"pods": resource.MustParse("10")}}}, metav1.CreateOptions{}))
+	waitPods(t, cs, "tidy", 2)
+	waitPods(t, cs, "shop", 1)
+
+	before := snapshot(t, dyn)
+	v0 := nsVerdicts(scanCluster(t, "--kubeconfig", kc))
+	fixed := []string{
+		"KW-NS-001 tidy", "KW-NS-002 tidy", "KW-NS-003 tidy", "KW-NS-004 tidy", "KW-NS-006 tidy",
+		"KW-CL-020 tidy", "KW-CL-021 tidy", "KW-CL-040 tidy",
+		"KW-NS-002 shop", "KW-NS-003 shop", "KW-NS-004 shop", "KW-CL-020 shop", "KW-CL-021 shop",
+	}
+	for _, f := range fixed {
+		if !strings.Contains(v0[f], "FAIL") && !strings.Contains(v0[f], "WARN") {
+			t.Errorf("before hardening, %s is %q, want FAIL or WARN", f, v0[f])
+		}
+	}
+
+	// Default: files and a diff, nothing applied.
+	out := filepath.Join(t.TempDir(), "layer")
+	code, stdout, stderr := kubeward(t, "harden", "cluster", "--kubeconfig", kc, "--out", out)
+	if code != 0 {
+		t.Fatalf("harden cluster --out: exit %d\n%s", code, stderr)
+	}
+	for _, want := range []string{"+++ kubeward/tidy/networkpolicy/kubeward-default-deny", "+    pod-security.kubernetes.io/enforce: restricted"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("diff lacks %q:\n%s", want, stdout)
+		}
+	}
+	if !strings.Contains(stderr, "needs a person: shop: not enforcing a Pod Security level: below baseline: Deployment/api;") {
+		t.Errorf("shop's privileged workload is not named:\n%s", stderr)
+	}
+	layer, err := os.ReadFile(filepath.Join(out, "namespace-tidy.yaml"))
+	if err != nil || !strings.Contains(string(layer), "resolves KW-NS-001, KW-CL-030") {
+		t.Errorf("namespace-tidy.yaml: %v\n%s", err, layer)
+	}
+	if after := snapshot(t, dyn); !equalSnapshots(t, before, after) {
+		t.Fatal("harden cluster without --apply changed the cluster")
+	}
+
+	record := filepath.Join(t.TempDir(), "undo.json")
+	code, _, stderr = kubeward(t, "harden", "cluster", "--kubeconfig", kc, "--apply", "--record", record)
+	if code != 0 {
+		t.Fatalf("harden cluster --apply: exit %d\n%s", code, stderr)
+	}
+	t.Logf("apply: %s", stderr)
+	code, _, stderr = kubeward(t, "harden", "cluster", "--kubeconfig", kc, "--apply", "--record", record)
+	if code != 0 || !strings.Contains(stderr, "nothing to apply") {
+		t.Errorf("a second apply: exit %d, want nothing to apply:\n%s", code, stderr)
+	}
+
+	ns, err := cs.CoreV1().Namespaces().Get(ctx, "tidy", metav1.GetOptions{})
+	if err != nil || ns.Labels["pod-security.kubernetes.io/enforce"] != "restricted" || ns.Labels["team"] != "tidy" {
+		t.Errorf("tidy labels after apply: %v %v", ns.Labels, err)
+	}
+	rq, err := cs.CoreV1().ResourceQuotas("tidy").Get(ctx, "kubeward-quota", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two pods run: sized 2 + 50% = 3, never below what runs.
+	if p := rq.Spec.Hard[corev1.ResourcePods]; p.Value() != 3 {
+		t.Errorf("tidy quota pods = %s, want 3 (2 running + 50%%)", p.String())
+	}
+	if _, err := cs.CoreV1().ResourceQuotas("shop").Get(ctx, "kubeward-quota", metav1.GetOptions{}); err == nil {
+		t.Error("shop has a quota of its own and got a second one")
+	}
+
+	v1 := nsVerdicts(scanCluster(t, "--kubeconfig", kc, "--show-passed"))
+	for _, f := range append(fixed, "KW-NS-001 shop", "KW-CL-030 tidy") {
+		if v1[f] != "PASS" {
+			t.Errorf("after harden cluster --apply, %s is %q, want PASS", f, v1[f])
+		}
+	}
+	if !strings.Contains(v1["KW-NS-006 shop"], "FAIL") {
+		t.Errorf("shop runs a privileged workload: KW-NS-006 needs a person and must still FAIL, got %q", v1["KW-NS-006 shop"])
+	}
+
+	// An object changed after the apply is left alone unless forced.
+	lr, err := cs.CoreV1().LimitRanges("tidy").Get(ctx, "kubeward-limits", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lr.Labels["edited"] = "by-hand"
+	k.must(cs.CoreV1().LimitRanges("tidy").Update(ctx, lr, metav1.UpdateOptions{}))
+	code, _, stderr = kubeward(t, "harden", "undo", "--kubeconfig", kc, record)
+	if code != 1 || !strings.Contains(stderr, "left alone: LimitRange tidy/kubeward-limits: it changed since kubeward applied it") {
+		t.Fatalf("undo with an object changed since: exit %d, want 1:\n%s", code, stderr)
+	}
+	if _, err := cs.CoreV1().LimitRanges("tidy").Get(ctx, "kubeward-limits", metav1.GetOptions{}); err != nil {
+		t.Fatalf("undo deleted an object that changed since kubeward applied it: %v", err)
+	}
+	code, _, stderr = kubeward(t, "harden", "undo", "--kubeconfig", kc, "--force", record)
+	if code != 0 {
+		t.Fatalf("undo --force: exit %d\n%s", code, stderr)
+	}
+	after := snapshot(t, dyn)
+	if !equalSnapshots(t, before, after) {
+		t.Error("harden undo did not restore every object")
+	}
+	t.Logf("undo restored %d objects of %d kinds", len(after), len(hardenedKinds))
+}
+
+func equalSnapshots(t *testing.T, before, after map[string]string) bool {
+	t.Helper()
+	ok := true
+	for k, b := range before {
+		a, found := after[k]
+		switch {
+		case !found:
+			t.Errorf("%s is gone", k)
+			ok = false
+		case a != b:
+			t.Errorf("%s differs:\nbefore %s\nafter  %s", k, b, a)
+			ok = false
+		}
+	}
+	for k := range after {
+		if _, found := before[k]; !found {
+			t.Errorf("%s was not there before", k)
+			ok = false
+		}
+	}
+	return ok
+}
+
+// waitPods waits until n pods of ns exist (scheduled or not: the quota and
+// Pod Security count them either way).
+func waitPods(t *testing.T, cs kubernetes.Interface, ns string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		pods, err := cs.CoreV1().Pods(ns).List(context.Background(), metav1.ListOptions{})
+		if err == nil && len(pods.Items) >= n {
+			return
+		}
+		time.Sleep(time.Second)
+	}
+	t.Fatalf("%d pods of %s not created in time", n, ns)
+}
