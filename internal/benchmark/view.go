@@ -222,13 +222,13 @@ func judge(r *Recommendation, checks []string, byID map[string][]*result.Result,
 	case len(nas) > 0:
 		rv.Status = NotApplicable
 		rv.Reason = firstMessage(nas)
+	case o.Absent != nil:
+		rv.Status = NotApplicable
+		rv.Reason = o.Absent
 	case r.Swarm && !o.SwarmActive:
 		rv.Status = NotApplicable
 		t := catalog.Text{EN: "Docker swarm mode is not active on this node", ZH: "此节点未启用 Docker swarm 模式"}
 		rv.Reason = &t
-	case o.Absent != nil:
-		rv.Status = NotApplicable
-		rv.Reason = o.Absent
 	case len(checks) > 0 && !inScope:
 		rv.Status = NotApplicable
 		other := otherScans(checks, scopes)

@@ -21,6 +21,7 @@ type clusterOptions struct {
 	showPassed    bool
 	etcd          etcdOptions
 	failOn        catalog.Severity // validated --fail-on
+	benchmark     string           // --benchmark
 }
 
 func newScanClusterCommand(g *globalOptions) *cobra.Command {
@@ -54,6 +55,7 @@ deploy/rbac/kubeward-reader.yaml.`,
 	f.IntVar(&o.kube.Concurrency, "concurrency", 6, "lists running at once")
 	f.BoolVar(&o.showPassed, "show-passed", false, "list PASS results one by one (otherwise counted)")
 	addEtcdFlags(f, &o.etcd)
+	addBenchmarkFlag(cmd, &o.benchmark)
 	return markWork(cmd)
 }
 
@@ -85,6 +87,9 @@ func (o *clusterOptions) validate(cmd *cobra.Command, g *globalOptions) error {
 		return err
 	}
 	if err := o.etcd.validate(f.Changed("etcd-prefix")); err != nil {
+		return err
+	}
+	if err := validateBenchmark(o.benchmark, "cluster"); err != nil {
 		return err
 	}
 	_, err = g.loadConfig()
@@ -135,6 +140,7 @@ func runScanCluster(ctx context.Context, g *globalOptions, o *clusterOptions) er
 	for _, e := range stats.Errors {
 		run.Errors = append(run.Errors, e.Error())
 	}
+	run.Benchmark = benchmarkView(o.benchmark, "cluster", nil, run.Results, run.Passed)
 	if err := g.writeReport(run); err != nil {
 		return fmt.Errorf("writing report: %w", err)
 	}

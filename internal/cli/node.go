@@ -19,7 +19,7 @@ import (
 )
 
 func newScanNodeCommand(g *globalOptions) *cobra.Command {
-	var root string
+	var root, bench string
 	var interval time.Duration
 	var failOn catalog.Severity
 	cmd := &cobra.Command{
@@ -36,7 +36,8 @@ scanning, one report per interval, as the node DaemonSet in deploy/node does.`,
 		Example: `  sudo kubeward scan node
   kubeward scan node --root /host -o json
   kubeward scan node --root /host -o json --interval 6h
-  kubeward scan node --lang zh --fail-on high`,
+  kubeward scan node --lang zh --fail-on high
+  kubeward scan node --benchmark cis-docker-1.6 -o junit`,
 		Args: cobra.NoArgs,
 		PreRunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
@@ -47,6 +48,9 @@ scanning, one report per interval, as the node DaemonSet in deploy/node does.`,
 				return usageError("--root: must not be empty (/ is the machine kubeward runs on)")
 			}
 			if err := nonNegativeDuration("interval", interval); err != nil {
+				return err
+			}
+			if err := validateBenchmark(bench, "node"); err != nil {
 				return err
 			}
 			if interval > 0 && interval < time.Second {
@@ -85,6 +89,7 @@ scanning, one report per interval, as the node DaemonSet in deploy/node does.`,
 				run := &report.Run{Target: "node", Inputs: []string{root}, Results: check.EvaluateNode(env, n), Objects: len(n.Components),
 					Version: Version, Lang: g.lang, FailOn: failOn, Color: g.color(), Time: env.Now, Host: nodeName(fs), Compact: interval > 0,
 					BaseDir: g.sarifRoot, ConfigFile: g.configFile}
+				run.Benchmark = benchmarkView(bench, "node", n, run.Results, run.Passed)
 				if err := g.writeReport(run); err != nil {
 					return nil, fmt.Errorf("writing report: %w", err)
 				}
@@ -109,6 +114,7 @@ scanning, one report per interval, as the node DaemonSet in deploy/node does.`,
 	}
 	addReportFlags(cmd, g)
 	cmd.Flags().StringVar(&root, "root", "/", "host filesystem to audit: a mounted host, an unpacked snapshot, or a snapshot .tar.gz")
+	addBenchmarkFlag(cmd, &bench)
 	cmd.Flags().DurationVar(&interval, "interval", 0, "scan again every interval until SIGTERM, one report each (the DaemonSet in deploy/node); 0 scans once")
 	return markWork(cmd)
 }

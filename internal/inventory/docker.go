@@ -17,6 +17,27 @@ type DockerInfo struct {
 	SecurityOptions    []string             `json:"SecurityOptions"`
 	RegistryConfig     DockerRegistryConfig `json:"RegistryConfig"`
 	Containers         int                  `json:"Containers"`
+	ExperimentalBuild  bool                 `json:"ExperimentalBuild"`
+	Swarm              DockerSwarm          `json:"Swarm"`
+}
+
+// DockerSwarm is /info's swarm section.
+type DockerSwarm struct {
+	// LocalNodeState: "inactive", "pending", "active", "error", "locked".
+	LocalNodeState   string              `json:"LocalNodeState"`
+	ControlAvailable bool                `json:"ControlAvailable"`
+	Nodes            int                 `json:"Nodes"`
+	Managers         int                 `json:"Managers"`
+	Cluster          *DockerSwarmCluster `json:"Cluster,omitempty"`
+}
+
+// DockerSwarmCluster is the swarm's cluster info (managers only).
+type DockerSwarmCluster struct {
+	Spec struct {
+		EncryptionConfig struct {
+			AutoLockManagers bool `json:"AutoLockManagers"`
+		} `json:"EncryptionConfig"`
+	} `json:"Spec"`
 }
 
 // DockerRegistryConfig is /info's registry section.

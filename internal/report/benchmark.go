@@ -16,7 +16,7 @@ var benchWords = map[string]catalog.Text{
 	"compliance":  {EN: "Compliance with %s (%s scan)", ZH: "%s 合规情况（%s 扫描）"},
 	"source":      {EN: "Recommendations as numbered by %s", ZH: "建议项编号依据 %s"},
 	"rate":        {EN: "pass rate", ZH: "通过率"},
-	"rateNone":    {EN: "no recommendation decided", ZH: "没有可判定的建议项"},
+	"rateNone":    {EN: "n/a (no recommendation decided)", ZH: "无（没有可判定的建议项）"},
 	"overall":     {EN: "Overall", ZH: "总计"},
 	"counts":      {EN: "%d recommendations: %d pass, %d fail, %d manual, %d not applicable, %d error", ZH: "共 %d 项建议：通过 %d，失败 %d，人工检查 %d，不适用 %d，错误 %d"},
 	"rateRule":    {EN: "Pass rate = pass / (pass + fail + error); manual and not-applicable recommendations are listed, not counted.", ZH: "通过率 = 通过 /（通过 + 失败 + 错误）；人工检查与不适用的建议项会列出，但不计入。"},

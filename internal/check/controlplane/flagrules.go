@@ -121,7 +121,7 @@ func apiServerRules() []*check.FlagRule {
 			Title: T{EN: "Secrets are not encrypted at rest", ZH: "Secret 未进行静态加密"},
 			Fix:   T{EN: "Set --encryption-provider-config to an EncryptionConfiguration whose first provider for secrets is aescbc, aesgcm, secretbox or kms v2.", ZH: "设置 --encryption-provider-config，其 EncryptionConfiguration 中 secrets 的首个提供者为 aescbc、aesgcm、secretbox 或 kms v2。"},
 			Test:  encryptionAtRest},
-		{ID: "KW-API-014", Component: a, Item: "4.1", Severity: med, Refs: []string{"Kubernetes docs: Authenticating (X509 client certificates, OIDC, webhook token)", "CIS Kubernetes v1.12 1.2.1", "CIS Kubernetes v1.12 1.2.2"},
+		{ID: "KW-API-014", Component: a, Item: "4.1", Severity: med, Refs: []string{"Kubernetes docs: Authenticating (X509 client certificates, OIDC, webhook token)"},
 			Title: T{EN: "People do not authenticate only through x509 certificates, OIDC or webhook tokens", ZH: "用户并非仅通过 x509 证书、OIDC 或 Webhook 令牌认证"},
 			Fix:   T{EN: "Authenticate people with client certificates (--client-ca-file), OIDC (--oidc-issuer-url or --authentication-config) or webhook tokens (--authentication-token-webhook-config-file); remove --token-auth-file and --basic-auth-file, and set --anonymous-auth=false (or allow anonymous requests to health endpoints only).", ZH: "通过客户端证书（--client-ca-file）、OIDC（--oidc-issuer-url 或 --authentication-config）或 Webhook 令牌（--authentication-token-webhook-config-file）认证用户；删除 --token-auth-file 与 --basic-auth-file，并设置 --anonymous-auth=false（或仅允许匿名访问健康检查端点）。"},
 			Test:  peopleAuthn},
