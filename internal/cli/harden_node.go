@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -13,6 +16,7 @@ import (
 	"github.com/kubeward/kubeward/internal/check"
 	nodefix "github.com/kubeward/kubeward/internal/harden/node"
 	"github.com/kubeward/kubeward/internal/harden/node/apiconfig"
+	"github.com/kubeward/kubeward/internal/harden/node/hostfix"
 	"github.com/kubeward/kubeward/internal/harden/node/pki"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/source/host"
@@ -25,7 +29,8 @@ func init() {
 
 type hardenNodeOptions struct {
 	root, out, generatePKI, pkiDir, kubeconfigDir, configDir, server string
-	auditLog, encryption, nodeName                                   string
+	auditLog, encryption, nodeName, permitRoot                       string
+	allowFrom                                                        []string
 }
 
 func newHardenNodeCommand(g *globalOptions) *cobra.Command {
@@ -64,6 +69,12 @@ DIR or a new one, never replacing a key. Nothing on the node is changed.`,
 			if _, err := apiconfig.ParseProvider(o.encryption); err != nil {
 				return usageError("--encryption: %v", err)
 			}
+			if _, err := hostfix.ParseAllowFrom(o.allowFrom); err != nil {
+				return usageError("%v", err)
+			}
+			if _, err := hostfix.SSHDDropIn(o.permitRoot); err != nil {
+				return usageError("--permit-root-login: %v", err)
+			}
 			if o.server != "" && !strings.HasPrefix(o.server, "https://") {
 				return usageError("--server %s: must be an https:// URL", o.server)
 			}
@@ -82,6 +93,8 @@ DIR or a new one, never replacing a key. Nothing on the node is changed.`,
 	f.StringVar(&o.server, "server", "", "API server URL for the generated kubeconfigs (default: the API server found on the node)")
 	f.StringVar(&o.auditLog, "audit-log-path", "/var/log/kubernetes/audit/audit.log", "the API server's audit log file")
 	f.StringVar(&o.encryption, "encryption", "secretbox", "encryption provider for Secrets: secretbox or aescbc")
+	f.StringSliceVar(&o.allowFrom, "allow-from", nil, "networks (CIDRs or addresses) that may reach the Kubernetes ports, added to harden.nodes.allowFrom; without any, no firewall rules are written")
+	f.StringVar(&o.permitRoot, "permit-root-login", "prohibit-password", "PermitRootLogin in the sshd drop-in: prohibit-password or no")
 	f.StringVar(&o.nodeName, "node-name", "", "the node's name for its certificates (default: the kubelet's --hostname-override, else the hostname)")
 	return markWork(cmd)
 }
@@ -137,7 +150,16 @@ func runHardenNode(cmd *cobra.Command, g *globalOptions, o *hardenNodeOptions) e
 	}
 	provider, _ := apiconfig.ParseProvider(o.encryption)
 	env := &check.Env{Config: cfg, Now: nowFunc()}
-	plan, err := nodefix.Make(n, nodefix.Options{Layout: layout, ConfigDir: configDir, AuditLogPath: o.auditLog, Encryption: provider, Env: env})
+	allow, err := hostfix.ParseAllowFrom(append(append([]string(nil), cfg.Harden.Nodes.AllowFrom...), o.allowFrom...))
+	if err != nil {
+		return usageError("%v", err)
+	}
+	fw := &hostfix.Firewall{Allow: allow}
+	if src := hostfix.SSHSource(os.Getenv("SSH_CONNECTION")); src != nil && fs.Live() {
+		fw.KeepSources = append(fw.KeepSources, src) // never lock out this session
+	}
+	plan, err := nodefix.Make(n, nodefix.Options{Layout: layout, ConfigDir: configDir, AuditLogPath: o.auditLog, Encryption: provider, Env: env,
+		ReadFile: fs.ReadFile, Firewall: fw, PermitRootLogin: o.permitRoot})
 	if err != nil {
 		return fmt.Errorf("planning: %w", err)
 	}
@@ -158,6 +180,9 @@ func runHardenNode(cmd *cobra.Command, g *globalOptions, o *hardenNodeOptions) e
 	}
 	if err := plan.Write(out); err != nil {
 		return usageError("%v", err)
+	}
+	if err := validateSSHD(plan, fs, out, g.stderr); err != nil {
+		return err
 	}
 	w := g.stdout
 	if g.lang == "zh" {
@@ -181,6 +206,32 @@ func runHardenNode(cmd *cobra.Command, g *globalOptions, o *hardenNodeOptions) e
 		}
 		if err != nil {
 			return fmt.Errorf("--generate-pki %s: %w", layout.Dir, err)
+		}
+	}
+	return nil
+}
+
+// validateSSHD runs sshd -t on the generated drop-in when the node is this
+// machine and has sshd: a drop-in sshd refuses is an error, not a fix.
+func validateSSHD(plan *nodefix.Plan, fs *host.FS, out string, stderr io.Writer) error {
+	if !fs.Live() {
+		return nil
+	}
+	for _, f := range plan.Files {
+		if f.Path != nodefix.SSHDDropInFile {
+			continue
+		}
+		sshd, err := exec.LookPath("sshd")
+		if err != nil {
+			return nil
+		}
+		err = hostfix.ValidateSSHD(sshd, f.Data)
+		if errors.Is(err, hostfix.ErrNoPrivsep) {
+			fmt.Fprintf(stderr, "kubeward: %s not validated: %v\n", filepath.Join(out, f.Path), err)
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", filepath.Join(out, f.Path), err)
 		}
 	}
 	return nil

@@ -126,11 +126,13 @@ var pkiIDs = map[string]bool{
 	"KW-API-001": true, "KW-API-002": true, "KW-API-003": true, "KW-API-004": true,
 	"KW-KCM-001": true, "KW-SCH-001": true, "KW-KLT-003": true, "KW-KLT-007": true, "KW-KLT-009": true, "KW-PROXY-001": true,
 	"KW-CERT-001": true, "KW-CERT-002": true, "KW-CERT-003": true,
+	// Calico's etcd client certificate comes from the same etcd CA.
+	"KW-CALICO-001": true, "KW-CALICO-002": true, "KW-CALICO-003": true,
 }
 
 // manual are the flag rules with no automatic fix, and why.
 var manual = map[string]catalog.Text{
-	"KW-API-011":  {EN: "shipping audit events needs a collector off the node: fill in audit-webhook.kubeconfig and add --audit-webhook-config-file", ZH: "转发审计事件需要节点之外的收集器：填写 audit-webhook.kubeconfig 并添加 --audit-webhook-config-file"},
+	"KW-API-011": {EN: "shipping audit events needs a collector off the node: fill in audit-webhook.kubeconfig and add --audit-webhook-config-file", ZH: "转发审计事件需要节点之外的收集器：填写 audit-webhook.kubeconfig 并添加 --audit-webhook-config-file"},
 }
 
 // fileIDs are the flag rules fixed by a file mode change (FileFix), not a

@@ -20,6 +20,7 @@ import (
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/harden/node/apiconfig"
+	"github.com/kubeward/kubeward/internal/harden/node/hostfix"
 	"github.com/kubeward/kubeward/internal/harden/node/pki"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
@@ -45,6 +46,15 @@ type Options struct {
 	// Random is the source of the encryption key (crypto/rand when nil).
 	Random io.Reader
 	Env    *check.Env
+	// ReadFile reads a node file (containerd's registry files); nil skips
+	// those fixes.
+	ReadFile func(path string) ([]byte, error)
+	// Firewall holds the networks the firewall admits; nil: no firewall
+	// rules (the plan says why).
+	Firewall *hostfix.Firewall
+	// PermitRootLogin for the sshd drop-in: prohibit-password (default)
+	// or no.
+	PermitRootLogin string
 }
 
 // Plan is every fix for one node.
@@ -187,6 +197,15 @@ func Make(n *inventory.Node, o Options) (*Plan, error) {
 		}
 	}
 	if err := p.generate(o, x); err != nil {
+		return nil, err
+	}
+	if err := p.calicoFixes(n, x, results); err != nil {
+		return nil, err
+	}
+	if err := p.runtimeFixes(n, o, results); err != nil {
+		return nil, err
+	}
+	if err := p.hostFixes(n, o, results); err != nil {
 		return nil, err
 	}
 	p.fileFixes(results)

@@ -4,6 +4,7 @@
 package hostfix
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -54,7 +55,16 @@ func ValidateSSHD(sshd string, dropIn []byte) error {
 		return err
 	}
 	if out, err := exec.Command(sshd, "-t", "-f", cfg).CombinedOutput(); err != nil {
-		return fmt.Errorf("sshd -t: %v: %s", err, strings.TrimSpace(string(out)))
+		msg := strings.TrimSpace(string(out))
+		if strings.Contains(msg, "Missing privilege separation directory") {
+			return fmt.Errorf("%w: %s", ErrNoPrivsep, msg)
+		}
+		return fmt.Errorf("sshd -t: %v: %s", err, msg)
 	}
 	return nil
 }
+
+// ErrNoPrivsep: sshd -t cannot run on this machine (sshd was never
+// started, so its privilege separation directory does not exist); the
+// drop-in was not judged.
+var ErrNoPrivsep = errors.New("sshd -t cannot run here")

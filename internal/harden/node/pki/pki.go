@@ -92,6 +92,7 @@ const (
 	EtcdServer          = "etcd/server"
 	EtcdPeer            = "etcd/peer"
 	EtcdHealthcheck     = "etcd/healthcheck-client"
+	CalicoEtcdClient    = "etcd/calico-client"
 	KubeletServing      = "kubelet-serving"
 	CMServing           = "controller-manager-serving"
 	SchedulerServing    = "scheduler-serving"
@@ -144,6 +145,7 @@ func Certs(h Host) []Cert {
 		{Name: EtcdServer, CA: EtcdCA, CN: h.NodeName, DNS: names, IPs: ips, Usage: both, For: "etcd --cert-file"},
 		{Name: EtcdPeer, CA: EtcdCA, CN: h.NodeName, DNS: names, IPs: ips, Usage: both, For: "etcd --peer-cert-file"},
 		{Name: EtcdHealthcheck, CA: EtcdCA, CN: "kube-etcd-healthcheck-client", Usage: clientAuth, For: "etcd health probes"},
+		{Name: CalicoEtcdClient, CA: EtcdCA, CN: "calico", Usage: clientAuth, For: "calico-node and the Calico CNI plugin (etcd datastore)"},
 		{Name: KubeletServing, CA: ClusterCA, CN: h.NodeName, DNS: names, IPs: ips, Usage: serverAuth, For: "kubelet tlsCertFile"},
 		{Name: CMServing, CA: ClusterCA, CN: "kube-controller-manager", DNS: names, IPs: ips, Usage: serverAuth, For: "kube-controller-manager --tls-cert-file"},
 		{Name: SchedulerServing, CA: ClusterCA, CN: "kube-scheduler", DNS: names, IPs: ips, Usage: serverAuth, For: "kube-scheduler --tls-cert-file"},
