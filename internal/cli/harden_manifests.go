@@ -201,7 +201,7 @@ func runHardenManifests(g *globalOptions, o *hardenManifestOptions) error {
 		}
 	}
 	if o.outDir != "" {
-		after, err := hardenedObjects(plan)
+		after, err := plan.After()
 		if err != nil {
 			problems = append(problems, err.Error())
 		} else if err := writeNamespaceLayer(g, after, o.outDir, g.stderr); err != nil {
@@ -326,33 +326,6 @@ func backupName(file string) string {
 		}
 	}
 	return filepath.FromSlash(strings.Join(parts, "/"))
-}
-
-// hardenedObjects are the objects after the workload fixes, with the
-// objects the fixes create: what the namespace layer is derived from.
-func hardenedObjects(plan *harden.Plan) ([]*inventory.Object, error) {
-	byObj := map[*inventory.Object]*harden.ObjectFix{}
-	for _, f := range plan.Fixes {
-		byObj[f.Object] = f
-	}
-	out := make([]*inventory.Object, 0, len(plan.Objects))
-	for _, ob := range plan.Objects {
-		f := byObj[ob]
-		if f == nil {
-			out = append(out, ob)
-			continue
-		}
-		h, err := harden.HardenedObject(f)
-		if err != nil {
-			return nil, err
-		}
-		news, err := harden.NewObjects(f)
-		if err != nil {
-			return nil, err
-		}
-		out = append(append(out, h), news...)
-	}
-	return out, nil
 }
 
 func fileStem(kind, ns, name string) string {

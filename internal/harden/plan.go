@@ -80,8 +80,10 @@ func Build(cfg *config.Config, objs []*inventory.Object) *Plan {
 			fx = spec.Fix
 		}
 		switch {
+		case fx == nil && spec != nil:
+			f.Manual = catalog.Text{EN: "no fix in the catalogue; remediation: " + spec.Remediation.EN, ZH: "目录中没有修复；整改建议：" + spec.Remediation.ZH}
 		case fx == nil:
-			f.Manual = catalog.Text{EN: "no fix in the catalogue: follow the remediation", ZH: "目录中没有修复：请按整改建议处理"}
+			f.Manual = catalog.Text{EN: "no fix in the catalogue", ZH: "目录中没有修复"}
 		case fx.Manual != nil:
 			f.Manual = *fx.Manual
 		default:
@@ -167,4 +169,60 @@ func SortObjects(objs []*inventory.Object) {
 		}
 		return a.Name < b.Name
 	})
+}
+
+// After is the objects once every fix is applied, with the objects the
+// fixes create: what the namespace layer and a rescan read.
+func (p *Plan) After() ([]*inventory.Object, error) {
+	byObj := map[*inventory.Object]*ObjectFix{}
+	for _, f := range p.Fixes {
+		byObj[f.Object] = f
+	}
+	out := make([]*inventory.Object, 0, len(p.Objects))
+	for _, ob := range p.Objects {
+		f := byObj[ob]
+		if f == nil {
+			out = append(out, ob)
+			continue
+		}
+		h, err := HardenedObject(f)
+		if err != nil {
+			return nil, err
+		}
+		news, err := NewObjects(f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(append(out, h), news...)
+	}
+	return out, nil
+}
+
+// FindingKey names a FAIL across scans: check, subject and file.
+func FindingKey(r *result.Result) string {
+	file := ""
+	if r.Location != nil {
+		file = r.Location.File
+	}
+	return r.ID + "\x00" + objectKey(file, r.Subject.Kind, r.Subject.Namespace, r.Subject.Name)
+}
+
+// Rescan evaluates the objects after every fix and returns the FAILs that
+// are left, by FindingKey.
+func (p *Plan) Rescan(cfg *config.Config) (map[string]bool, error) {
+	after, err := p.After()
+	if err != nil {
+		return nil, err
+	}
+	eng := check.New(check.Options{Config: cfg})
+	for _, o := range after {
+		eng.Observe(o)
+	}
+	left := map[string]bool{}
+	for _, r := range eng.Finish().Results {
+		if r.Status == result.Fail {
+			left[FindingKey(&r)] = true
+		}
+	}
+	return left, nil
 }
