@@ -44,6 +44,8 @@ type Harden struct {
 	Namespaces HardenNamespaces `yaml:"namespaces"`
 	// Nodes: the host firewall's allowed networks (harden_nodes.go).
 	Nodes HardenNodes `yaml:"nodes"`
+	// Secrets: the Vault store harden secrets moves Secrets to (secrets.go).
+	Secrets HardenSecrets `yaml:"secrets"`
 }
 
 // Ignore is one exception.
@@ -195,6 +197,9 @@ func Parse(data []byte) (*Config, error) {
 		return nil, err
 	}
 	if err := c.Harden.Nodes.validate(); err != nil {
+		return nil, err
+	}
+	if err := c.Harden.Secrets.validate(); err != nil {
 		return nil, err
 	}
 	c.applyDefaults()
