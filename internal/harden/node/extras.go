@@ -75,6 +75,11 @@ func (p *Plan) runtimeFixes(n *inventory.Node, o Options, results []result.Resul
 				Fixes: []string{"KW-DOCKER-011"},
 				What:  catalog.Text{EN: "systemd drop-in: DOCKER_CONTENT_TRUST=1 for dockerd (add it to /etc/environment for clients too)", ZH: "systemd 附加配置：为 dockerd 设置 DOCKER_CONTENT_TRUST=1（客户端也需写入 /etc/environment）"}})
 		}
+		for _, id := range sortedIDs(docker) {
+			if why, ok := dockerManual[id]; ok {
+				p.Unfixed = append(p.Unfixed, Unfixed{ID: id, Component: c.Kind, Why: why})
+			}
+		}
 		break // one dockerd per node
 	}
 	ctrd := failingIDs(results, "KW-CTRD-")
@@ -106,6 +111,14 @@ func (p *Plan) runtimeFixes(n *inventory.Node, o Options, results []result.Resul
 		}
 	}
 	return nil
+}
+
+// dockerManual are the Docker daemon checks without a generated fix.
+var dockerManual = map[string]catalog.Text{
+	"KW-DOCKER-002": {EN: "dockerd recreates its socket root:docker 0660 when it restarts (unless --group or a socket unit says otherwise); chmod 660 it until then",
+		ZH: "dockerd 重启时会以 root:docker 0660 重新创建套接字（除非 --group 或套接字单元另有设置）；在此之前请将其权限设为 660"},
+	"KW-DOCKER-003": {EN: "changing the storage driver to overlay2 re-creates every image and container: plan it", ZH: "将存储驱动改为 overlay2 需要重新创建所有镜像和容器：请计划执行"},
+	"KW-DOCKER-004": {EN: "a separate partition for the data root is a disk layout change", ZH: "为数据目录使用独立分区属于磁盘布局变更"},
 }
 
 // hostFixes: the sshd drop-in and the firewall.

@@ -105,6 +105,7 @@ func TestHardenNodeRestartsInsecureControlPlane(t *testing.T) {
 	}
 	restarted := map[string]bool{}
 	fixed := map[string]bool{}
+	var kubeletRestart time.Time
 	for _, comp := range plan.Components {
 		args := comp.Args
 		if target := map[string]string{"etcd": "etcd", "kube-apiserver": "kube-apiserver", "kube-controller-manager": "kube-controller-manager",
@@ -129,6 +130,9 @@ func TestHardenNodeRestartsInsecureControlPlane(t *testing.T) {
 			t.Fatalf("%v", err)
 		}
 		t.Logf("%s restarted and healthy (fixes %s)", comp.Kind, strings.Join(comp.Fixes, " "))
+		if comp.Kind == "kubelet" {
+			kubeletRestart = time.Now().Add(-time.Second)
+		}
 		restarted[comp.Kind] = true
 		for _, id := range comp.Fixes {
 			fixed[id] = true
@@ -199,8 +203,22 @@ func TestHardenNodeRestartsInsecureControlPlane(t *testing.T) {
 	if r.StatusCode != http.StatusUnauthorized {
 		t.Errorf("anonymous request: %s, want 401", r.Status)
 	}
-	// The kubelet's read-only port is closed.
+	// The kubelet's read-only port is closed, and it reports to the API
+	// server with its new client certificate (Node authorization).
 	if hasKubelet {
+		waitFor(t, "the kubelet to renew its Node lease with the new credentials", func() bool {
+			var lease struct {
+				Spec struct {
+					RenewTime time.Time `json:"renewTime"`
+				} `json:"spec"`
+			}
+			r, err := admin.Get(fmt.Sprintf("https://127.0.0.1:%d/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/%s", ports.APIServer, c.Options.NodeName))
+			if err != nil {
+				return false
+			}
+			defer r.Body.Close()
+			return r.StatusCode == http.StatusOK && json.NewDecoder(r.Body).Decode(&lease) == nil && lease.Spec.RenewTime.After(kubeletRestart)
+		})
 		if conn, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", ports.KubeletReadOnly), 2*time.Second); err == nil {
 			conn.Close()
 			t.Errorf("the kubelet's read-only port %d still answers", ports.KubeletReadOnly)
