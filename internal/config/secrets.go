@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -45,7 +46,9 @@ func secretsOr(v, def string) string {
 }
 
 // Server is Vault's address (default https://vault.vault.svc:8200).
-func (h HardenSecrets) Server() string { return secretsOr(h.VaultServer, "https://vault.vault.svc:8200") }
+func (h HardenSecrets) Server() string {
+	return secretsOr(h.VaultServer, "https://vault.vault.svc:8200")
+}
 
 // Mount is the KV engine's mount (default secret).
 func (h HardenSecrets) Mount() string { return secretsOr(h.VaultMount, "secret") }
@@ -77,6 +80,8 @@ func (h HardenSecrets) Role(namespace string) string {
 	return expand(secretsOr(h.RolePattern, "{namespace}-secrets"), namespace, "")
 }
 
+var errBadPath = errors.New("not a relative path")
+
 func expand(pattern, namespace, name string) string {
 	return strings.NewReplacer("{namespace}", namespace, "{name}", name).Replace(pattern)
 }
@@ -97,7 +102,7 @@ func (h HardenSecrets) validate() error {
 		return fmt.Errorf("harden.secrets.pathPattern %q: must contain {namespace} and {name}, or two Secrets would share one Vault path", p)
 	}
 	if strings.HasPrefix(p, "/") || strings.Contains(p, "..") {
-		return fmt.Errorf("harden.secrets.pathPattern %q: a path under the mount, without a leading / or ..", p)
+		return fmt.Errorf("harden.secrets.pathPattern %q: want a path under the mount, without a leading / and without ..: %w", p, errBadPath)
 	}
 	for field, v := range map[string]string{"storeName": h.Store(), "serviceAccount": h.Account()} {
 		if errs := validation.IsDNS1123Subdomain(v); len(errs) > 0 {
@@ -105,7 +110,7 @@ func (h HardenSecrets) validate() error {
 		}
 	}
 	if _, err := time.ParseDuration(h.Refresh()); err != nil {
-		return fmt.Errorf("harden.secrets.refreshInterval %q: %v", h.RefreshInterval, err)
+		return fmt.Errorf("harden.secrets.refreshInterval %q: %w", h.RefreshInterval, err)
 	}
 	return nil
 }
