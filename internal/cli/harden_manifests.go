@@ -186,7 +186,7 @@ func runHardenManifests(g *globalOptions, o *hardenManifestOptions) error {
 			}
 			fmt.Fprintf(g.stdout, "# kubeward: %s %s resolves %s%s\n", f.Object.Kind, objName(f.Object), strings.Join(f.Resolves, ", "), reviewNote(f, lang))
 		}
-		fmt.Fprint(g.stdout, udiff.Unified("a/"+filepath.ToSlash(file), "b/"+filepath.ToSlash(file), string(src), string(out)))
+		fmt.Fprint(g.stdout, udiff.Unified(diffLabel("a", file), diffLabel("b", file), string(src), string(out)))
 		if o.write {
 			if err := writeWithBackup(file, src, out, o.backupDir); err != nil {
 				problems = append(problems, err.Error())
@@ -473,4 +473,8 @@ func writeNew(path string, data []byte) error {
 		return fmt.Errorf("--out: %s: %v", path, err)
 	}
 	return f.Close()
+}
+
+func diffLabel(side, file string) string {
+	return side + "/" + strings.TrimPrefix(filepath.ToSlash(file), "/")
 }

@@ -428,12 +428,12 @@ func fixSpread(_ *check.Env, t *check.Target) []check.Edit {
 	if w.Replicas == nil || *w.Replicas <= 1 || SpreadsOverNodes(w.Spec) {
 		return nil
 	}
-	// The constraint counts the workload's own pods: its template's labels,
-	// else its selector's. Without either it would count nothing, so no
+	// The constraint counts the workload's own pods: its selector's labels,
+	// else its template's. Without either it would count nothing, so no
 	// fix is written rather than one that only silences the check.
-	sel := w.Meta.Labels
+	sel := selectorLabels(t.Typed) // stable: a template label such as a version changes on upgrade
 	if len(sel) == 0 {
-		sel = selectorLabels(t.Typed)
+		sel = w.Meta.Labels
 	}
 	if len(sel) == 0 {
 		return nil
