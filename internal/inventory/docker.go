@@ -73,13 +73,20 @@ type DockerSummary struct {
 
 // DockerContainer is the part of GET /containers/{id}/json kubeward reads.
 type DockerContainer struct {
-	ID         string                `json:"Id"`
-	Name       string                `json:"Name"`
-	Image      string                `json:"Image"`
-	State      DockerContainerState  `json:"State"`
-	Config     DockerContainerConfig `json:"Config"`
-	HostConfig DockerHostConfig      `json:"HostConfig"`
-	Mounts     []DockerMount         `json:"Mounts"`
+	ID              string                `json:"Id"`
+	Name            string                `json:"Name"`
+	Image           string                `json:"Image"`
+	AppArmorProfile string                `json:"AppArmorProfile"`
+	State           DockerContainerState  `json:"State"`
+	Config          DockerContainerConfig `json:"Config"`
+	HostConfig      DockerHostConfig      `json:"HostConfig"`
+	Mounts          []DockerMount         `json:"Mounts"`
+	// Processes are the executable names of the container's processes
+	// (GET /containers/{id}/top, running containers only; arguments are
+	// left out: they may hold secrets). ProcessesKnown is set when they
+	// were read.
+	Processes      []string `json:"kubewardProcesses,omitempty"`
+	ProcessesKnown bool     `json:"kubewardProcessesKnown,omitempty"`
 }
 
 // DockerContainerState is a container's run state.
@@ -87,13 +94,26 @@ type DockerContainerState struct {
 	Status  string `json:"Status"`
 	Running bool   `json:"Running"`
 	Pid     int    `json:"Pid"`
+	// Health is set when the container has a health check.
+	Health *DockerHealth `json:"Health,omitempty"`
+}
+
+// DockerHealth is a container's health check state.
+type DockerHealth struct {
+	Status string `json:"Status"`
+}
+
+// DockerHealthcheck is the health check a container (or its image) declares.
+type DockerHealthcheck struct {
+	Test []string `json:"Test"`
 }
 
 // DockerContainerConfig is the container's portable configuration. Env is left
 // out on purpose: it often holds secrets and no check reads it.
 type DockerContainerConfig struct {
-	User  string `json:"User"`
-	Image string `json:"Image"`
+	User        string             `json:"User"`
+	Image       string             `json:"Image"`
+	Healthcheck *DockerHealthcheck `json:"Healthcheck,omitempty"`
 }
 
 // DockerHostConfig is the container's host-dependent configuration.
@@ -108,6 +128,35 @@ type DockerHostConfig struct {
 	UTSMode     string   `json:"UTSMode"`
 	UsernsMode  string   `json:"UsernsMode"`
 	Binds       []string `json:"Binds"`
+
+	Memory         int64                          `json:"Memory"`
+	CPUShares      int64                          `json:"CpuShares"`
+	NanoCPUs       int64                          `json:"NanoCpus"`
+	CPUQuota       int64                          `json:"CpuQuota"`
+	ReadonlyRootfs bool                           `json:"ReadonlyRootfs"`
+	PortBindings   map[string][]DockerPortBinding `json:"PortBindings"`
+	RestartPolicy  DockerRestartPolicy            `json:"RestartPolicy"`
+	CgroupParent   string                         `json:"CgroupParent"`
+	PidsLimit      *int64                         `json:"PidsLimit"`
+	Devices        []DockerDevice                 `json:"Devices"`
+}
+
+// DockerPortBinding is one host address a container port is published on.
+type DockerPortBinding struct {
+	HostIP   string `json:"HostIp"`
+	HostPort string `json:"HostPort"`
+}
+
+// DockerRestartPolicy is a container's restart policy.
+type DockerRestartPolicy struct {
+	Name              string `json:"Name"`
+	MaximumRetryCount int    `json:"MaximumRetryCount"`
+}
+
+// DockerDevice is a host device exposed to a container.
+type DockerDevice struct {
+	PathOnHost      string `json:"PathOnHost"`
+	PathInContainer string `json:"PathInContainer"`
 }
 
 // DockerMount is one mount of a container as the engine reports it.
@@ -117,6 +166,7 @@ type DockerMount struct {
 	Source      string `json:"Source"`
 	Destination string `json:"Destination"`
 	RW          bool   `json:"RW"`
+	Propagation string `json:"Propagation"`
 }
 
 // DockerShortID is the 12-character form of a container ID.

@@ -35,6 +35,9 @@ type Node struct {
 	SSHDDefault *SSHDConfig `json:"sshdDefault,omitempty"`
 	// Firewall is the host's packet filter.
 	Firewall *Firewall `json:"firewall,omitempty"`
+	// DockerHost is the host's facts around Docker (group, audit rules,
+	// daemon files): gathered when a dockerd is on the node.
+	DockerHost *DockerHost `json:"dockerHost,omitempty"`
 }
 
 // ComponentsOf returns the discovered components of one kind.

@@ -40,6 +40,9 @@ func Capture(ctx context.Context, socket string) (map[string][]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("docker API container inspect on unix://%s: bad JSON: %w", socket, err)
 		}
+		if red, err = c.addProcesses(ctx, red); err != nil {
+			return nil, err
+		}
 		items = append(items, red)
 	}
 	b, err := json.MarshalIndent(items, "", "  ")
@@ -48,6 +51,25 @@ func Capture(ctx context.Context, socket string) (map[string][]byte, error) {
 	}
 	out[host.CaptureDockerContainers] = b
 	return out, nil
+}
+
+// addProcesses adds a running container's process names (Top) to its
+// captured inspect answer, as the fields DockerContainer reads them from.
+func (c *Client) addProcesses(ctx context.Context, b json.RawMessage) (json.RawMessage, error) {
+	var ct Container
+	if err := json.Unmarshal(b, &ct); err != nil {
+		return nil, err
+	}
+	cts := []Container{ct}
+	if err := c.withProcesses(ctx, cts); err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	m["kubewardProcesses"], m["kubewardProcessesKnown"] = cts[0].Processes, cts[0].ProcessesKnown
+	return json.Marshal(m)
 }
 
 // redactEnv replaces the values of Config.Env with <redacted>.
@@ -100,6 +122,9 @@ func query(ctx context.Context, dial, socket string) (*State, error) {
 		return nil, err
 	}
 	if s.Containers, err = c.Containers(ctx); err != nil {
+		return nil, err
+	}
+	if err := c.withProcesses(ctx, s.Containers); err != nil {
 		return nil, err
 	}
 	return s, nil

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -168,6 +169,75 @@ func (c *Client) Inspect(ctx context.Context, id string) (*Container, error) {
 		return nil, err
 	}
 	return &ct, nil
+}
+
+// Top is GET /containers/{id}/top: the executable names of the running
+// container's processes (the CMD column's first word, base name: the
+// arguments may hold secrets and are dropped here). A container that
+// stopped meanwhile has none.
+func (c *Client) Top(ctx context.Context, id string) ([]string, error) {
+	var t struct {
+		Titles    []string   `json:"Titles"`
+		Processes [][]string `json:"Processes"`
+	}
+	_, err := c.getJSON(ctx, "/containers/"+url.PathEscape(id)+"/top", &t)
+	var ae *apiError
+	if errors.As(err, &ae) && (ae.Status == http.StatusNotFound || ae.Status == http.StatusConflict) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return topCommands(t.Titles, t.Processes), nil
+}
+
+// topCommands picks the command names out of a top answer: the CMD (or
+// COMMAND) column's first word, its base name, sorted and unique.
+func topCommands(titles []string, procs [][]string) []string {
+	col := -1
+	for i, t := range titles {
+		if t == "CMD" || t == "COMMAND" {
+			col = i
+		}
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range procs {
+		if col < 0 || col >= len(p) {
+			continue
+		}
+		f := strings.Fields(p[col])
+		if len(f) == 0 {
+			continue
+		}
+		name := strings.Trim(f[0], "[]")
+		if i := strings.LastIndexByte(name, '/'); i >= 0 {
+			name = name[i+1:]
+		}
+		name = strings.TrimSuffix(name, ":")
+		if name != "" && !seen[name] {
+			seen[name] = true
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// withProcesses adds the process names of each running container.
+func (c *Client) withProcesses(ctx context.Context, cts []Container) error {
+	for i := range cts {
+		if !cts[i].State.Running {
+			cts[i].ProcessesKnown = true
+			continue
+		}
+		ps, err := c.Top(ctx, cts[i].ID)
+		if err != nil {
+			return err
+		}
+		cts[i].Processes, cts[i].ProcessesKnown = ps, true
+	}
+	return nil
 }
 
 // Containers inspects every container. A container removed between the

@@ -60,6 +60,8 @@ func startEngineAt(t *testing.T, socket string) *fakeEngine {
 			w.Write([]byte(`[{"Id":"0123456789abcdef0123","Names":["/web"]},{"Id":"gone","Names":["/gone"]}]`))
 		case "/containers/0123456789abcdef0123/json":
 			w.Write([]byte(inspectWeb))
+		case "/containers/0123456789abcdef0123/top":
+			w.Write([]byte(`{"Titles":["UID","PID","PPID","C","STIME","TTY","TIME","CMD"],"Processes":[["root","10","1","0","1","?","0","/usr/sbin/sshd -D -p 22 --secret=hunter2"],["root","11","1","0","1","?","0","nginx: master process"],["root","12","11","0","1","?","0","/usr/sbin/sshd -D"]]}`))
 		case "/containers/gone/json":
 			w.WriteHeader(http.StatusNotFound)
 			w.Write([]byte(`{"message":"No such container: gone"}`))
@@ -166,6 +168,9 @@ func TestCaptureAndSnapshot(t *testing.T) {
 	if s.Source != "snapshot /kubeward/docker/containers.json" {
 		t.Errorf("Source = %q", s.Source)
 	}
+	if ct := s.Containers[0]; !ct.ProcessesKnown || strings.Join(ct.Processes, ",") != "nginx,sshd" {
+		t.Errorf("captured processes = %v (known %t)", ct.Processes, ct.ProcessesKnown)
+	}
 }
 
 func TestLoad(t *testing.T) {
@@ -177,8 +182,12 @@ func TestLoad(t *testing.T) {
 	if len(s.Containers) != 1 || s.Source != "Engine API unix://"+e.Socket {
 		t.Fatalf("live Load = %+v", s)
 	}
-	if len(e.paths) != 5 || e.paths[2] != "/containers/json?all=1" {
+	if len(e.paths) != 6 || e.paths[2] != "/containers/json?all=1" || e.paths[5] != "/containers/0123456789abcdef0123/top" {
 		t.Errorf("requests = %v", e.paths)
+	}
+	// The running container's process names, without their arguments.
+	if ct := s.Containers[0]; !ct.ProcessesKnown || strings.Join(ct.Processes, ",") != "nginx,sshd" {
+		t.Errorf("processes = %v (known %t)", ct.Processes, ct.ProcessesKnown)
 	}
 	// A host mounted under --root whose socket answers.
 	mounted, err := os.MkdirTemp("", "kwroot")

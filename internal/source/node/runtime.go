@@ -33,6 +33,7 @@ func (g *gatherer) runtime() {
 		g.n.Users = readIDNames(g.f, "/etc/passwd")
 		g.n.Groups = readIDNames(g.f, "/etc/group")
 		g.n.DockerContentTrust = contentTrust(g.f)
+		g.dockerHost(ds)
 	}
 	for _, c := range g.n.ComponentsOf(inventory.Containerd) {
 		g.hostsFiles(c)
