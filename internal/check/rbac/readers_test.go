@@ -32,7 +32,9 @@ func TestSecretReaders(t *testing.T) {
 	}
 	user := func(n string) rbacv1.Subject { return rbacv1.Subject{Kind: "User", Name: n} }
 	group := func(n string) rbacv1.Subject { return rbacv1.Subject{Kind: "Group", Name: n} }
-	sa := func(ns, n string) rbacv1.Subject { return rbacv1.Subject{Kind: "ServiceAccount", Namespace: ns, Name: n} }
+	sa := func(ns, n string) rbacv1.Subject {
+		return rbacv1.Subject{Kind: "ServiceAccount", Namespace: ns, Name: n}
+	}
 	cases := []struct {
 		name string
 		objs []*inventory.Object

@@ -582,3 +582,7 @@ func renderRequiringSecrets(ch *chart.Chart, vals map[string]any, ns string) (ma
 	}
 	return out, v, true
 }
+
+// ReadValuesFile reads a values file as the loader does: a regular file,
+// up to the document size limit.
+func ReadValuesFile(p string) ([]byte, error) { return readRegularFile(p, MaxDocumentBytes) }
