@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -31,6 +32,8 @@ type hardenNodeOptions struct {
 	root, out, generatePKI, pkiDir, kubeconfigDir, configDir, server string
 	auditLog, encryption, nodeName, permitRoot                       string
 	allowFrom                                                        []string
+	apply, force, dryRun                                             bool
+	undo                                                             string
 }
 
 func newHardenNodeCommand(g *globalOptions) *cobra.Command {
@@ -60,8 +63,14 @@ DIR or a new one, never replacing a key. Nothing on the node is changed.`,
 			if err := validateLang(g.lang); err != nil {
 				return err
 			}
+			if o.undo != "" {
+				return nil
+			}
 			if o.out == "" {
 				return usageError("--out: required (a new or empty directory for the generated files)")
+			}
+			if o.apply && o.root != "/" {
+				return usageError("--apply: only with --root / on the node itself (--root is %s)", o.root)
 			}
 			if o.root == "" {
 				return usageError("--root: must not be empty (/ is the machine kubeward runs on)")
@@ -81,7 +90,12 @@ DIR or a new one, never replacing a key. Nothing on the node is changed.`,
 			_, err := g.loadConfig()
 			return err
 		},
-		RunE: func(cmd *cobra.Command, _ []string) error { return runHardenNode(cmd, g, o) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.undo != "" {
+				return runNodeUndo(g, o.undo, o.force, o.dryRun)
+			}
+			return runHardenNode(cmd, g, o)
+		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.root, "root", "/", "host filesystem to read: a mounted host, an unpacked snapshot, or a snapshot .tar.gz")
@@ -95,6 +109,10 @@ DIR or a new one, never replacing a key. Nothing on the node is changed.`,
 	f.StringVar(&o.encryption, "encryption", "secretbox", "encryption provider for Secrets: secretbox or aescbc")
 	f.StringSliceVar(&o.allowFrom, "allow-from", nil, "networks (CIDRs or addresses) that may reach the Kubernetes ports, added to harden.nodes.allowFrom; without any, no firewall rules are written")
 	f.StringVar(&o.permitRoot, "permit-root-login", "prohibit-password", "PermitRootLogin in the sshd drop-in: prohibit-password or no")
+	f.BoolVar(&o.apply, "apply", false, "also write the fixes on this node (--root / only): static pod manifests, the kubelet's config, drop-ins, daemon.json, file modes; shows each diff, keeps backups and writes an undo record to --out")
+	f.StringVar(&o.undo, "undo", "", "undo a `harden node --apply` from its record (also: kubeward harden undo RECORD)")
+	f.BoolVar(&o.force, "force", false, "with --undo: also revert files changed since kubeward wrote them")
+	f.BoolVar(&o.dryRun, "dry-run", false, "with --undo: show what would be reverted and change nothing")
 	f.StringVar(&o.nodeName, "node-name", "", "the node's name for its certificates (default: the kubelet's --hostname-override, else the hostname)")
 	return markWork(cmd)
 }
@@ -159,7 +177,7 @@ func runHardenNode(cmd *cobra.Command, g *globalOptions, o *hardenNodeOptions) e
 		fw.KeepSources = append(fw.KeepSources, src) // never lock out this session
 	}
 	plan, err := nodefix.Make(n, nodefix.Options{Layout: layout, ConfigDir: configDir, AuditLogPath: o.auditLog, Encryption: provider, Env: env,
-		ReadFile: fs.ReadFile, Firewall: fw, PermitRootLogin: o.permitRoot})
+		ReadFile: fs.ReadFile, Firewall: fw, PermitRootLogin: o.permitRoot, OutDir: out})
 	if err != nil {
 		return fmt.Errorf("planning: %w", err)
 	}
@@ -208,7 +226,103 @@ func runHardenNode(cmd *cobra.Command, g *globalOptions, o *hardenNodeOptions) e
 			return fmt.Errorf("--generate-pki %s: %w", layout.Dir, err)
 		}
 	}
+	if o.apply {
+		return applyNodePlan(g, plan, fs, out, env.Now)
+	}
 	return nil
+}
+
+// applyNodePlan writes the plan's changes on this node: each diff first,
+// each file backed up, every step in the undo record before it is made.
+func applyNodePlan(g *globalOptions, plan *nodefix.Plan, fs *host.FS, out string, now time.Time) error {
+	changes, err := plan.Changes(fs.ReadFile)
+	if err != nil {
+		return fmt.Errorf("--apply: %w", err)
+	}
+	if len(changes) == 0 && len(plan.FileFixes) == 0 {
+		fmt.Fprintln(g.stdout, layerText(g, "--apply: nothing to change on this node", "--apply：此节点无需更改"))
+		return nil
+	}
+	for _, c := range changes {
+		cur, err := os.ReadFile(c.Path)
+		fmt.Fprint(g.stdout, nodefix.Diff(c, cur, err == nil))
+	}
+	file := filepath.Join(out, fmt.Sprintf("undo-%s.json", now.UTC().Format("20060102T150405Z")))
+	rec := &nodefix.Record{Kind: nodefix.RecordKind, Version: nodefix.RecordVersion, Host: fs.Hostname(), Time: now.UTC()}
+	save := func(r *nodefix.Record) error { return nodefix.SaveRecord(file, r) }
+	if err := save(rec); err != nil {
+		return fmt.Errorf("--apply: undo record: %w", err)
+	}
+	if err := nodefix.Apply(changes, plan.FileFixes, rec, now, save); err != nil {
+		return fmt.Errorf("--apply: %w (what was done is in %s: kubeward harden undo %s)", err, file, file)
+	}
+	fmt.Fprintf(g.stdout, layerText(g, "Applied %d files and %d mode changes; undo: kubeward harden undo %s\n", "已应用 %d 个文件与 %d 项权限修改；撤销：kubeward harden undo %s\n"), len(changes), len(plan.FileFixes), file)
+	for _, cp := range plan.Components {
+		switch cp.Source {
+		case "static pod":
+			fmt.Fprintf(g.stdout, layerText(g, "  %s: the kubelet restarts the static pod from %s\n", "  %s：kubelet 将根据 %s 重启静态 Pod\n"), cp.Kind, cp.SourceFile)
+		case "systemd unit":
+			fmt.Fprintf(g.stdout, layerText(g, "  %s: systemctl daemon-reload && systemctl restart %s (not run)\n", "  %s：systemctl daemon-reload && systemctl restart %s（未执行）\n"), cp.Kind, cpUnit(cp))
+		default:
+			fmt.Fprintf(g.stdout, layerText(g, "  %s (pid %d): restart it with the command line in plan.json (kubeward does not know its supervisor)\n", "  %s（pid %d）：请使用 plan.json 中的命令行重启（kubeward 不知道其管理进程）\n"), cp.Kind, cp.PID)
+		}
+	}
+	return nil
+}
+
+func cpUnit(cp *nodefix.ComponentPlan) string {
+	base := filepath.Base(cp.SourceFile)
+	if strings.HasSuffix(filepath.Dir(cp.SourceFile), ".d") {
+		base = strings.TrimSuffix(filepath.Base(filepath.Dir(cp.SourceFile)), ".d")
+	}
+	return base
+}
+
+// runNodeUndo reverts a `harden node --apply` from its record.
+func runNodeUndo(g *globalOptions, file string, force, dryRun bool) error {
+	data, err := readBounded(file)
+	if err != nil {
+		return usageError("harden undo: %v", err)
+	}
+	rec, err := nodefix.ParseRecord(data)
+	if err != nil {
+		return usageError("harden undo: %s: %v", file, err)
+	}
+	steps, err := nodefix.Undo(rec, force, dryRun, nowFunc())
+	refused := false
+	for _, s := range steps {
+		switch {
+		case s.Refused != "":
+			refused = true
+			fmt.Fprintf(g.stderr, layerText(g, "left alone: %s: %s\n", "保持不变：%s：%s\n"), s.Entry.Path, s.Refused)
+		default:
+			fmt.Fprintf(g.stdout, "%s: %s\n", s.Do, s.Entry.Path)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("harden undo: %w", err)
+	}
+	if dryRun {
+		fmt.Fprintln(g.stderr, layerText(g, "kubeward: dry run: nothing changed", "kubeward：试运行：未做任何更改"))
+	}
+	if refused {
+		return &exitError{code: ExitFindings}
+	}
+	return nil
+}
+
+// readBounded reads a record file of at most 16 MiB.
+func readBounded(file string) ([]byte, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, 16<<20+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return data, nil
 }
 
 // validateSSHD runs sshd -t on the generated drop-in when the node is this

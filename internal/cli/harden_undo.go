@@ -10,6 +10,7 @@ import (
 	"k8s.io/client-go/dynamic"
 
 	"github.com/kubeward/kubeward/internal/harden/apply"
+	nodefix "github.com/kubeward/kubeward/internal/harden/node"
 	"github.com/kubeward/kubeward/internal/source/kube"
 )
 
@@ -27,7 +28,7 @@ func newHardenUndoCommand(g *globalOptions) *cobra.Command {
 	o := &hardenUndoOptions{}
 	cmd := &cobra.Command{
 		Use:   "undo RECORD",
-		Short: "Undo a `harden cluster --apply` from its record",
+		Short: "Undo a `harden cluster --apply` or `harden node --apply` from its record",
 		Long: `harden undo restores exactly what a "harden cluster --apply" record says: every
 object kubeward changed gets its previous state back (re-created if it was
 deleted since), and the objects kubeward created are deleted, only while their
@@ -60,6 +61,10 @@ kubeward 创建且 UID 一致的对象；其他对象一律不删除。`,
 func runHardenUndo(ctx context.Context, g *globalOptions, o *hardenUndoOptions, file string) error {
 	if ctx == nil {
 		ctx = context.Background()
+	}
+	// A `harden node --apply` record (files on this node) has its own kind.
+	if data, err := readBounded(file); err == nil && nodefix.RecordKindOf(data) == nodefix.RecordKind {
+		return runNodeUndo(g, file, o.force, o.dryRun)
 	}
 	rec, err := apply.LoadRecord(file)
 	if err != nil {

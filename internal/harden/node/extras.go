@@ -61,6 +61,7 @@ func (p *Plan) runtimeFixes(n *inventory.Node, o Options, results []result.Resul
 			if target == "" {
 				target = "/etc/docker/daemon.json"
 			}
+			p.dockerConfig = target
 			var ids []string
 			for _, id := range sortedIDs(docker) {
 				if id != "KW-DOCKER-011" {

@@ -55,6 +55,8 @@ type Options struct {
 	// PermitRootLogin for the sshd drop-in: prohibit-password (default)
 	// or no.
 	PermitRootLogin string
+	// OutDir is where the plan's files are written.
+	OutDir string
 }
 
 // Plan is every fix for one node.
@@ -73,6 +75,8 @@ type Plan struct {
 	Unfixed []Unfixed `json:"unfixed,omitempty"`
 	// Steps are what a person runs afterwards (printed, never run).
 	Steps []catalog.Text `json:"steps,omitempty"`
+
+	configDir, outDir, dockerConfig string
 }
 
 // ComponentPlan is the new configuration of one component.
@@ -133,7 +137,7 @@ func Make(n *inventory.Node, o Options) (*Plan, error) {
 		o.Env = &e
 	}
 	x := &ctx{layout: o.Layout, configDir: o.ConfigDir, auditLog: o.AuditLogPath, node: n}
-	p := &Plan{}
+	p := &Plan{configDir: o.ConfigDir, outDir: o.OutDir}
 	results := check.EvaluateNode(o.Env, n)
 	for _, r := range results {
 		if r.Status == result.Fail && pkiIDs[r.ID] {
