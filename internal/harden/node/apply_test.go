@@ -41,7 +41,7 @@ func TestApplyAndUndo(t *testing.T) {
 	loose := filepath.Join(dir, "scheduler.conf")
 	write(t, loose, "kubeconfig", 0o644)
 	cp := &ComponentPlan{Kind: inventory.Scheduler, Source: "static pod", SourceFile: manifest,
-		Args: []string{"kube-scheduler", "--kubeconfig=/etc/kubernetes/scheduler.conf", "--profiling=false", "--tls-cert-file=/srv/pki/scheduler-serving.crt"},
+		Args:    []string{"kube-scheduler", "--kubeconfig=/etc/kubernetes/scheduler.conf", "--profiling=false", "--tls-cert-file=/srv/pki/scheduler-serving.crt"},
 		Changes: []string{"--profiling=false", "--tls-cert-file=/srv/pki/scheduler-serving.crt"}, Fixes: []string{"KW-SCH-003"}}
 	p := &Plan{Components: []*ComponentPlan{cp}}
 	if err := p.Render(); err != nil {
