@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // The custom resources of the external secret stores the security plan
@@ -113,3 +114,17 @@ func init() {
 	known[GroupKind{SecretsStoreCSIGroup, "SecretProviderClass"}] = func() any { return &SecretProviderClass{} }
 	clusterScoped["ClusterSecretStore"] = true
 }
+
+// DeepCopyObject makes the store types runtime.Objects, so the API source
+// lists them like the built-in kinds. kubeward never changes an object it
+// read: a copy of the top level is enough.
+func (e *ExternalSecret) DeepCopyObject() runtime.Object { c := *e; return &c }
+
+// DeepCopyObject: see ExternalSecret.DeepCopyObject.
+func (s *SecretStore) DeepCopyObject() runtime.Object { c := *s; return &c }
+
+// DeepCopyObject: see ExternalSecret.DeepCopyObject.
+func (s *SealedSecret) DeepCopyObject() runtime.Object { c := *s; return &c }
+
+// DeepCopyObject: see ExternalSecret.DeepCopyObject.
+func (s *SecretProviderClass) DeepCopyObject() runtime.Object { c := *s; return &c }
