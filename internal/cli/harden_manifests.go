@@ -156,6 +156,10 @@ func runHardenManifests(g *globalOptions, o *hardenManifestOptions) error {
 		}
 	}
 	sort.Strings(files)
+	inFile := map[string][]*inventory.Object{}
+	for _, ob := range objs {
+		inFile[ob.File] = append(inFile[ob.File], ob)
+	}
 	lang := g.lang
 	fixed, written := 0, 0
 	resolved := map[string]int{}
@@ -165,7 +169,7 @@ func runHardenManifests(g *globalOptions, o *hardenManifestOptions) error {
 			problems = append(problems, fmt.Sprintf("%s: %v", file, unwrapPath(err)))
 			continue
 		}
-		out, applied, refused, err := harden.EditBytes(src, byFile[file])
+		out, applied, refused, err := harden.EditBytes(src, byFile[file], inFile[file])
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s: cannot be edited in place (%v); left alone", file, err))
 			for _, f := range byFile[file] {

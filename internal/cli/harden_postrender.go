@@ -77,7 +77,7 @@ func runHardenPostRender(g *globalOptions, namespace string) error {
 	}
 	harden.SortObjects(objs)
 	plan := harden.Build(cfg, objs)
-	out, applied, refused, err := harden.EditBytes(in, plan.Fixes)
+	out, applied, refused, err := harden.EditBytes(in, plan.Fixes, objs)
 	if err != nil {
 		return &exitError{code: ExitUsage, err: fmt.Errorf("post-render: %w; nothing written", err)}
 	}

@@ -19,7 +19,10 @@ import (
 // List document) and the edits to make on it.
 type Object struct {
 	Kind, Namespace, Name string
-	Edits                 []check.Edit
+	// Line, when known, is the first line of the object's document: only
+	// the documents of the objects are parsed then.
+	Line  int
+	Edits []check.Edit
 }
 
 // Outcome is what happened to one Object: Refused says why it was left
@@ -42,25 +45,45 @@ func unsafe(format string, args ...any) error {
 // cannot be edited (it does not parse, or mixes line ends); an object it
 // cannot edit safely is left as it is, with the reason in its Outcome.
 func Apply(src []byte, objs []Object, news []map[string]any) ([]byte, []Outcome, error) {
+	return ApplyWith(src, objs, func([]Outcome) []map[string]any { return news }, nil)
+}
+
+// ApplyWith is Apply with the new objects chosen once the outcomes are
+// known (the objects of the fixes that were applied), and exists, when not
+// nil, saying which objects the stream already holds (so that a new object
+// is not added twice).
+//
+// When every object has a Line (the first line of its document, as the
+// manifest loader records it), only the documents that hold them are
+// parsed: a stream of 10,000 objects is not parsed whole to fix a few.
+func ApplyWith(src []byte, objs []Object, news func([]Outcome) []map[string]any, exists func(kind, ns, name string) bool) ([]byte, []Outcome, error) {
 	text, restore, err := normalize(src)
 	if err != nil {
 		return nil, nil, err
 	}
-	f, err := parser.ParseBytes(text, parser.ParseComments)
+	parts, err := parseParts(text, objs)
 	if err != nil {
-		return nil, nil, fmt.Errorf("parse: %w", err)
+		return nil, nil, err
 	}
-	d := newDoc(text)
-	roots := d.index(f)
+	byName := map[string][]root{}
+	for _, p := range parts {
+		for _, r := range p.roots {
+			byName[r.kind+"/"+r.name] = append(byName[r.kind+"/"+r.name], r)
+		}
+	}
 	outcomes := make([]Outcome, len(objs))
 	var all []splice
 	for i, o := range objs {
-		r, err := d.find(roots, o.Kind, o.Namespace, o.Name)
+		r, err := find(byName[o.Kind+"/"+o.Name], o.Kind, o.Namespace, o.Name)
 		if err == nil {
 			var sp []splice
-			sp, err = d.editObject(r, o.Edits)
+			sp, err = r.part.d.editObject(r.node, o.Edits)
 			if err == nil {
-				all = append(all, sp...)
+				for _, x := range sp {
+					x.start += r.part.off
+					x.end += r.part.off
+					all = append(all, x)
+				}
 			}
 		}
 		if err != nil {
@@ -76,8 +99,111 @@ func Apply(src []byte, objs []Object, news []map[string]any) ([]byte, []Outcome,
 		}
 		out = text
 	}
-	out = appendNew(out, roots, news, d.style(f))
+	if n := news(outcomes); len(n) > 0 {
+		var roots []root
+		for _, p := range parts {
+			roots = append(roots, p.roots...)
+		}
+		st := style{step: 2, seqIndent: 2}
+		if len(parts) > 0 {
+			st = parts[0].d.style(parts[0].f)
+		}
+		out = appendNew(out, roots, n, st, exists)
+	}
 	return restore(out), outcomes, nil
+}
+
+// part is one parsed piece of the stream: the whole of it, or one document.
+type part struct {
+	off   int
+	d     *doc
+	f     *ast.File
+	roots []root
+}
+
+func parsePart(text []byte, off, line int) (*part, error) {
+	f, err := parser.ParseBytes(text, parser.ParseComments)
+	if err != nil {
+		if line > 1 {
+			return nil, fmt.Errorf("parse (document at line %d): %w", line, err)
+		}
+		return nil, fmt.Errorf("parse: %w", err)
+	}
+	p := &part{off: off, d: newDoc(text), f: f}
+	p.roots = p.d.index(f)
+	for i := range p.roots {
+		p.roots[i].part = p
+	}
+	return p, nil
+}
+
+// parseParts parses the documents that hold objs, or the whole stream when
+// an object has no line or the stream has directives.
+func parseParts(text []byte, objs []Object) ([]*part, error) {
+	whole := func() ([]*part, error) {
+		p, err := parsePart(text, 0, 1)
+		if err != nil {
+			return nil, err
+		}
+		return []*part{p}, nil
+	}
+	if len(objs) == 0 {
+		return whole()
+	}
+	for _, o := range objs {
+		if o.Line <= 0 {
+			return whole()
+		}
+	}
+	// Documents start at lines "---" (alone or followed by a space).
+	type chunk struct{ start, line int }
+	chunks := []chunk{{0, 1}}
+	line := 1
+	for i := 0; i < len(text); {
+		j := bytes.IndexByte(text[i:], '\n')
+		end := len(text)
+		if j >= 0 {
+			end = i + j
+		}
+		l := text[i:end]
+		if len(l) > 0 && l[0] == '%' {
+			return whole()
+		}
+		if bytes.HasPrefix(l, []byte("---")) && (len(l) == 3 || l[3] == ' ' || l[3] == '\t') && i > 0 {
+			chunks = append(chunks, chunk{i, line})
+		}
+		if j < 0 {
+			break
+		}
+		i = end + 1
+		line++
+	}
+	if len(chunks) == 1 {
+		return whole()
+	}
+	need := map[int]bool{}
+	for _, o := range objs {
+		k := sort.Search(len(chunks), func(i int) bool { return chunks[i].line > o.Line }) - 1
+		need[k] = true
+	}
+	idx := make([]int, 0, len(need))
+	for k := range need {
+		idx = append(idx, k)
+	}
+	sort.Ints(idx)
+	parts := make([]*part, 0, len(idx))
+	for _, k := range idx {
+		end := len(text)
+		if k+1 < len(chunks) {
+			end = chunks[k+1].start
+		}
+		p, err := parsePart(text[chunks[k].start:end], chunks[k].start, chunks[k].line)
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, p)
+	}
+	return parts, nil
 }
 
 // normalize returns src with LF line ends, and the function that puts the
@@ -202,6 +328,7 @@ func (d *doc) extentEnd(line, col int, dash bool) int {
 type root struct {
 	kind, ns, name string
 	node           ast.Node
+	part           *part
 }
 
 // index finds the objects of the stream: each document's mapping, and the
@@ -240,16 +367,16 @@ func rootOf(ents []*ast.MappingValueNode, n ast.Node) root {
 	return r
 }
 
-func (d *doc) find(roots []root, kind, ns, name string) (ast.Node, error) {
-	var exact, loose []ast.Node
+func find(roots []root, kind, ns, name string) (root, error) {
+	var exact, loose []root
 	for _, r := range roots {
 		if r.kind != kind || r.name != name {
 			continue
 		}
 		if r.ns == ns {
-			exact = append(exact, r.node)
+			exact = append(exact, r)
 		} else if r.ns == "" {
-			loose = append(loose, r.node)
+			loose = append(loose, r)
 		}
 	}
 	if len(exact) == 0 {
@@ -257,11 +384,11 @@ func (d *doc) find(roots []root, kind, ns, name string) (ast.Node, error) {
 	}
 	switch len(exact) {
 	case 0:
-		return nil, unsafe("%s %s not found in the text (generated by a template or an anchor?)", kind, name)
+		return root{}, unsafe("%s %s not found in the text (generated by a template or an anchor?)", kind, name)
 	case 1:
 		return exact[0], nil
 	}
-	return nil, unsafe("%s %s appears %d times in the file", kind, name, len(exact))
+	return root{}, unsafe("%s %s appears %d times in the file", kind, name, len(exact))
 }
 
 func lookup(ents []*ast.MappingValueNode, key string) ast.Node {
@@ -396,14 +523,23 @@ func applySplices(src []byte, sp []splice) ([]byte, error) {
 	if err := sortSplices(sp); err != nil {
 		return nil, err
 	}
-	out := append([]byte{}, src...)
+	// sp is in descending order: build the result in one pass from the end.
+	n := len(src)
 	for _, s := range sp {
-		out = append(out[:s.start], append([]byte(s.text), out[s.end:]...)...)
+		n += len(s.text) - (s.end - s.start)
 	}
-	return out, nil
+	out := make([]byte, 0, n)
+	pos := 0
+	for i := len(sp) - 1; i >= 0; i-- {
+		s := sp[i]
+		out = append(out, src[pos:s.start]...)
+		out = append(out, s.text...)
+		pos = s.end
+	}
+	return append(out, src[pos:]...), nil
 }
 
-func appendNew(out []byte, roots []root, news []map[string]any, st style) []byte {
+func appendNew(out []byte, roots []root, news []map[string]any, st style, exists func(kind, ns, name string) bool) []byte {
 	seen := map[string]bool{}
 	for _, r := range roots {
 		seen[r.kind+"/"+r.ns+"/"+r.name] = true
@@ -413,7 +549,7 @@ func appendNew(out []byte, roots []root, news []map[string]any, st style) []byte
 		meta, _ := n["metadata"].(map[string]any)
 		name, _ := meta["name"].(string)
 		ns, _ := meta["namespace"].(string)
-		if seen[kind+"/"+ns+"/"+name] || seen[kind+"//"+name] {
+		if seen[kind+"/"+ns+"/"+name] || seen[kind+"//"+name] || (exists != nil && exists(kind, ns, name)) {
 			continue
 		}
 		seen[kind+"/"+ns+"/"+name] = true

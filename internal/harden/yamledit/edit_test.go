@@ -272,3 +272,39 @@ func TestNewObjects(t *testing.T) {
 		t.Fatal("an existing ServiceAccount was added again")
 	}
 }
+
+// TestApplyChunked: with lines, only the documents of the objects are
+// parsed, and the result is the same as parsing the whole stream.
+func TestApplyChunked(t *testing.T) {
+	in := []byte("# head\nkind: Pod\nmetadata:\n  name: a\nspec:\n  hostPID: true\n---\nkind: Pod\nmetadata:\n  name: b\nspec: {}\n--- # c\nkind: Pod\nmetadata:\n  name: c\nspec:\n  containers:\n  - name: x\n---\nbroken: [\n")
+	objs := func(lines bool) []Object {
+		o := []Object{
+			{Kind: "Pod", Name: "a", Line: 1, Edits: []check.Edit{del("spec.hostPID"), set("spec.x", true)}},
+			{Kind: "Pod", Name: "c", Line: 12, Edits: []check.Edit{set("spec.containers[name=x].image", "i:1")}},
+		}
+		if !lines {
+			for i := range o {
+				o[i].Line = 0
+			}
+		}
+		return o
+	}
+	sa := []map[string]any{{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": map[string]any{"name": "b"}}}
+	out, oc, err := ApplyWith(in, objs(true), func([]Outcome) []map[string]any { return sa }, func(kind, ns, name string) bool { return false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range oc {
+		if o.Refused != "" {
+			t.Fatal(o.Refused)
+		}
+	}
+	want := "# head\nkind: Pod\nmetadata:\n  name: a\nspec:\n  x: true\n---\nkind: Pod\nmetadata:\n  name: b\nspec: {}\n--- # c\nkind: Pod\nmetadata:\n  name: c\nspec:\n  containers:\n  - name: x\n    image: \"i:1\"\n---\nbroken: [\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: b\n"
+	if string(out) != want {
+		t.Fatalf("got\n%s", out)
+	}
+	// The whole stream does not parse (the last document): without lines it is refused whole.
+	if _, _, err := Apply(in, objs(false), nil); err == nil {
+		t.Fatal("a broken stream parsed whole")
+	}
+}
