@@ -48,7 +48,7 @@ func sortedIDs(m map[string]bool) []string {
 func (p *Plan) runtimeFixes(n *inventory.Node, o Options, results []result.Result) error {
 	docker := failingIDs(results, "KW-DOCKER-", "KW-DOCKER-011")
 	for _, c := range n.ComponentsOf(inventory.Dockerd) {
-		data, changed, conflicts, err := runtimefix.DaemonJSON(c, docker)
+		data, fixedIDs, changed, conflicts, err := runtimefix.DaemonJSON(c, docker)
 		if err != nil {
 			return err
 		}
@@ -62,13 +62,7 @@ func (p *Plan) runtimeFixes(n *inventory.Node, o Options, results []result.Resul
 				target = "/etc/docker/daemon.json"
 			}
 			p.dockerConfig = target
-			var ids []string
-			for _, id := range sortedIDs(docker) {
-				if id != "KW-DOCKER-011" {
-					ids = append(ids, id)
-				}
-			}
-			p.Files = append(p.Files, &File{Path: "docker/daemon.json", Mode: 0o644, Data: data, Fixes: ids,
+			p.Files = append(p.Files, &File{Path: "docker/daemon.json", Mode: 0o644, Data: data, Fixes: uniqSorted(fixedIDs),
 				What: catalog.F("dockerd's %s merged with: %s (restart dockerd)", "合并后的 dockerd %s：%s（重启 dockerd）", target, strings.Join(changed, "; "))})
 		}
 		if docker["KW-DOCKER-011"] {
@@ -76,10 +70,22 @@ func (p *Plan) runtimeFixes(n *inventory.Node, o Options, results []result.Resul
 				Fixes: []string{"KW-DOCKER-011"},
 				What:  catalog.Text{EN: "systemd drop-in: DOCKER_CONTENT_TRUST=1 for dockerd (add it to /etc/environment for clients too)", ZH: "systemd 附加配置：为 dockerd 设置 DOCKER_CONTENT_TRUST=1（客户端也需写入 /etc/environment）"}})
 		}
+		done := map[string]bool{"KW-DOCKER-011": true}
+		for _, id := range fixedIDs {
+			done[id] = true
+		}
+		for _, cf := range conflicts {
+			done[cf[strings.Index(cf, "(")+1:strings.Index(cf, ")")]] = true
+		}
 		for _, id := range sortedIDs(docker) {
-			if why, ok := dockerManual[id]; ok {
-				p.Unfixed = append(p.Unfixed, Unfixed{ID: id, Component: c.Kind, Why: why})
+			if done[id] {
+				continue
 			}
+			why, ok := dockerManual[id]
+			if !ok {
+				why = catalog.Text{EN: "no automatic fix", ZH: "没有自动修复"}
+			}
+			p.Unfixed = append(p.Unfixed, Unfixed{ID: id, Component: c.Kind, Why: why})
 		}
 		break // one dockerd per node
 	}

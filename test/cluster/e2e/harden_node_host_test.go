@@ -121,16 +121,23 @@ func TestHardenNodeSSHDAndFirewall(t *testing.T) {
 			}
 		}()
 	}
-	load := pair.ServerCommand(bins["nft"], "-f", nftFile)
-	if out, err := load.CombinedOutput(); err != nil {
-		t.Fatalf("nft -f in the server namespace: %v\n%s", err, out)
-	}
 	dial := func(from, port string) error {
 		c, err := pair.Dial(ctx2(ctx, 3*time.Second), from, server+":"+port)
 		if err == nil {
 			c.Close()
 		}
 		return err
+	}
+	// Before the rules, every source connects: the refusals below are the
+	// rules' doing.
+	for _, port := range []string{"6443", "30080"} {
+		if err := dial(refused, port); err != nil {
+			t.Fatalf("%s from %s before the rules: %v", port, refused, err)
+		}
+	}
+	load := pair.ServerCommand(bins["nft"], "-f", nftFile)
+	if out, err := load.CombinedOutput(); err != nil {
+		t.Fatalf("nft -f in the server namespace: %v\n%s", err, out)
 	}
 	if err := dial(refused, "6443"); !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Errorf("6443 from %s (not in %s): %v, want connection refused", refused, allowed, err)

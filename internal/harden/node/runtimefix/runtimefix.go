@@ -20,7 +20,7 @@ import (
 // Keys dockerd also has on its command line cannot go into daemon.json
 // (dockerd refuses to start with both): they are returned as conflicts to
 // remove from the command line. changed lists what the merge did.
-func DaemonJSON(c *inventory.Component, failing map[string]bool) (data []byte, changed, conflicts []string, err error) {
+func DaemonJSON(c *inventory.Component, failing map[string]bool) (data []byte, fixed, changed, conflicts []string, err error) {
 	cfg := map[string]any{}
 	for k, v := range c.Config {
 		cfg[k] = v
@@ -38,6 +38,7 @@ func DaemonJSON(c *inventory.Component, failing map[string]bool) (data []byte, c
 		cfg[key] = v
 		b, _ := json.Marshal(v)
 		changed = append(changed, fmt.Sprintf("%s: %s", key, b))
+		fixed = append(fixed, id)
 	}
 	if failing["KW-DOCKER-001"] {
 		if hosts, ok := cfg["hosts"].([]any); ok {
@@ -53,6 +54,7 @@ func DaemonJSON(c *inventory.Component, failing map[string]bool) (data []byte, c
 				keep = []any{"unix:///var/run/docker.sock"}
 			}
 			cfg["hosts"] = keep
+			fixed = append(fixed, "KW-DOCKER-001")
 		}
 		for _, h := range c.Flags["H"] {
 			if strings.HasPrefix(h, "tcp://") {
@@ -91,21 +93,22 @@ func DaemonJSON(c *inventory.Component, failing map[string]bool) (data []byte, c
 		if _, ok := cfg["insecure-registries"]; ok {
 			delete(cfg, "insecure-registries")
 			changed = append(changed, "insecure-registries: removed (give private registries a CA under /etc/docker/certs.d)")
+			fixed = append(fixed, "KW-DOCKER-010")
 		}
 		if len(c.Flags["insecure-registry"]) > 0 {
 			conflicts = append(conflicts, "--insecure-registry (KW-DOCKER-010): remove it from dockerd's command line")
 		}
 	}
 	if len(changed) == 0 {
-		return nil, nil, conflicts, nil
+		return nil, nil, nil, conflicts, nil
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(cfg); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
-	return buf.Bytes(), changed, conflicts, nil
+	return buf.Bytes(), fixed, changed, conflicts, nil
 }
 
 // ContentTrustDropIn is a systemd drop-in that gives dockerd, and what it

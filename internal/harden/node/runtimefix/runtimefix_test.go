@@ -32,7 +32,7 @@ var allDaemon = map[string]bool{"KW-DOCKER-001": true, "KW-DOCKER-005": true, "K
 // and keeps what it does not fix.
 func TestDaemonJSONMerge(t *testing.T) {
 	c := dockerd(t, "../../../check/runtime/testdata/daemon-insecure.json", nil)
-	data, changed, conflicts, err := DaemonJSON(c, allDaemon)
+	data, fixed, changed, conflicts, err := DaemonJSON(c, allDaemon)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,18 +57,18 @@ func TestDaemonJSONMerge(t *testing.T) {
 	if strings.Contains(string(data), "tcp://") {
 		t.Errorf("a TCP host is left: %s", data)
 	}
-	if len(changed) < 7 {
-		t.Errorf("changed: %v", changed)
+	if len(changed) < 7 || len(fixed) != 7 {
+		t.Errorf("changed: %v fixed %v", changed, fixed)
 	}
 	// Nothing failing: nothing written.
-	if d, _, _, _ := DaemonJSON(c, nil); d != nil {
+	if d, _, _, _, _ := DaemonJSON(c, nil); d != nil {
 		t.Error("wrote a daemon.json with nothing to fix")
 	}
 }
 
 func TestDaemonJSONFlagConflicts(t *testing.T) {
 	c := dockerd(t, "../../../check/runtime/testdata/daemon-insecure.json", map[string][]string{"icc": {"true"}, "H": {"tcp://0.0.0.0:2375"}})
-	data, _, conflicts, err := DaemonJSON(c, allDaemon)
+	data, _, _, conflicts, err := DaemonJSON(c, allDaemon)
 	if err != nil {
 		t.Fatal(err)
 	}
