@@ -13,6 +13,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -284,4 +285,243 @@ func waitPods(t *testing.T, cs kubernetes.Interface, ns string, n int) {
 		time.Sleep(time.Second)
 	}
 	t.Fatalf("%d pods of %s not created in time", n, ns)
+}
+
+// copyExample copies examples/insecure into dir with every image replaced by
+// the locally built application image.
+func copyExample(t *testing.T, dir, image string) {
+	t.Helper()
+	files, err := filepath.Glob("../../../examples/insecure/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("examples/insecure: %v", err)
+	}
+	images := []string{"image: nginx", "image: docker.io/acme/payments-api:latest", "image: registry.bank.internal/platform/node-agent:2.4.1"}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, i := range images {
+			b = bytes.ReplaceAll(b, []byte(i), []byte("image: "+image))
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range files {
+		if b, _ := os.ReadFile(filepath.Join(dir, filepath.Base(f))); bytes.Contains(b, []byte("image:")) && !bytes.Contains(b, []byte(image)) {
+			t.Fatalf("%s has an image this test does not replace", f)
+		}
+	}
+}
+
+// edit replaces old by new in file, failing when old is not there.
+func edit(t *testing.T, file, old, new string) {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte(old)) {
+		t.Fatalf("%s does not hold %q:\n%s", file, old, b)
+	}
+	if err := os.WriteFile(file, bytes.Replace(b, []byte(old), []byte(new), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestHardenedExampleRunsUnderRestricted: examples/insecure's workloads,
+// with a locally built image, hardened by `harden manifests --write` with
+// the namespace layer (--out), run on the real kubelet under restricted Pod
+// Security with default deny in place, and a probe pod resolves a Service
+// through the cluster DNS and reaches it.
+//
+// The harness has no cluster DNS: a DNS server built here (cmd/e2eapp dns)
+// runs in kube-system with the labels real CoreDNS has (k8s-app: kube-dns)
+// behind a kube-dns Service on port 53, which is what the generated DNS
+// egress policy allows. The bridge CNI enforces no NetworkPolicy, so the
+// probe shows the hardened apps, Pod Security and the generated objects
+// leave DNS and Service traffic working; it cannot show the policies
+// themselves letting it through.
+func TestHardenedExampleRunsUnderRestricted(t *testing.T) {
+	if !kubeletWanted() {
+		t.Skip("needs a kubelet: no containerd answers (test/cluster/containerd.sh start)")
+	}
+	if _, err := exec.LookPath("ctr"); err != nil {
+		t.Skip("ctr (containerd) not installed")
+	}
+	c := up(t, harness.Insecure)
+	if c.Process("kubelet") == nil {
+		t.Skip("the harness started no kubelet")
+	}
+	const image = "kubeward.local/e2eapp:1"
+	images := t.TempDir()
+	importImage(t, "kubeward.local/pause:1", buildStatic(t, "..", "./cmd/pause", filepath.Join(images, "pause")), "/pause")
+	importImage(t, image, buildStatic(t, "..", "./cmd/e2eapp", filepath.Join(images, "e2eapp")), "/e2eapp")
+
+	ex := t.TempDir()
+	copyExample(t, ex, image)
+	// Services for the apps (the example has none; the app listens on 8080).
+	services := filepath.Join(ex, "services.yaml")
+	if err := os.WriteFile(services, []byte(`apiVersion: v1
+kind: Service
+metadata: {name: payments-api, namespace: payments}
+spec:
+  selector: {app: payments-api}
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: storefront}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	layer := filepath.Join(t.TempDir(), "layer")
+	code, _, stderr := kubeward(t, "harden", "manifests", "--write", "--out", layer, ex)
+	if code != 0 {
+		t.Fatalf("harden manifests --write --out: exit %d\n%s", code, stderr)
+	}
+	t.Logf("harden manifests --write:\n%s", stderr)
+	// What kubeward cannot fix alone is named: storefront's AppArmor and
+	// SELinux settings keep it below baseline, and allow-everything cancels
+	// a default deny of ingress.
+	for _, want := range []string{
+		"needs a person: storefront: not enforcing a Pod Security level: below baseline: Deployment/web",
+		"needs a person: storefront: NetworkPolicy allow-everything allows all ingress traffic",
+		"Namespace/payments: Pod Security: enforce restricted",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("harden manifests output lacks %q", want)
+		}
+	}
+	// The person does what kubeward names (in this copy only), and kubeward
+	// generates the namespace layer again.
+	sf := filepath.Join(ex, "storefront.yaml")
+	edit(t, sf, "      annotations:\n        container.apparmor.security.beta.kubernetes.io/web: unconfined\n", "")
+	edit(t, sf, "            seLinuxOptions:\n              type: spc_t\n", "")
+	edit(t, sf, "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: allow-everything\n  namespace: storefront\nspec:\n  podSelector: {}\n  ingress:\n    - {}\n", "")
+	layer = filepath.Join(t.TempDir(), "layer")
+	code, _, stderr = kubeward(t, "harden", "manifests", "--out", layer, ex)
+	if code != 0 {
+		t.Fatalf("harden manifests --out: exit %d\n%s", code, stderr)
+	}
+	for _, want := range []string{
+		"Namespace/storefront: Pod Security: enforce restricted",
+		// storefront denies ingress by its own default-deny: kubeward adds
+		// egress only, and no allows to a direction it does not deny.
+		"NetworkPolicy/kubeward-default-deny: default deny for egress of every pod in storefront",
+		"NetworkPolicy/kubeward-allow-svc-payments-api:",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("second run lacks %q:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(stderr, "needs a person") {
+		t.Errorf("after the person's changes nothing should need a person:\n%s", stderr)
+	}
+
+	cs := clientFor(t, c)
+	ctx := context.Background()
+	t.Cleanup(func() {
+		deleteNamespace(t, cs, "payments")
+		deleteNamespace(t, cs, "storefront")
+		cs.AppsV1().DaemonSets("kube-system").Delete(ctx, "node-agent", metav1.DeleteOptions{})
+		cs.CoreV1().Pods("kube-system").Delete(ctx, "dns", metav1.DeleteOptions{})
+		waitNoPods(t, cs, "kube-system", "app=node-agent")
+		waitNoPods(t, cs, "kube-system", "k8s-app=kube-dns")
+	})
+	// Namespaces, then their layer (Pod Security enforced before any pod
+	// exists), then the workloads.
+	serverSideApply(t, c, filepath.Join(ex, "namespaces.yaml"), filepath.Join(layer, "namespace-payments.yaml"), filepath.Join(layer, "namespace-storefront.yaml"))
+	for _, ns := range []string{"payments", "storefront"} {
+		n, err := cs.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
+		if err != nil || n.Labels["pod-security.kubernetes.io/enforce"] != "restricted" {
+			t.Fatalf("%s: enforce label %v (%v)", ns, n.Labels, err)
+		}
+	}
+	// Pod Security is live: the API server refuses a privileged pod.
+	bad := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "privileged"}, Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: image,
+		SecurityContext: &corev1.SecurityContext{Privileged: ptr(true)}}}}}
+	if _, err := cs.CoreV1().Pods("payments").Create(ctx, bad, metav1.CreateOptions{}); err == nil || !strings.Contains(err.Error(), "violates PodSecurity") {
+		t.Fatalf("a privileged pod in payments: %v, want refused by PodSecurity", err)
+	}
+	var rest []string
+	for _, f := range []string{"rbac.yaml", "services.yaml", "payments.yaml", "storefront.yaml", "kube-system.yaml"} {
+		rest = append(rest, filepath.Join(ex, f))
+	}
+	serverSideApply(t, c, rest...)
+	for _, ns := range []string{"payments", "storefront"} {
+		// Every pod is isolated both ways: by kubeward's default deny, and in
+		// storefront by the example's own default-deny for ingress.
+		types := map[networkingv1.PolicyType]bool{}
+		for _, name := range []string{"kubeward-default-deny", "default-deny"} {
+			np, err := cs.NetworkingV1().NetworkPolicies(ns).Get(ctx, name, metav1.GetOptions{})
+			if err != nil || len(np.Spec.PodSelector.MatchLabels) != 0 || len(np.Spec.Ingress) != 0 || len(np.Spec.Egress) != 0 {
+				continue
+			}
+			for _, pt := range np.Spec.PolicyTypes {
+				types[pt] = true
+			}
+		}
+		if !types[networkingv1.PolicyTypeIngress] || !types[networkingv1.PolicyTypeEgress] {
+			t.Fatalf("%s: default deny covers %v, want ingress and egress", ns, types)
+		}
+	}
+
+	pay := waitReady(t, cs, "payments", 3, 4*time.Minute)
+	web := waitReady(t, cs, "storefront", 2, 3*time.Minute)
+	t.Logf("Ready under restricted: %d payments-api pods, %d web pods", len(pay), len(web))
+
+	// The cluster DNS stand-in, then a probe pod in payments.
+	svc, err := cs.CoreV1().Services("payments").Get(ctx, "payments-api", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dnsSvc, err := cs.CoreV1().Services("kube-system").Create(ctx, &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "kube-dns", Labels: map[string]string{"k8s-app": "kube-dns"}},
+		Spec: corev1.ServiceSpec{Selector: map[string]string{"k8s-app": "kube-dns"}, Ports: []corev1.ServicePort{{Name: "dns", Port: 53, Protocol: corev1.ProtocolUDP, TargetPort: intstr.FromInt32(53)}}}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "payments-api.payments.svc.cluster.local"
+	_, err = cs.CoreV1().Pods("kube-system").Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "dns", Labels: map[string]string{"k8s-app": "kube-dns"}},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "dns", Image: image, ImagePullPolicy: corev1.PullNever,
+			Args: []string{"dns", name + "=" + svc.Spec.ClusterIP}, Ports: []corev1.ContainerPort{{ContainerPort: 53, Protocol: corev1.ProtocolUDP}}}}}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitReadyPod(t, cs, "kube-system", "dns")
+	probe := hardenedSpec("default")
+	probe.Containers[0].Name, probe.Containers[0].Image = "probe", image
+	probe.Containers[0].Args = []string{"probe", dnsSvc.Spec.ClusterIP + ":53", name, "80"}
+	probe.Containers[0].Resources = corev1.ResourceRequirements{}
+	p, err := cs.CoreV1().Pods("payments").Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "probe"}, Spec: probe}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("probe pod under restricted: %v", err)
+	}
+	line := logLineWith(t, p, "probe", "probe ok", 3*time.Minute)
+	if !strings.Contains(line, name+"="+svc.Spec.ClusterIP+" http 200 ok payments-api-") {
+		t.Errorf("probe: %s", line)
+	}
+	t.Logf("probe pod -> kube-dns -> Service payments-api: %s", line)
+}
+
+func waitReadyPod(t *testing.T, cs kubernetes.Interface, ns, name string) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		p, err := cs.CoreV1().Pods(ns).Get(context.Background(), name, metav1.GetOptions{})
+		if err == nil {
+			for _, c := range p.Status.Conditions {
+				if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
+					return
+				}
+			}
+		}
+		time.Sleep(2 * time.Second)
+	}
+	t.Fatalf("pod %s/%s not Ready", ns, name)
 }
