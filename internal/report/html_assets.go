@@ -57,7 +57,7 @@ r.hidden=!ok;if(ok){n++;}}
 shown.textContent=String(n);}
 f.addEventListener('input',apply);f.addEventListener('change',apply);
 f.addEventListener('submit',function(e){e.preventDefault();});
-f.addEventListener('reset',function(){setTimeout(apply,0);});
+f.addEventListener('reset',function(e){e.preventDefault();Array.prototype.forEach.call(f.elements,function(el){if(el.tagName==='SELECT'){el.selectedIndex=0;}else if(el.tagName==='INPUT'){el.value='';}});apply();});
 window.addEventListener('beforeprint',function(){Array.prototype.forEach.call(document.querySelectorAll('details'),function(d){d.open=true;});});
 apply();
 })();

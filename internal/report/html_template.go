@@ -28,7 +28,7 @@ const htmlTemplateText = `{{define "head"}}<!DOCTYPE html>
 <dt>{{w .Run "when"}}</dt><dd><time id="meta-time" datetime="{{.DateISO}}">{{.Date}}</time></dd>
 <dt>{{w .Run "version"}}</dt><dd id="meta-version">{{.Build.Version}}{{if .Build.Commit}} ({{w .Run "commit"}} {{.Build.Commit}}){{end}}</dd>
 <dt>{{w .Run "config"}}</dt><dd id="meta-config">{{.Config}}</dd>
-<dt>{{w .Run "objects"}}</dt><dd id="meta-objects">{{.Run.Objects}}</dd>
+<dt>{{w .Run "objectsH"}}</dt><dd id="meta-objects">{{.Run.Objects}}</dd>
 {{- if .Baseline}}
 <dt>{{w .Run "baseline"}}</dt><dd id="meta-baseline">{{.Baseline}}: {{.BaselineLine}}</dd>
 {{- end}}

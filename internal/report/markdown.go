@@ -104,7 +104,7 @@ func writeMarkdown(w io.Writer, run *Run) error {
 
 	// Summary: statuses, then FAIL by severity, in one table each.
 	fmt.Fprintf(&head, "| %s | %s |\n|---|---:|\n", run.hw("status"), run.hw("count"))
-	fmt.Fprintf(&head, "| %s | %d |\n", run.tr("objects"), run.Objects)
+	fmt.Fprintf(&head, "| %s | %d |\n", run.hw("objectsH"), run.Objects)
 	for _, s := range statusOrder {
 		if n := ov.Statuses[s]; n > 0 {
 			fmt.Fprintf(&head, "| %s | %d |\n", run.tr(string(s)), n)
