@@ -507,4 +507,3 @@ ignore:
 		renderAndCheck(t, b, dir, "cluster", shots, "scan", "cluster", "--kubeconfig", c.AdminKubeconfig())
 	})
 }
-
