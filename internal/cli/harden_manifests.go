@@ -262,14 +262,14 @@ func reviewNote(f *harden.ObjectFix, lang string) string {
 func writeWithBackup(file string, old, new []byte, backupDir string) error {
 	info, err := os.Stat(file)
 	if err != nil {
-		return fmt.Errorf("%s: %v", file, unwrapPath(err))
+		return fmt.Errorf("%s: %w", file, unwrapPath(err))
 	}
 	if !info.Mode().IsRegular() {
 		return fmt.Errorf("%s: not a regular file; not written", file)
 	}
 	cur, err := os.ReadFile(file)
 	if err != nil {
-		return fmt.Errorf("%s: %v", file, unwrapPath(err))
+		return fmt.Errorf("%s: %w", file, unwrapPath(err))
 	}
 	if !bytes.Equal(cur, old) {
 		return fmt.Errorf("%s: changed since kubeward read it; not overwritten (run again)", file)
@@ -279,43 +279,43 @@ func writeWithBackup(file string, old, new []byte, backupDir string) error {
 		backup = filepath.Join(backupDir, backupName(file)+".orig")
 	}
 	if err := os.MkdirAll(filepath.Dir(backup), 0o755); err != nil {
-		return fmt.Errorf("backup %s: %v", backup, unwrapPath(err))
+		return fmt.Errorf("backup %s: %w", backup, unwrapPath(err))
 	}
 	bf, err := os.OpenFile(backup, os.O_WRONLY|os.O_CREATE|os.O_EXCL, info.Mode().Perm())
 	if err != nil {
 		if errors.Is(err, os.ErrExist) {
 			return fmt.Errorf("%s: the backup %s already exists; not overwritten (move it away or use --backup-dir)", file, backup)
 		}
-		return fmt.Errorf("backup %s: %v", backup, unwrapPath(err))
+		return fmt.Errorf("backup %s: %w", backup, unwrapPath(err))
 	}
 	if _, err := bf.Write(old); err != nil {
 		bf.Close()
-		return fmt.Errorf("backup %s: %v", backup, err)
+		return fmt.Errorf("backup %s: %w", backup, err)
 	}
 	if err := bf.Close(); err != nil {
-		return fmt.Errorf("backup %s: %v", backup, err)
+		return fmt.Errorf("backup %s: %w", backup, err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".kubeward-*")
 	if err != nil {
-		return fmt.Errorf("%s: %v", file, unwrapPath(err))
+		return fmt.Errorf("%s: %w", file, unwrapPath(err))
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.Write(new); err != nil {
 		tmp.Close()
-		return fmt.Errorf("%s: %v", file, err)
+		return fmt.Errorf("%s: %w", file, err)
 	}
 	if err := tmp.Chmod(info.Mode().Perm()); err != nil {
 		tmp.Close()
-		return fmt.Errorf("%s: %v", file, err)
+		return fmt.Errorf("%s: %w", file, err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("%s: %v", file, err)
+		return fmt.Errorf("%s: %w", file, err)
 	}
 	if cur, err := os.ReadFile(file); err != nil || !bytes.Equal(cur, old) {
 		return fmt.Errorf("%s: changed while kubeward wrote it; not overwritten (the backup %s holds what was read)", file, backup)
 	}
 	if err := os.Rename(tmp.Name(), file); err != nil {
-		return fmt.Errorf("%s: %v", file, unwrapPath(err))
+		return fmt.Errorf("%s: %w", file, unwrapPath(err))
 	}
 	return nil
 }
@@ -463,18 +463,18 @@ func resourceOf(ob *inventory.Object, dir string) string {
 // writeNew writes a file that must not exist.
 func writeNew(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("--out: %v", unwrapPath(err))
+		return fmt.Errorf("--out: %w", unwrapPath(err))
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		if errors.Is(err, os.ErrExist) {
 			return fmt.Errorf("--out: %s already exists; not overwritten (use an empty directory)", path)
 		}
-		return fmt.Errorf("--out: %v", unwrapPath(err))
+		return fmt.Errorf("--out: %w", unwrapPath(err))
 	}
 	if _, err := f.Write(data); err != nil {
 		f.Close()
-		return fmt.Errorf("--out: %s: %v", path, err)
+		return fmt.Errorf("--out: %s: %w", path, err)
 	}
 	return f.Close()
 }

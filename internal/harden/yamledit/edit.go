@@ -373,9 +373,10 @@ func find(roots []root, kind, ns, name string) (root, error) {
 		if r.kind != kind || r.name != name {
 			continue
 		}
-		if r.ns == ns {
+		switch r.ns {
+		case ns:
 			exact = append(exact, r)
-		} else if r.ns == "" {
+		case "":
 			loose = append(loose, r)
 		}
 	}

@@ -57,7 +57,7 @@ func parsePath(p string) ([]seg, error) {
 			}
 			j++
 			if j == len(p) {
-				return nil, fmt.Errorf("path %q: ends with .", p)
+				return nil, fmt.Errorf("path %q: ends with a dot", p)
 			}
 		}
 		i = j
