@@ -326,8 +326,15 @@ func TestHardenManifestsPatchSet(t *testing.T) {
 	chart := "../../testdata/corpora/microservices-demo/helm-chart"
 	out := filepath.Join(t.TempDir(), "hardened")
 	code, _, errb := run(t, "", "harden", "manifests", chart, "--out", out)
-	if code != 0 && !(code == ExitUsage && strings.Contains(errb, "namespace layer is not built yet")) {
+	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errb)
+	}
+	if !strings.Contains(errb, "namespace-") {
+		t.Errorf("no namespace layer beside the patches: %s", errb)
+	}
+	before := mtimes(t, out)
+	if code, _, errb := run(t, "", "harden", "manifests", chart, "--out", out); code != 0 || !maps(before, mtimes(t, out)) {
+		t.Fatalf("a second run into the same directory: exit %d, files rewritten: %v\n%s", code, !maps(before, mtimes(t, out)), errb)
 	}
 	k, err := os.ReadFile(filepath.Join(out, "kustomization.yaml"))
 	if err != nil || !strings.Contains(string(k), "patches:\n- path: patches/") {
