@@ -72,6 +72,11 @@ type Recommendation struct {
 	// Swarm marks recommendations that apply only when Docker swarm mode is
 	// active.
 	Swarm bool `yaml:"swarm,omitempty"`
+	// Match tells this recommendation's results apart when a check
+	// implements several: a FAIL of such a check counts here when its
+	// subject or location contains one of these strings (or when it
+	// matches none of the check's recommendations: a FAIL is never lost).
+	Match []string `yaml:"match,omitempty"`
 }
 
 var (

@@ -145,6 +145,16 @@ type Options struct {
 // they run, from the catalogue entries.
 func Build(b *Benchmark, entries []*catalog.Entry, results []result.Result, passed map[string]int, o Options) *View {
 	impl := b.Implementers(entries)
+	// The recommendations each check implements, for Match.
+	recsOf := map[string][]*Recommendation{}
+	for si := range b.Sections {
+		for ri := range b.Sections[si].Recommendations {
+			r := &b.Sections[si].Recommendations[ri]
+			for _, id := range impl[r.ID] {
+				recsOf[id] = append(recsOf[id], r)
+			}
+		}
+	}
 	scopes := map[string][]string{}
 	for _, e := range entries {
 		scopes[e.ID] = e.Scope
@@ -161,7 +171,7 @@ func Build(b *Benchmark, entries []*catalog.Entry, results []result.Result, pass
 		sv := SectionView{ID: s.ID, Title: s.Title}
 		for i := range s.Recommendations {
 			r := &s.Recommendations[i]
-			rv := judge(r, impl[r.ID], byID, passed, scopes, o)
+			rv := judge(r, impl[r.ID], byID, passed, scopes, recsOf, o)
 			sv.Tally.add(rv.Status)
 			v.Total.add(rv.Status)
 			sv.Recommendations = append(sv.Recommendations, rv)
@@ -173,7 +183,40 @@ func Build(b *Benchmark, entries []*catalog.Entry, results []result.Result, pass
 	return v
 }
 
-func judge(r *Recommendation, checks []string, byID map[string][]*result.Result, passed map[string]int, scopes map[string][]string, o Options) RecommendationView {
+// matches reports whether a result's subject or location names one of ms.
+func matches(res *result.Result, ms []string) bool {
+	text := res.Subject.Kind + " " + res.Subject.Name
+	if res.Location != nil {
+		text += " " + res.Location.File + " " + res.Location.Path
+	}
+	for _, m := range ms {
+		if strings.Contains(text, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// concerns reports whether a result of a check implementing recs is about
+// r: always when the check implements r alone or r has no Match; else when
+// it matches r, or matches none of recs (so no finding is lost).
+func concerns(res *result.Result, r *Recommendation, recs []*Recommendation) bool {
+	if len(recs) < 2 || len(r.Match) == 0 {
+		return true
+	}
+	if matches(res, r.Match) {
+		return true
+	}
+	for _, other := range recs {
+		if other != r && len(other.Match) > 0 && matches(res, other.Match) {
+			return false
+		}
+	}
+	return true
+}
+
+func judge(r *Recommendation, checks []string, byID map[string][]*result.Result, passed map[string]int, scopes map[string][]string,
+	recsOf map[string][]*Recommendation, o Options) RecommendationView {
 	rv := RecommendationView{ID: r.ID, Title: r.Title, Automated: r.Automated, Audit: r.Audit, Note: r.Note, Checks: checks}
 	var fails, errs, warns, ignored, nas []*result.Result
 	inScope := false
@@ -184,6 +227,9 @@ func judge(r *Recommendation, checks []string, byID map[string][]*result.Result,
 			}
 		}
 		for _, res := range byID[id] {
+			if res.Status != result.Pass && !concerns(res, r, recsOf[id]) {
+				continue
+			}
 			switch res.Status {
 			case result.Fail:
 				fails = append(fails, res)

@@ -77,6 +77,7 @@ type DockerContainer struct {
 	Name            string                `json:"Name"`
 	Image           string                `json:"Image"`
 	AppArmorProfile string                `json:"AppArmorProfile"`
+	ProcessLabel    string                `json:"ProcessLabel"`
 	State           DockerContainerState  `json:"State"`
 	Config          DockerContainerConfig `json:"Config"`
 	HostConfig      DockerHostConfig      `json:"HostConfig"`

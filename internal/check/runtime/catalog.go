@@ -41,7 +41,7 @@ const (
 var (
 	DaemonIDs = []string{DaemonTCP, DaemonSocketPerms, DaemonAufs, DaemonPartition, DaemonICC, DaemonUserns,
 		DaemonLiveRestore, DaemonNoNewPrivs, DaemonLogLimits, DaemonInsecureReg, DaemonContentTrust}
-	ContainerIDs  = []string{CtrPrivileged, CtrRuntimeSocket, CtrRoot, CtrCapAdd, CtrUnconfined, CtrHostNamespace}
+	ContainerIDs  = append([]string{CtrPrivileged, CtrRuntimeSocket, CtrRoot, CtrCapAdd, CtrUnconfined, CtrHostNamespace}, cisContainerIDs...)
 	ContainerdIDs = []string{CtrdSkipVerify, CtrdPlainHTTP}
 )
 
@@ -121,7 +121,7 @@ func init() {
 			T{EN: "Docker container adds Linux capabilities", ZH: "Docker 容器添加了 Linux 能力"},
 			T{EN: "Re-create the container without --cap-add (beyond the allowed list, NET_BIND_SERVICE by default); prefer --cap-drop ALL.",
 				ZH: "重新创建容器，不使用 --cap-add（允许列表以外的能力，默认仅允许 NET_BIND_SERVICE）；建议 --cap-drop ALL。"}),
-		entry(CtrUnconfined, "2.5", high, []string{cisDocker + "5.22", cisDocker + "5.2", cisDocker + "5.3"},
+		entry(CtrUnconfined, "2.5", high, []string{cisDocker + "5.22"},
 			T{EN: "Docker container runs without seccomp, AppArmor or SELinux confinement", ZH: "Docker 容器未启用 seccomp、AppArmor 或 SELinux 限制"},
 			T{EN: "Remove seccomp=unconfined, apparmor=unconfined and label=disable from --security-opt; keep the default profiles or use custom ones.",
 				ZH: "从 --security-opt 中删除 seccomp=unconfined、apparmor=unconfined 与 label=disable；保留默认配置文件或使用自定义配置文件。"}),

@@ -40,6 +40,8 @@ func checkContainers(env *check.Env, d *daemon, sockets []string, em *check.Node
 		return
 	}
 	sockets = append(append([]string{}, sockets...), d.unixSockets()...)
+	apparmor, selinux := hostLSMs(d.state.Info)
+	nnp := d.c.Setting("no-new-privileges")
 	for i := range d.state.Containers {
 		ct := &d.state.Containers[i]
 		subject := &inventory.Component{Kind: ContainerKind(ct)}
@@ -92,14 +94,34 @@ func checkContainers(env *check.Env, d *daemon, sockets []string, em *check.Node
 				shared = append(shared, ns.name+"=host")
 			}
 		}
-		nsField := "HostConfig.NetworkMode"
-		if len(shared) > 0 {
-			nsField = "HostConfig." + strings.TrimSuffix(shared[0], "=host")
+		// One FAIL per shared namespace, located at its field: the compliance
+		// view tells CIS 5.10, 5.16 and 5.17 apart by it.
+		nsEvidence := fmt.Sprintf("HostConfig.NetworkMode=%s, PidMode=%s, IpcMode=%s", orNone(hc.NetworkMode), orNone(hc.PidMode), orNone(hc.IpcMode))
+		for _, s := range shared {
+			add(CtrHostNamespace, true, "HostConfig."+strings.TrimSuffix(s, "=host"),
+				catalog.F("container %s shares the host's namespaces: %s", "容器 %s 共享宿主机的命名空间：%s", name, s), nsEvidence)
 		}
-		add(CtrHostNamespace, len(shared) > 0, nsField,
-			catalog.F("container %s shares the host's namespaces: %s", "容器 %s 共享宿主机的命名空间：%s", name, strings.Join(shared, ", ")),
-			fmt.Sprintf("HostConfig.NetworkMode=%s, PidMode=%s, IpcMode=%s", orNone(hc.NetworkMode), orNone(hc.PidMode), orNone(hc.IpcMode)))
+		if len(shared) == 0 {
+			add(CtrHostNamespace, false, "HostConfig.NetworkMode", catalog.Text{}, nsEvidence)
+		}
+
+		checkCISContainer(ct, func(id string, status result.Status, field string, msg catalog.Text, evidence string) {
+			em.Add(id, status, subject, at(field), msg, evidence)
+		}, apparmor, selinux, isTrue(nnp.Value), nnp.Evidence("no-new-privileges"))
 	}
+}
+
+// hostLSMs reports whether the engine enforces AppArmor and SELinux
+// (/info SecurityOptions).
+func hostLSMs(info *inventory.DockerInfo) (apparmor, selinux bool) {
+	if info == nil {
+		return false, false
+	}
+	for _, o := range info.SecurityOptions {
+		apparmor = apparmor || strings.Contains(o, "name=apparmor")
+		selinux = selinux || strings.Contains(o, "name=selinux")
+	}
+	return apparmor, selinux
 }
 
 // unixSockets are the sockets this daemon serves.
