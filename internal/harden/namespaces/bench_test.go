@@ -60,3 +60,16 @@ func BenchmarkNamespaceLayer1000(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkNamespaceGenerate1000 is Generate alone (Pod Security levels,
+// isolation, the objects), without rendering YAML.
+func BenchmarkNamespaceGenerate1000(b *testing.B) {
+	objs := benchObjects(1000)
+	cfg := config.Default()
+	b.ReportAllocs()
+	for b.Loop() {
+		if layers := Generate(Input{Objects: objs, Config: cfg}); len(layers) != 1000 {
+			b.Fatalf("%d layers", len(layers))
+		}
+	}
+}
