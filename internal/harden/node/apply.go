@@ -17,6 +17,7 @@ import (
 	udiff "github.com/aymanbagabas/go-udiff"
 	"sigs.k8s.io/yaml"
 
+	"github.com/kubeward/kubeward/internal/harden/node/apiconfig"
 	"github.com/kubeward/kubeward/internal/inventory"
 )
 
@@ -94,6 +95,9 @@ func (p *Plan) Changes(read func(string) ([]byte, error)) ([]Change, error) {
 					if err != nil {
 						return nil, err
 					}
+					if err := apiconfig.ValidateKubeletConfig(merged); err != nil {
+						return nil, fmt.Errorf("%s merged with the patch: %w", cp.ConfigFile, err)
+					}
 					target, data = cp.ConfigFile, merged
 				}
 			}
@@ -108,7 +112,10 @@ func (p *Plan) Changes(read func(string) ([]byte, error)) ([]Change, error) {
 				}
 			}
 		case strings.HasPrefix(f.Path, "systemd/"):
-			target = "/etc/systemd/system/" + strings.TrimPrefix(f.Path, "systemd/")
+			// Only for a unit the node runs the component from.
+			if p.systemdUnits[strings.Split(strings.TrimPrefix(f.Path, "systemd/"), ".d/")[0]] {
+				target = "/etc/systemd/system/" + strings.TrimPrefix(f.Path, "systemd/")
+			}
 		case f.Path == "docker/daemon.json":
 			target = p.dockerConfig
 		case strings.HasPrefix(f.Path, "containerd/"):

@@ -77,6 +77,8 @@ type Plan struct {
 	Steps []catalog.Text `json:"steps,omitempty"`
 
 	configDir, outDir, dockerConfig string
+	// systemdUnits are the units the node's components run from.
+	systemdUnits map[string]bool
 }
 
 // ComponentPlan is the new configuration of one component.
@@ -137,7 +139,12 @@ func Make(n *inventory.Node, o Options) (*Plan, error) {
 		o.Env = &e
 	}
 	x := &ctx{layout: o.Layout, configDir: o.ConfigDir, auditLog: o.AuditLogPath, node: n}
-	p := &Plan{configDir: o.ConfigDir, outDir: o.OutDir}
+	p := &Plan{configDir: o.ConfigDir, outDir: o.OutDir, systemdUnits: map[string]bool{}}
+	for _, c := range n.Components {
+		if c.Source == "systemd unit" && c.SourceFile != "" {
+			p.systemdUnits[unitName(c.SourceFile)] = true
+		}
+	}
 	results := check.EvaluateNode(o.Env, n)
 	for _, r := range results {
 		if r.Status == result.Fail && pkiIDs[r.ID] {

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubeward/kubeward/internal/catalog"
+	"github.com/kubeward/kubeward/internal/harden/node/apiconfig"
 	"github.com/kubeward/kubeward/internal/inventory"
 )
 
@@ -149,6 +150,9 @@ func kubeletPatch(patch map[string]any) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := apiconfig.ValidateKubeletConfig(body); err != nil {
+		return nil, err
+	}
 	return append([]byte("# kubeward harden node: KubeletConfiguration fields to merge into the kubelet's config file\n"), body...), nil
 }
 
@@ -228,7 +232,7 @@ func (p *Plan) Print(w io.Writer, lang string) {
 			}
 		}
 	}
-	if p.PKI {
+	if p.PKI && len(p.Certificates) > 0 {
 		fmt.Fprintln(w, tr("Certificates (the components above are pointed at them):", "证书（上述组件将使用这些证书）："))
 		for _, e := range p.Certificates {
 			issuer := e.Cert.CA

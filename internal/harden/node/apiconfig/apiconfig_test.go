@@ -93,3 +93,19 @@ func TestAuditWebhookKubeconfigLoads(t *testing.T) {
 		t.Error("http collector accepted")
 	}
 }
+
+func TestValidateKubeletConfig(t *testing.T) {
+	good := "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nreadOnlyPort: 0\nauthentication:\n  anonymous:\n    enabled: false\n"
+	if err := ValidateKubeletConfig([]byte(good)); err != nil {
+		t.Fatal(err)
+	}
+	for name, doc := range map[string]string{
+		"unknown field": "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nreadOnlyPorts: 0\n",
+		"wrong type":    "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nreadOnlyPort: none\n",
+		"wrong kind":    "apiVersion: v1\nkind: Pod\n",
+	} {
+		if err := ValidateKubeletConfig([]byte(doc)); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
