@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubeward/kubeward/internal/catalog"
+	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/harden"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/source/manifest"
@@ -103,6 +104,11 @@ func loadForHarden(g *globalOptions, o *manifestOptions) ([]*inventory.Object, *
 		objs = append(objs, ob)
 		mu.Unlock()
 	})
+	harden.SortObjects(objs)
+	return objs, stats, badFiles(stats)
+}
+
+func badFiles(stats *manifest.Stats) map[string]bool {
 	bad := map[string]bool{}
 	for _, e := range stats.Errors {
 		var ie *manifest.InputError
@@ -110,8 +116,19 @@ func loadForHarden(g *globalOptions, o *manifestOptions) ([]*inventory.Object, *
 			bad[ie.File] = true
 		}
 	}
-	harden.SortObjects(objs)
-	return objs, stats, bad
+	return bad
+}
+
+// planForHarden is loadForHarden that scans each object as it streams in
+// (while the loader knows each field's line, so findings point at it) and
+// plans the fixes.
+func planForHarden(g *globalOptions, o *manifestOptions, cfg *config.Config) (*harden.Plan, *manifest.Stats, map[string]bool) {
+	scan := harden.NewScan(cfg)
+	stats := manifest.Load(o.paths, manifest.Options{
+		DefaultNamespace: o.namespace, ValueFiles: o.valueFiles, Set: o.set, Stdin: g.stdin,
+		RenderTimeout: o.renderTimeout, AllowRemote: o.allowRemote,
+	}, scan.Observe)
+	return scan.Plan(), stats, badFiles(stats)
 }
 
 // inPlace reports whether an object comes straight from a file kubeward
@@ -131,7 +148,8 @@ func runHardenManifests(g *globalOptions, o *hardenManifestOptions) error {
 	if err != nil {
 		return err
 	}
-	objs, stats, bad := loadForHarden(g, &o.manifestOptions)
+	plan, stats, bad := planForHarden(g, &o.manifestOptions, cfg)
+	objs := plan.Objects
 	var problems []string
 	for _, e := range stats.Errors {
 		problems = append(problems, e.Error()+" (left alone)")
@@ -139,7 +157,6 @@ func runHardenManifests(g *globalOptions, o *hardenManifestOptions) error {
 	if len(objs) == 0 && len(problems) == 0 {
 		return &exitError{code: ExitUsage, err: errors.New(emptyManifests(o.paths, stats))}
 	}
-	plan := harden.Build(cfg, objs)
 	byFile := map[string][]*harden.ObjectFix{}
 	var files []string
 	var patches []patchItem

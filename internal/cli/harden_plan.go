@@ -92,14 +92,14 @@ func runHardenPlan(g *globalOptions, o *manifestOptions, format string) error {
 	if err != nil {
 		return err
 	}
-	objs, stats, _ := loadForHarden(g, o)
+	plan, stats, _ := planForHarden(g, o, cfg)
+	objs := plan.Objects
 	if len(objs) == 0 {
 		for _, e := range stats.Errors {
 			fmt.Fprintln(g.stderr, "kubeward: "+e.Error())
 		}
 		return &exitError{code: ExitUsage, err: errors.New(emptyManifests(o.paths, stats))}
 	}
-	plan := harden.Build(cfg, objs)
 	rep := planReport{Version: Version, Lang: g.lang, Inputs: o.paths, Findings: []planFinding{}}
 	rep.Summary.Objects = len(objs)
 	for _, e := range stats.Errors {

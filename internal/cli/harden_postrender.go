@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubeward/kubeward/internal/harden"
-	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/source/manifest"
 )
 
@@ -66,17 +65,16 @@ func runHardenPostRender(g *globalOptions, namespace string) error {
 	if len(bytes.TrimSpace(in)) == 0 {
 		return usageError("post-render: standard input is empty (did the render fail?)")
 	}
-	var objs []*inventory.Object
-	stats := manifest.Load([]string{"-"}, manifest.Options{DefaultNamespace: namespace, Stdin: bytes.NewReader(in), Workers: 1},
-		func(o *inventory.Object) { objs = append(objs, o) })
+	scan := harden.NewScan(cfg)
+	stats := manifest.Load([]string{"-"}, manifest.Options{DefaultNamespace: namespace, Stdin: bytes.NewReader(in)}, scan.Observe)
 	if len(stats.Errors) > 0 {
 		for _, e := range stats.Errors {
 			fmt.Fprintln(g.stderr, "kubeward: post-render: "+e.Error())
 		}
 		return &exitError{code: ExitUsage, err: errors.New("post-render: the rendered manifests do not parse; nothing written")}
 	}
-	harden.SortObjects(objs)
-	plan := harden.Build(cfg, objs)
+	plan := scan.Plan()
+	objs := plan.Objects
 	out, applied, refused, err := harden.EditBytes(in, plan.Fixes, objs)
 	if err != nil {
 		return &exitError{code: ExitUsage, err: fmt.Errorf("post-render: %w; nothing written", err)}

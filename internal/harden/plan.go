@@ -8,6 +8,7 @@ package harden
 
 import (
 	"sort"
+	"sync"
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
@@ -53,19 +54,55 @@ func objectKey(file, kind, ns, name string) string {
 	return file + "\x00" + kind + "\x00" + ns + "\x00" + name
 }
 
-// Build scans objs with cfg and plans the fix of every FAIL. objs are in a
-// stable order (the caller sorts them).
+// Scan scans objects as they stream in (while the loader still knows the
+// line of each field, so findings point at it) and keeps them to plan.
+type Scan struct {
+	cfg  *config.Config
+	eng  *check.Engine
+	mu   sync.Mutex
+	objs []*inventory.Object
+}
+
+// NewScan starts a scan with cfg.
+func NewScan(cfg *config.Config) *Scan {
+	return &Scan{cfg: cfg, eng: check.New(check.Options{Config: cfg})}
+}
+
+// Observe scans o and keeps it; safe from several goroutines.
+func (s *Scan) Observe(o *inventory.Object) {
+	s.eng.Observe(o)
+	s.mu.Lock()
+	s.objs = append(s.objs, o)
+	s.mu.Unlock()
+}
+
+// Objects are the objects observed so far, in a stable order.
+func (s *Scan) Objects() []*inventory.Object {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	SortObjects(s.objs)
+	return s.objs
+}
+
+// Build scans objs with cfg and plans the fix of every FAIL.
 func Build(cfg *config.Config, objs []*inventory.Object) *Plan {
-	eng := check.New(check.Options{Config: cfg})
+	s := NewScan(cfg)
 	for _, o := range objs {
-		eng.Observe(o)
+		s.Observe(o)
 	}
-	rep := eng.Finish()
-	env := eng.Env()
+	return s.Plan()
+}
+
+// Plan finishes the scan and plans the fix of every FAIL.
+func (s *Scan) Plan() *Plan {
+	objs := s.Objects()
+	rep := s.eng.Finish()
+	env := s.eng.Env()
 	p := &Plan{Objects: objs, Report: rep}
-	byKey := make(map[string]*inventory.Object, len(objs))
+	bySubject := make(map[string][]*inventory.Object, len(objs))
 	for _, o := range objs {
-		byKey[objectKey(o.File, o.Kind, o.Namespace, o.Name)] = o
+		k := objectKey("", o.Kind, o.Namespace, o.Name)
+		bySubject[k] = append(bySubject[k], o)
 	}
 	fixes := map[*inventory.Object]*ObjectFix{}
 	seen := map[*inventory.Object]map[string]bool{}
@@ -89,11 +126,7 @@ func Build(cfg *config.Config, objs []*inventory.Object) *Plan {
 		default:
 			f.Changes, f.Review = fx.Changes, fx.NeedsReview
 		}
-		file := ""
-		if r.Location != nil {
-			file = r.Location.File
-		}
-		o := byKey[objectKey(file, r.Subject.Kind, r.Subject.Namespace, r.Subject.Name)]
+		o := objectOf(bySubject[objectKey("", r.Subject.Kind, r.Subject.Namespace, r.Subject.Name)], r.Location)
 		if fx.Automatic() && o != nil {
 			t := &check.Target{Object: o}
 			if w, ok := o.Workload(); ok && o.Owner == "" {
@@ -139,6 +172,27 @@ func Build(cfg *config.Config, objs []*inventory.Object) *Plan {
 		}
 	}
 	return p
+}
+
+// objectOf picks the object a result is about among those of its subject:
+// the one of the result's file when several share kind, namespace and name.
+func objectOf(cands []*inventory.Object, loc *result.Location) *inventory.Object {
+	if len(cands) == 1 {
+		return cands[0]
+	}
+	if loc == nil {
+		return nil
+	}
+	var found *inventory.Object
+	for _, o := range cands {
+		if o.File == loc.File {
+			if found != nil {
+				return nil
+			}
+			found = o
+		}
+	}
+	return found
 }
 
 func contains(s []string, x string) bool {
