@@ -113,7 +113,7 @@ func readCluster(ctx context.Context, client *kube.Client, ns string) (*clusterF
 		mu.Unlock()
 	})
 	if len(stats.Errors) > 0 {
-		return nil, fmt.Errorf("%v (the layer is not sized from a partial read)", stats.Errors[0])
+		return nil, fmt.Errorf("%w (the layer is not sized from a partial read)", stats.Errors[0])
 	}
 	cs := client.Typed
 	for cont := ""; ; {
