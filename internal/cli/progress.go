@@ -110,7 +110,7 @@ func (p *progress) draw() {
 		}
 		b.WriteString(")")
 	}
-	io.WriteString(p.w, b.String())
+	_, _ = io.WriteString(p.w, b.String()) // progress is best effort: a closed stderr must not stop the audit
 	p.drawn = true
 }
 
@@ -134,6 +134,6 @@ func (p *progress) done() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.drawn {
-		io.WriteString(p.w, "\r\x1b[K")
+		_, _ = io.WriteString(p.w, "\r\x1b[K")
 	}
 }

@@ -106,13 +106,13 @@ func ReadReport(r io.Reader, name string) (*Report, error) {
 		var te *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &se):
-			return nil, fmt.Errorf("%s:%d: invalid JSON: %v", name, lineOf(data, se.Offset), se)
+			return nil, fmt.Errorf("%s:%d: invalid JSON: %w", name, lineOf(data, se.Offset), se)
 		case errors.As(err, &te):
 			return nil, fmt.Errorf("%s:%d: not a kubeward JSON report: field %s: want %s, got JSON %s", name, lineOf(data, te.Offset), te.Field, te.Type, te.Value)
 		case errors.Is(err, io.EOF):
 			return nil, fmt.Errorf("%s: empty, not a kubeward JSON report", name)
 		}
-		return nil, fmt.Errorf("%s: invalid JSON: %v", name, err)
+		return nil, fmt.Errorf("%s: invalid JSON: %w", name, err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%s:%d: data after the report (one JSON report per file; scan node --interval writes one per line)", name, lineOf(data, dec.InputOffset()))
@@ -130,7 +130,7 @@ func ReadReport(r io.Reader, name string) (*Report, error) {
 		}
 		if rr.Severity != "" {
 			if _, err := catalog.ParseSeverity(rr.Severity); err != nil {
-				return nil, fmt.Errorf("%s: result %d (%s): %v", name, i+1, rr.ID, err)
+				return nil, fmt.Errorf("%s: result %d (%s): %w", name, i+1, rr.ID, err)
 			}
 		}
 	}
