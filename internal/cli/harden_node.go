@@ -98,6 +98,8 @@ DIR or a new one, never replacing a key. Nothing on the node is changed.`,
 		},
 	}
 	f := cmd.Flags()
+	f.StringVar(&g.configFile, "config", "", "configuration file (harden.nodes.allowFrom, exceptions)")
+	f.StringVar(&g.lang, "lang", defaultLang(), "language of the plan: en or zh (KUBEWARD_LANG or the locale sets the default)")
 	f.StringVar(&o.root, "root", "/", "host filesystem to read: a mounted host, an unpacked snapshot, or a snapshot .tar.gz")
 	f.StringVar(&o.out, "out", "", "directory to write the generated files to (required; existing files are never replaced)")
 	f.StringVar(&o.generatePKI, "generate-pki", "", "issue the PKI the plan needs into DIR (from the CA in DIR, or a new one); implies --pki-dir DIR")
