@@ -15,6 +15,7 @@ import (
 // htmlWords are the texts of the HTML and Markdown reports not already in
 // words.
 var htmlWords = map[string]catalog.Text{
+	"at":             {EN: "at", ZH: "位于"},
 	"objectsH":       {EN: "Objects evaluated", ZH: "已评估对象"},
 	"reportTitle":    {EN: "kubeward security report", ZH: "kubeward 安全审计报告"},
 	"scanned":        {EN: "Scanned", ZH: "审计范围"},

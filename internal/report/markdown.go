@@ -226,7 +226,7 @@ func markdownLine(run *Run, r *result.Result) string {
 	}
 	fmt.Fprintf(&b, " `%s`", mdCode(truncateRunes(r.Subject.String(), 200)))
 	if loc := r.Location.String(); loc != "" {
-		fmt.Fprintf(&b, " at `%s`", mdCode(truncateRunes(loc, 200)))
+		fmt.Fprintf(&b, " %s `%s`", run.hw("at"), mdCode(truncateRunes(loc, 200)))
 	}
 	if msg := r.Message.In(run.Lang); msg != "" {
 		fmt.Fprintf(&b, ": %s", mdText(truncateRunes(msg, 300)))

@@ -109,3 +109,13 @@ func BenchmarkMarkdownLarge(b *testing.B) {
 		}
 	}
 }
+
+// The Chinese Markdown has no English prose outside identifiers, paths,
+// values and code spans.
+func TestMarkdownChinese(t *testing.T) {
+	for name, run := range inputRuns(t, "zh") {
+		for _, bad := range untranslated(render(t, "markdown", run)) {
+			t.Errorf("%s: English in the Chinese Markdown: %s", name, bad)
+		}
+	}
+}
