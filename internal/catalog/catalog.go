@@ -76,6 +76,10 @@ type Entry struct {
 	Scope []string `json:"scope"`
 	// LivesIn is the file that holds the check's logic (check.Spec.Where).
 	LivesIn string `json:"livesIn,omitempty"`
+	// Fix is what `kubeward harden` does for the check (check.Spec.Fix):
+	// "automatic", "review" (automatic, to be reviewed), "manual" (a person
+	// decides; harden plan says why) or "" (no fix in the catalogue).
+	Fix string `json:"fix,omitempty"`
 }
 
 // Layer returns the plan layer of the entry's item.

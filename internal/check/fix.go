@@ -30,6 +30,21 @@ type Fix struct {
 // Automatic reports whether the fix makes edits by itself.
 func (f *Fix) Automatic() bool { return f != nil && f.Edits != nil }
 
+// kind is the fix's catalogue entry (catalog.Entry.Fix).
+func (f *Fix) kind() string {
+	switch {
+	case f == nil:
+		return ""
+	case f.Edits != nil && f.NeedsReview:
+		return "review"
+	case f.Edits != nil:
+		return "automatic"
+	case f.Manual != nil:
+		return "manual"
+	}
+	return ""
+}
+
 // EditOp is what an Edit does at its path.
 type EditOp uint8
 

@@ -214,7 +214,7 @@ type Spec struct {
 // Entry is the spec's catalogue entry.
 func (s *Spec) Entry() *catalog.Entry {
 	return &catalog.Entry{ID: s.ID, Item: s.Item, Severity: s.Severity, References: s.References,
-		Title: s.Title, Remediation: s.Remediation, Scope: s.Scope.Names(), LivesIn: s.Where}
+		Title: s.Title, Remediation: s.Remediation, Scope: s.Scope.Names(), LivesIn: s.Where, Fix: s.Fix.kind()}
 }
 
 var (

@@ -15,14 +15,18 @@ var catalogWords = map[string]catalog.Text{
 		EN: "Every check has a stable ID. The prefix says where it lives: `KW-IMG`, `KW-POD`, `KW-HOST`, `KW-SA`, `KW-RES`, `KW-HA` in `internal/check/workload`; `KW-PSS` in `internal/check/pss`; `KW-SEC` in `internal/check/secrets`; `KW-NS` in `internal/check/namespace`; `KW-RBAC` in `internal/check/rbac`; `KW-ETCD`, `KW-API`, `KW-KCM`, `KW-SCH`, `KW-KLT`, `KW-PROXY`, `KW-FILE`, `KW-CERT`, `KW-NODE` in `internal/check/controlplane`.",
 		ZH: "每个检查项都有稳定的 ID，前缀表示其代码位置：`KW-IMG`、`KW-POD`、`KW-HOST`、`KW-SA`、`KW-RES`、`KW-HA` 位于 `internal/check/workload`；`KW-PSS` 位于 `internal/check/pss`；`KW-SEC` 位于 `internal/check/secrets`；`KW-NS` 位于 `internal/check/namespace`；`KW-RBAC` 位于 `internal/check/rbac`；`KW-ETCD`、`KW-API`、`KW-KCM`、`KW-SCH`、`KW-KLT`、`KW-PROXY`、`KW-FILE`、`KW-CERT`、`KW-NODE` 位于 `internal/check/controlplane`。",
 	},
-	"id":          {EN: "ID", ZH: "ID"},
-	"severity":    {EN: "Severity", ZH: "严重级别"},
-	"item":        {EN: "Plan item", ZH: "计划条目"},
-	"title":       {EN: "Title", ZH: "标题"},
-	"remediation": {EN: "Remediation", ZH: "修复方法"},
-	"references":  {EN: "References", ZH: "参考"},
-	"audits":      {EN: "Audits", ZH: "适用审计"},
-	"livesIn":     {EN: "Lives in", ZH: "代码位置"},
+	"id":            {EN: "ID", ZH: "ID"},
+	"severity":      {EN: "Severity", ZH: "严重级别"},
+	"item":          {EN: "Plan item", ZH: "计划条目"},
+	"title":         {EN: "Title", ZH: "标题"},
+	"remediation":   {EN: "Remediation", ZH: "修复方法"},
+	"references":    {EN: "References", ZH: "参考"},
+	"audits":        {EN: "Audits", ZH: "适用审计"},
+	"livesIn":       {EN: "Lives in", ZH: "代码位置"},
+	"fix":           {EN: "Fix", ZH: "修复"},
+	"fix.automatic": {EN: "automatic", ZH: "自动"},
+	"fix.review":    {EN: "automatic, review", ZH: "自动，需评审"},
+	"fix.manual":    {EN: "manual", ZH: "人工"},
 }
 
 func catalogWord(key, lang string) string { return catalogWords[key].In(lang) }
@@ -40,17 +44,21 @@ func WriteCatalogMarkdown(w io.Writer, lang string) error {
 		it := catalog.ItemByID(e.Item)
 		if it.Layer != layer {
 			layer = it.Layer
-			fmt.Fprintf(bw, "\n## %s\n\n| %s | %s | %s | %s | %s | %s | %s | %s |\n|---|---|---|---|---|---|---|---|\n", layer.Title().In(lang),
+			fmt.Fprintf(bw, "\n## %s\n\n| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n|---|---|---|---|---|---|---|---|---|\n", layer.Title().In(lang),
 				catalogWord("id", lang), catalogWord("severity", lang), catalogWord("item", lang), catalogWord("title", lang),
-				catalogWord("remediation", lang), catalogWord("references", lang), catalogWord("audits", lang), catalogWord("livesIn", lang))
+				catalogWord("remediation", lang), catalogWord("references", lang), catalogWord("audits", lang), catalogWord("fix", lang), catalogWord("livesIn", lang))
+		}
+		fix := ""
+		if e.Fix != "" {
+			fix = catalogWord("fix."+e.Fix, lang)
 		}
 		livesIn := ""
 		if e.LivesIn != "" {
 			livesIn = "`" + e.LivesIn + "`"
 		}
-		fmt.Fprintf(bw, "| <a id=\"%s\"></a>%s | %s | %s %s | %s | %s | %s | %s | %s |\n", strings.ToLower(e.ID), e.ID, run.sev(e.Severity),
+		fmt.Fprintf(bw, "| <a id=\"%s\"></a>%s | %s | %s %s | %s | %s | %s | %s | %s | %s |\n", strings.ToLower(e.ID), e.ID, run.sev(e.Severity),
 			e.Item, it.Title.In(lang), mdCell(e.Title.In(lang)), mdCell(e.Remediation.In(lang)), mdCell(strings.Join(e.References, "; ")),
-			strings.Join(e.Scope, ", "), livesIn)
+			strings.Join(e.Scope, ", "), fix, livesIn)
 	}
 	return bw.Flush()
 }
