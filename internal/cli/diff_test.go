@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -279,6 +280,9 @@ func TestDiffBadInput(t *testing.T) {
 	os.WriteFile("sarif.json", []byte(`{"version": "2.1.0", "runs": []}`), 0o644)
 	os.WriteFile("ok.json", []byte(`{"schema": "kubeward.io/report/v1", "results": []}`), 0o644)
 	os.Mkdir("dir.json", 0o755)
+	if err := syscall.Mkfifo("pipe.json", 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -287,6 +291,7 @@ func TestDiffBadInput(t *testing.T) {
 		{[]string{"diff", "ok.json", "sarif.json"}, "kubeward: sarif.json: not a kubeward JSON report"},
 		{[]string{"diff", "ok.json", "missing.json"}, "kubeward: missing.json: no such file or directory"},
 		{[]string{"diff", "dir.json", "ok.json"}, "kubeward: dir.json: not a regular file"},
+		{[]string{"diff", "ok.json", "pipe.json"}, "kubeward: pipe.json: not a regular file"}, // never waits for a writer
 		{[]string{"diff", "ok.json"}, "kubeward: accepts 2 arg(s)"},
 		{[]string{"diff", "ok.json", "ok.json", "-o", "sarif"}, "kubeward: -o: unknown output format \"sarif\" for diff"},
 		{[]string{"diff", "ok.json", "ok.json", "--fail-on", "huge"}, "kubeward: --fail-on: unknown severity"},

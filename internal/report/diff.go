@@ -63,6 +63,13 @@ func (rr *ReportResult) Fingerprint() string {
 
 // ReadReportFile reads the JSON report in file; every error names the file.
 func ReadReportFile(file string) (*Report, error) {
+	// Refuse what is not a regular file before opening it: opening a named
+	// pipe would wait for a writer.
+	if st, err := os.Stat(file); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, unwrapPathError(err))
+	} else if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", file)
+	}
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, unwrapPathError(err))
