@@ -31,7 +31,7 @@ func init() {
 type hardenNodeOptions struct {
 	root, out, generatePKI, pkiDir, kubeconfigDir, configDir, server string
 	auditLog, encryption, nodeName, permitRoot                       string
-	allowFrom                                                        []string
+	allowFrom, only                                                  []string
 	apply, force, dryRun                                             bool
 	undo                                                             string
 }
@@ -78,6 +78,13 @@ DIR or a new one, never replacing a key. Nothing on the node is changed.`,
 			if _, err := apiconfig.ParseProvider(o.encryption); err != nil {
 				return usageError("--encryption: %v", err)
 			}
+			for _, part := range o.only {
+				switch part {
+				case nodefix.PartControlPlane, nodefix.PartRuntime, nodefix.PartHost:
+				default:
+					return usageError("--only %q: want control-plane, runtime or host", part)
+				}
+			}
 			if _, err := hostfix.ParseAllowFrom(o.allowFrom); err != nil {
 				return usageError("%v", err)
 			}
@@ -111,6 +118,7 @@ DIR or a new one, never replacing a key. Nothing on the node is changed.`,
 	f.StringVar(&o.encryption, "encryption", "secretbox", "encryption provider for Secrets: secretbox or aescbc")
 	f.StringSliceVar(&o.allowFrom, "allow-from", nil, "networks (CIDRs or addresses) that may reach the Kubernetes ports, added to harden.nodes.allowFrom; without any, no firewall rules are written")
 	f.StringVar(&o.permitRoot, "permit-root-login", "prohibit-password", "PermitRootLogin in the sshd drop-in: prohibit-password or no")
+	f.StringSliceVar(&o.only, "only", nil, "limit the plan to some parts: control-plane (components, PKI, encryption, audit, file modes, Calico), runtime (Docker, containerd), host (sshd, firewall)")
 	f.BoolVar(&o.apply, "apply", false, "also write the fixes on this node (--root / only): static pod manifests, the kubelet's config, drop-ins, daemon.json, file modes; shows each diff, keeps backups and writes an undo record to --out")
 	f.StringVar(&o.undo, "undo", "", "undo a `harden node --apply` from its record (also: kubeward harden undo RECORD)")
 	f.BoolVar(&o.force, "force", false, "with --undo: also revert files changed since kubeward wrote them")
@@ -169,6 +177,10 @@ func runHardenNode(cmd *cobra.Command, g *globalOptions, o *hardenNodeOptions) e
 		layout.Server = apiServerURL(n)
 	}
 	provider, _ := apiconfig.ParseProvider(o.encryption)
+	only := map[string]bool{}
+	for _, part := range o.only {
+		only[part] = true
+	}
 	env := &check.Env{Config: cfg, Now: nowFunc()}
 	allow, err := hostfix.ParseAllowFrom(append(append([]string(nil), cfg.Harden.Nodes.AllowFrom...), o.allowFrom...))
 	if err != nil {
@@ -179,7 +191,7 @@ func runHardenNode(cmd *cobra.Command, g *globalOptions, o *hardenNodeOptions) e
 		fw.KeepSources = append(fw.KeepSources, src) // never lock out this session
 	}
 	plan, err := nodefix.Make(n, nodefix.Options{Layout: layout, ConfigDir: configDir, AuditLogPath: o.auditLog, Encryption: provider, Env: env,
-		ReadFile: fs.ReadFile, Firewall: fw, PermitRootLogin: o.permitRoot, OutDir: out})
+		ReadFile: fs.ReadFile, Firewall: fw, PermitRootLogin: o.permitRoot, OutDir: out, Only: only})
 	if err != nil {
 		return fmt.Errorf("planning: %w", err)
 	}

@@ -120,6 +120,7 @@ func TestHardenNodeUsageErrors(t *testing.T) {
 		"http server":           {[]string{"--root", root, "--out", out, "--server", "http://x:6443"}, "--server"},
 		"no proc":               {[]string{"--root", t.TempDir(), "--out", out}, "no proc directory"},
 		"nothing to harden":     {[]string{"--root", empty, "--out", out}, "no node component found"},
+		"bad --only":            {[]string{"--root", root, "--out", out, "--only", "kernel"}, "--only"},
 		"missing undo record":   {[]string{"--undo", filepath.Join(out, "nope.json")}, "harden undo"},
 	} {
 		code, _, stderr := run(t, "", append([]string{"harden", "node"}, tc.args...)...)

@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubeward/kubeward/internal/harden/node/apiconfig"
+	"github.com/kubeward/kubeward/internal/harden/node/redact"
 	"github.com/kubeward/kubeward/internal/inventory"
 )
 
@@ -210,13 +211,17 @@ func upsert(list any, key, val string, item map[string]any) []any {
 	return append(l, item)
 }
 
-// Diff renders a change against the file's current content.
+// Diff renders a change against the file's current content, secrets
+// masked; the encryption configuration (it holds the key) is not shown.
 func Diff(c Change, current []byte, exists bool) string {
 	from := "a" + c.Path
 	if !exists {
 		from = "/dev/null"
 	}
-	return udiff.Unified(from, "b"+c.Path, string(current), string(c.Data))
+	if c.From == EncryptionFile {
+		return fmt.Sprintf("--- %s\n+++ b%s\n(new EncryptionConfiguration, mode 0600: it holds the key, not shown)\n", from, c.Path)
+	}
+	return redact.Text(udiff.Unified(from, "b"+c.Path, string(current), string(c.Data)))
 }
 
 func hash(b []byte) string {

@@ -62,7 +62,7 @@ func (p *Plan) runtimeFixes(n *inventory.Node, o Options, results []result.Resul
 				target = "/etc/docker/daemon.json"
 			}
 			p.dockerConfig = target
-			p.Files = append(p.Files, &File{Path: "docker/daemon.json", Mode: 0o644, Data: data, Fixes: uniqSorted(fixedIDs),
+			p.Files = append(p.Files, &File{Path: "docker/daemon.json", Mode: 0o600, Data: data, Fixes: uniqSorted(fixedIDs),
 				What: catalog.F("dockerd's %s merged with: %s (restart dockerd)", "合并后的 dockerd %s：%s（重启 dockerd）", target, strings.Join(changed, "; "))})
 		}
 		if docker["KW-DOCKER-011"] {
@@ -112,7 +112,7 @@ func (p *Plan) runtimeFixes(n *inventory.Node, o Options, results []result.Resul
 			if len(changed) == 0 {
 				continue
 			}
-			p.Files = append(p.Files, &File{Path: "containerd" + f, Mode: 0o644, Data: fixed, Fixes: sortedIDs(ctrd),
+			p.Files = append(p.Files, &File{Path: "containerd" + f, Mode: 0o600, Data: fixed, Fixes: sortedIDs(ctrd),
 				What: catalog.F("%s with registry TLS verified (%s); put each registry's CA beside its hosts.toml (ca = \"ca.crt\"), restart containerd",
 					"%s：校验镜像仓库 TLS（%s）；将各仓库 CA 放在其 hosts.toml 旁（ca = \"ca.crt\"），重启 containerd", f, strings.Join(changed, "; "))})
 		}

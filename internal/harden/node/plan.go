@@ -57,7 +57,19 @@ type Options struct {
 	PermitRootLogin string
 	// OutDir is where the plan's files are written.
 	OutDir string
+	// Only limits the plan to some parts (PartControlPlane, PartRuntime,
+	// PartHost); empty means all.
+	Only map[string]bool
 }
+
+// Parts of a plan (--only).
+const (
+	PartControlPlane = "control-plane" // components, PKI, encryption, audit, file modes, Calico
+	PartRuntime      = "runtime"       // Docker and containerd
+	PartHost         = "host"          // sshd and the firewall
+)
+
+func (o Options) wants(part string) bool { return len(o.Only) == 0 || o.Only[part] }
 
 // Plan is every fix for one node.
 type Plan struct {
@@ -146,6 +158,19 @@ func Make(n *inventory.Node, o Options) (*Plan, error) {
 		}
 	}
 	results := check.EvaluateNode(o.Env, n)
+	if !o.wants(PartControlPlane) {
+		if o.wants(PartRuntime) {
+			if err := p.runtimeFixes(n, o, results); err != nil {
+				return nil, err
+			}
+		}
+		if o.wants(PartHost) {
+			if err := p.hostFixes(n, o, results); err != nil {
+				return nil, err
+			}
+		}
+		return p, nil
+	}
 	for _, r := range results {
 		if r.Status == result.Fail && pkiIDs[r.ID] {
 			p.PKI = true
@@ -213,11 +238,15 @@ func Make(n *inventory.Node, o Options) (*Plan, error) {
 	if err := p.calicoFixes(n, x, results); err != nil {
 		return nil, err
 	}
-	if err := p.runtimeFixes(n, o, results); err != nil {
-		return nil, err
+	if o.wants(PartRuntime) {
+		if err := p.runtimeFixes(n, o, results); err != nil {
+			return nil, err
+		}
 	}
-	if err := p.hostFixes(n, o, results); err != nil {
-		return nil, err
+	if o.wants(PartHost) {
+		if err := p.hostFixes(n, o, results); err != nil {
+			return nil, err
+		}
 	}
 	p.fileFixes(results)
 	return p, nil

@@ -222,3 +222,16 @@ func TestUnitName(t *testing.T) {
 		}
 	}
 }
+
+func TestOnlyLimitsThePlan(t *testing.T) {
+	dir := t.TempDir()
+	o := testOptions(dir)
+	o.Only = map[string]bool{PartRuntime: true, PartHost: true}
+	p, err := Make(insecureNode(dir), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.PKI || len(p.Components) != 0 || len(p.FileFixes) != 0 {
+		t.Errorf("--only runtime,host planned the control plane: %+v", p)
+	}
+}

@@ -58,7 +58,14 @@ func TestHardenNodeRestartsInsecureControlPlane(t *testing.T) {
 	work := t.TempDir()
 	out, pkiDir, auditLog := filepath.Join(work, "out"), filepath.Join(work, "pki"), filepath.Join(work, "audit", "audit.log")
 
-	cmd := exec.Command(bin, "harden", "node", "--out", out, "--generate-pki", pkiDir, "--audit-log-path", auditLog)
+	kubeletConfig, err := os.ReadFile(c.Files.KubeletConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// --apply on this node, the control plane only (not this machine's
+	// dockerd unit or sshd): the kubelet's config merged, file modes fixed,
+	// an undo record.
+	cmd := exec.Command(bin, "harden", "node", "--out", out, "--generate-pki", pkiDir, "--audit-log-path", auditLog, "--apply", "--only", "control-plane")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
@@ -68,18 +75,23 @@ func TestHardenNodeRestartsInsecureControlPlane(t *testing.T) {
 	var plan hardenPlan
 	readJSON(t, filepath.Join(out, "plan.json"), &plan)
 
-	// The file fixes.
+	// --apply fixed the modes and wrote an undo record.
 	for _, f := range plan.FileFixes {
-		if f.Mode != 0 {
-			if err := os.Chmod(f.Path, os.FileMode(f.Mode)); err != nil {
-				t.Fatalf("chmod %s: %v", f.Path, err)
-			}
+		st, err := os.Stat(f.Path)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if f.Chown {
-			if err := os.Chown(f.Path, 0, 0); err != nil {
-				t.Fatalf("chown %s: %v", f.Path, err)
-			}
+		if f.Mode != 0 && st.Mode().Perm() != os.FileMode(f.Mode) {
+			t.Errorf("%s: mode %v after --apply, want %04o", f.Path, st.Mode().Perm(), f.Mode)
 		}
+	}
+	records, _ := filepath.Glob(filepath.Join(out, "undo-*.json"))
+	if len(records) != 1 {
+		t.Fatalf("undo records: %v", records)
+	}
+	dataDirMode := os.FileMode(0)
+	if st, err := os.Stat(c.Files.EtcdDataDir); err == nil {
+		dataDirMode = st.Mode().Perm()
 	}
 	if err := os.MkdirAll(filepath.Dir(auditLog), 0o700); err != nil {
 		t.Fatal(err)
@@ -117,7 +129,12 @@ func TestHardenNodeRestartsInsecureControlPlane(t *testing.T) {
 			}
 		}
 		if comp.ConfigPatch != nil {
-			mergeYAMLFile(t, comp.ConfigFile, comp.ConfigPatch)
+			// --apply merged it.
+			var cfg map[string]any
+			data, _ := os.ReadFile(comp.ConfigFile)
+			if err := yaml.Unmarshal(data, &cfg); err != nil || fmt.Sprint(cfg["readOnlyPort"]) != "0" {
+				t.Errorf("%s after --apply: readOnlyPort %v (%v)", comp.ConfigFile, cfg["readOnlyPort"], err)
+			}
 		}
 		if comp.Kind == "kubelet" && !hasKubelet {
 			continue
@@ -226,6 +243,18 @@ func TestHardenNodeRestartsInsecureControlPlane(t *testing.T) {
 	} else {
 		t.Log("no kubelet (no containerd): the kubelet part was not restarted")
 	}
+
+	// harden undo puts the files back as they were.
+	undo := exec.Command(bin, "harden", "undo", records[0])
+	if b, err := undo.CombinedOutput(); err != nil {
+		t.Fatalf("kubeward harden undo: %v\n%s", err, b)
+	}
+	if got, _ := os.ReadFile(c.Files.KubeletConfig); !bytes.Equal(got, kubeletConfig) {
+		t.Errorf("undo did not restore %s", c.Files.KubeletConfig)
+	}
+	if st, err := os.Stat(c.Files.EtcdDataDir); err != nil || st.Mode().Perm() == dataDirMode {
+		t.Errorf("undo did not restore the mode of %s (still %v)", c.Files.EtcdDataDir, dataDirMode)
+	}
 }
 
 func readJSON(t *testing.T, path string, v any) {
@@ -266,44 +295,6 @@ func patchCommand(t *testing.T, path, container string) []string {
 	}
 	t.Fatalf("%s: no command for container %s", path, container)
 	return nil
-}
-
-// mergeYAMLFile merges patch into the YAML file at path (maps merge, the
-// rest replaces), as kubeadm merges a KubeletConfiguration patch.
-func mergeYAMLFile(t *testing.T, path string, patch map[string]any) {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc map[string]any
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		t.Fatal(err)
-	}
-	out, err := yaml.Marshal(merge(doc, patch))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, out, 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func merge(a, b map[string]any) map[string]any {
-	out := map[string]any{}
-	for k, v := range a {
-		out[k] = v
-	}
-	for k, v := range b {
-		bm, ok1 := v.(map[string]any)
-		am, ok2 := out[k].(map[string]any)
-		if ok1 && ok2 {
-			out[k] = merge(am, bm)
-			continue
-		}
-		out[k] = v
-	}
-	return out
 }
 
 // tlsClient trusts caFile and, unless pair is "", presents pair.crt/.key.

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/kubeward/kubeward/internal/harden/node/redact"
 	"github.com/kubeward/kubeward/internal/inventory"
 )
 
@@ -37,7 +38,7 @@ func DaemonJSON(c *inventory.Component, failing map[string]bool) (data []byte, f
 		}
 		cfg[key] = v
 		b, _ := json.Marshal(v)
-		changed = append(changed, fmt.Sprintf("%s: %s", key, b))
+		changed = append(changed, redact.Line(fmt.Sprintf("%s: %s", key, b)))
 		fixed = append(fixed, id)
 	}
 	if failing["KW-DOCKER-001"] {
@@ -45,7 +46,7 @@ func DaemonJSON(c *inventory.Component, failing map[string]bool) (data []byte, f
 			var keep []any
 			for _, h := range hosts {
 				if s, _ := h.(string); strings.HasPrefix(s, "tcp://") {
-					changed = append(changed, fmt.Sprintf("hosts: removed %s (TCP without tlsverify)", s))
+					changed = append(changed, redact.Line(fmt.Sprintf("hosts: removed %s (TCP without tlsverify)", s)))
 					continue
 				}
 				keep = append(keep, h)
@@ -146,7 +147,7 @@ func FixRegistryTOML(data []byte) ([]byte, []string) {
 		}
 		if l != orig {
 			lines[i] = l
-			changed = append(changed, fmt.Sprintf("line %d: %s", i+1, strings.TrimSpace(l)))
+			changed = append(changed, redact.Line(fmt.Sprintf("line %d: %s", i+1, strings.TrimSpace(l))))
 		}
 	}
 	return []byte(strings.Join(lines, "\n")), changed

@@ -57,6 +57,9 @@ func TestDaemonJSONMerge(t *testing.T) {
 	if strings.Contains(string(data), "tcp://") {
 		t.Errorf("a TCP host is left: %s", data)
 	}
+	if strings.Contains(strings.Join(changed, " "), "do-not-print-me") {
+		t.Errorf("a secret in what changed: %v", changed)
+	}
 	if len(changed) < 7 || len(fixed) != 7 {
 		t.Errorf("changed: %v fixed %v", changed, fixed)
 	}
@@ -89,6 +92,9 @@ func TestFixRegistryTOML(t *testing.T) {
 			t.Fatal(err)
 		}
 		out, changed := FixRegistryTOML(data)
+		if strings.Contains(strings.Join(changed, " "), "do-not-print-me") {
+			t.Errorf("%s: a secret in what changed: %v", f, changed)
+		}
 		if len(changed) == 0 {
 			t.Errorf("%s: nothing changed", f)
 		}
