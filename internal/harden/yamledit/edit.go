@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/goccy/go-yaml/ast"
@@ -55,40 +57,50 @@ func Apply(src []byte, objs []Object, news []map[string]any) ([]byte, []Outcome,
 //
 // When every object has a Line (the first line of its document, as the
 // manifest loader records it), only the documents that hold them are
-// parsed: a stream of 10,000 objects is not parsed whole to fix a few.
+// parsed, in parallel: a stream of 10,000 objects is not parsed whole to
+// fix a few. Each edited piece is parsed again and must decode to the
+// original with the edits applied (Tree), or its objects are refused.
 func ApplyWith(src []byte, objs []Object, news func([]Outcome) []map[string]any, exists func(kind, ns, name string) bool) ([]byte, []Outcome, error) {
 	text, restore, err := normalize(src)
 	if err != nil {
 		return nil, nil, err
 	}
-	parts, err := parseParts(text, objs)
-	if err != nil {
-		return nil, nil, err
+	ps := pieces(text, objs)
+	results := make([]pieceResult, len(ps))
+	workers := min(runtime.GOMAXPROCS(0), len(ps))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range next {
+				p := ps[k]
+				results[k] = editPiece(text[p.start:p.end], p, objs)
+			}
+		}()
 	}
-	byName := map[string][]root{}
-	for _, p := range parts {
-		for _, r := range p.roots {
-			byName[r.kind+"/"+r.name] = append(byName[r.kind+"/"+r.name], r)
-		}
+	for k := range ps {
+		next <- k
 	}
+	close(next)
+	wg.Wait()
 	outcomes := make([]Outcome, len(objs))
 	var all []splice
-	for i, o := range objs {
-		r, err := find(byName[o.Kind+"/"+o.Name], o.Kind, o.Namespace, o.Name)
-		if err == nil {
-			var sp []splice
-			sp, err = r.part.d.editObject(r.node, o.Edits)
-			if err == nil {
-				for _, x := range sp {
-					x.start += r.part.off
-					x.end += r.part.off
-					all = append(all, x)
-				}
-			}
+	var roots []root
+	for k, r := range results {
+		if r.err != nil {
+			return nil, nil, r.err
 		}
-		if err != nil {
-			outcomes[i].Refused = err.Error()
+		for i, why := range r.refused {
+			outcomes[i].Refused = why
 		}
+		for _, x := range r.sp {
+			x.start += ps[k].start
+			x.end += ps[k].start
+			all = append(all, x)
+		}
+		roots = append(roots, r.roots...)
 	}
 	out, err := applySplices(text, all)
 	if err != nil {
@@ -100,59 +112,109 @@ func ApplyWith(src []byte, objs []Object, news func([]Outcome) []map[string]any,
 		out = text
 	}
 	if n := news(outcomes); len(n) > 0 {
-		var roots []root
-		for _, p := range parts {
-			roots = append(roots, p.roots...)
-		}
 		st := style{step: 2, seqIndent: 2}
-		if len(parts) > 0 {
-			st = parts[0].d.style(parts[0].f)
+		if len(results) > 0 {
+			st = results[0].st
 		}
 		out = appendNew(out, roots, n, st, exists)
 	}
 	return restore(out), outcomes, nil
 }
 
-// part is one parsed piece of the stream: the whole of it, or one document.
-type part struct {
-	off   int
-	d     *doc
-	f     *ast.File
-	roots []root
+// piece is a part of the stream parsed on its own: the whole stream, or
+// one document; objs are the indexes of the objects it holds.
+type piece struct {
+	start, end, line int
+	objs             []int
 }
 
-func parsePart(text []byte, off, line int) (*part, error) {
-	f, err := parser.ParseBytes(text, parser.ParseComments)
+type pieceResult struct {
+	sp      []splice
+	refused map[int]string
+	roots   []root
+	st      style
+	err     error
+}
+
+// editPiece parses one piece, makes the edits of its objects, and checks
+// the result reads back as the model says.
+func editPiece(src []byte, p piece, objs []Object) pieceResult {
+	res := pieceResult{refused: map[int]string{}}
+	f, err := parser.ParseBytes(src, 0)
 	if err != nil {
-		if line > 1 {
-			return nil, fmt.Errorf("parse (document at line %d): %w", line, err)
+		if p.line > 1 {
+			res.err = fmt.Errorf("parse (document at line %d): %w", p.line, err)
+		} else {
+			res.err = fmt.Errorf("parse: %w", err)
 		}
-		return nil, fmt.Errorf("parse: %w", err)
+		return res
 	}
-	p := &part{off: off, d: newDoc(text), f: f}
-	p.roots = p.d.index(f)
-	for i := range p.roots {
-		p.roots[i].part = p
+	d := newDoc(src)
+	res.roots = d.index(f)
+	res.st = d.style(f)
+	byName := map[string][]root{}
+	for _, r := range res.roots {
+		byName[r.kind+"/"+r.name] = append(byName[r.kind+"/"+r.name], r)
 	}
-	return p, nil
+	refused := map[int]bool{}
+	var sp []splice
+	var edited []int
+	for _, i := range p.objs {
+		o := objs[i]
+		r, err := find(byName[o.Kind+"/"+o.Name], o.Kind, o.Namespace, o.Name)
+		var own []splice
+		if err == nil {
+			own, err = d.editObject(r.node, o.Edits)
+		}
+		if err != nil {
+			res.refused[i] = err.Error()
+			refused[i] = true
+			continue
+		}
+		sp = append(sp, own...)
+		edited = append(edited, i)
+	}
+	defer func() {
+		for i := range res.roots {
+			res.roots[i].node = nil // only the names are kept: the AST goes
+		}
+	}()
+	if len(sp) == 0 {
+		return res
+	}
+	out, err := applySplices(src, append([]splice(nil), sp...))
+	reason := ""
+	switch {
+	case err != nil:
+		reason = err.Error()
+	case !verify(f, out, objs, edited):
+		reason = unsafe("the edited text does not read back as the object with the edits (a layout kubeward cannot splice safely)").Error()
+	}
+	if reason != "" {
+		for _, i := range edited {
+			res.refused[i] = reason
+		}
+		return res
+	}
+	res.sp = sp
+	return res
 }
 
-// parseParts parses the documents that hold objs, or the whole stream when
-// an object has no line or the stream has directives.
-func parseParts(text []byte, objs []Object) ([]*part, error) {
-	whole := func() ([]*part, error) {
-		p, err := parsePart(text, 0, 1)
-		if err != nil {
-			return nil, err
-		}
-		return []*part{p}, nil
+// pieces splits the stream into the documents that hold objs, or one
+// piece for the whole stream when an object has no line or the stream has
+// directives.
+func pieces(text []byte, objs []Object) []piece {
+	all := make([]int, len(objs))
+	for i := range objs {
+		all[i] = i
 	}
+	whole := []piece{{start: 0, end: len(text), line: 1, objs: all}}
 	if len(objs) == 0 {
-		return whole()
+		return whole
 	}
 	for _, o := range objs {
 		if o.Line <= 0 {
-			return whole()
+			return whole
 		}
 	}
 	// Documents start at lines "---" (alone or followed by a space).
@@ -167,7 +229,7 @@ func parseParts(text []byte, objs []Object) ([]*part, error) {
 		}
 		l := text[i:end]
 		if len(l) > 0 && l[0] == '%' {
-			return whole()
+			return whole
 		}
 		if bytes.HasPrefix(l, []byte("---")) && (len(l) == 3 || l[3] == ' ' || l[3] == '\t') && i > 0 {
 			chunks = append(chunks, chunk{i, line})
@@ -179,31 +241,27 @@ func parseParts(text []byte, objs []Object) ([]*part, error) {
 		line++
 	}
 	if len(chunks) == 1 {
-		return whole()
+		return whole
 	}
-	need := map[int]bool{}
-	for _, o := range objs {
-		k := sort.Search(len(chunks), func(i int) bool { return chunks[i].line > o.Line }) - 1
-		need[k] = true
+	byChunk := map[int][]int{}
+	for i, o := range objs {
+		k := sort.Search(len(chunks), func(c int) bool { return chunks[c].line > o.Line }) - 1
+		byChunk[k] = append(byChunk[k], i)
 	}
-	idx := make([]int, 0, len(need))
-	for k := range need {
-		idx = append(idx, k)
+	ks := make([]int, 0, len(byChunk))
+	for k := range byChunk {
+		ks = append(ks, k)
 	}
-	sort.Ints(idx)
-	parts := make([]*part, 0, len(idx))
-	for _, k := range idx {
+	sort.Ints(ks)
+	out := make([]piece, 0, len(ks))
+	for _, k := range ks {
 		end := len(text)
 		if k+1 < len(chunks) {
 			end = chunks[k+1].start
 		}
-		p, err := parsePart(text[chunks[k].start:end], chunks[k].start, chunks[k].line)
-		if err != nil {
-			return nil, err
-		}
-		parts = append(parts, p)
+		out = append(out, piece{start: chunks[k].start, end: end, line: chunks[k].line, objs: byChunk[k]})
 	}
-	return parts, nil
+	return out
 }
 
 // normalize returns src with LF line ends, and the function that puts the
@@ -328,7 +386,6 @@ func (d *doc) extentEnd(line, col int, dash bool) int {
 type root struct {
 	kind, ns, name string
 	node           ast.Node
-	part           *part
 }
 
 // index finds the objects of the stream: each document's mapping, and the

@@ -33,6 +33,7 @@ func FuzzApply(f *testing.F) {
 	f.Add([]byte(deploy), []byte{0, 1, 2})
 	f.Add([]byte("kind: Pod\nmetadata:\n  name: p\nspec:\n  hostPID: true\n  containers:\n  - name: a\n    securityContext: {privileged: true}\n    ports: [{containerPort: 80, hostPort: 80}]\n  volumes:\n  - name: v\n    hostPath: {path: /}\n"), []byte{6, 7, 8, 9, 10, 11})
 	f.Add([]byte("kind: Pod\r\nmetadata:\r\n  name: p\r\nspec:\r\n  containers:\r\n  - name: a\r\n    args: [\"a\", 'b']\r\n    securityContext:\r\n      capabilities:\r\n        add:\r\n        - SYS_ADMIN\r\n"), []byte{4, 10, 12, 13})
+	f.Add([]byte("kind: Pod\nmetadata:\n  name: p\nspec:\n  hostPID: true\n---\nbad: [\n"), []byte{0x86, 0})
 	f.Add([]byte("# c\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    resources: {}\n---\nkind: Pod\nmetadata:\n  name: q\n"), []byte{5, 0, 3})
 	f.Fuzz(func(t *testing.T, src []byte, pick []byte) {
 		if len(src) > 4096 || len(pick) > 16 {
@@ -43,6 +44,9 @@ func FuzzApply(f *testing.F) {
 			edits = append(edits, fuzzEdits[int(p)%len(fuzzEdits)])
 		}
 		objs := []Object{{Kind: "Pod", Name: "p", Edits: edits}}
+		if len(pick) > 0 && pick[0]&0x80 != 0 {
+			objs[0].Line = 1 // only the first document is parsed
+		}
 		out, oc, err := Apply(src, objs, nil)
 		if err != nil {
 			return
