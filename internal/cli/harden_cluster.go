@@ -2,8 +2,11 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -15,7 +18,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/dynamic"
+	"sigs.k8s.io/yaml"
 
+	"github.com/kubeward/kubeward/internal/config"
+	"github.com/kubeward/kubeward/internal/harden"
 	"github.com/kubeward/kubeward/internal/harden/apply"
 	"github.com/kubeward/kubeward/internal/harden/namespaces"
 	"github.com/kubeward/kubeward/internal/inventory"
@@ -27,10 +33,20 @@ func init() {
 }
 
 type hardenClusterOptions struct {
-	kube   kube.Options
-	out    string
-	apply  bool
-	record string
+	kube    kube.Options
+	out     string
+	apply   bool
+	record  string
+	include []string
+}
+
+func (o *hardenClusterOptions) includes(what string) bool {
+	for _, i := range o.include {
+		if i == what {
+			return true
+		}
+	}
+	return false
 }
 
 func newHardenClusterCommand(g *globalOptions) *cobra.Command {
@@ -73,6 +89,14 @@ harden cluster / 集群加固：为每个租户命名空间生成缺失的命名
 			if err := validateLang(g.lang); err != nil {
 				return err
 			}
+			if len(o.include) == 0 {
+				return usageError("--include: name namespaces, workloads or both")
+			}
+			for _, i := range o.include {
+				if i != "namespaces" && i != "workloads" {
+					return usageError("--include: unknown %q (namespaces, workloads)", i)
+				}
+			}
 			_, err := g.loadConfig()
 			return err
 		},
@@ -84,6 +108,7 @@ harden cluster / 集群加固：为每个租户命名空间生成缺失的命名
 	f.StringVarP(&o.kube.Namespace, "namespace", "n", "", "harden one namespace")
 	f.StringVar(&o.out, "out", "", "directory for the generated objects, one file per namespace")
 	f.BoolVar(&o.apply, "apply", false, "apply the objects (server-side apply, field manager kubeward) after the dry run and the diff")
+	f.StringSliceVar(&o.include, "include", []string{"namespaces"}, "what to harden: namespaces (the namespace layer), workloads (patches the tenant namespaces' Deployments, StatefulSets and DaemonSets with the automatic fixes: this rolls their pods)")
 	f.StringVar(&o.record, "record", "", "undo record file of --apply (default kubeward-undo-TIME.json; never overwritten)")
 	addHardenFlags(f, g)
 	return markWork(cmd)
@@ -185,7 +210,18 @@ func runHardenCluster(ctx context.Context, g *globalOptions, o *hardenClusterOpt
 		}
 		layers = one
 	}
+	if !o.includes("namespaces") {
+		layers = nil
+	}
 	var objs []*unstructured.Unstructured
+	var ops []apply.PatchOp
+	if o.includes("workloads") {
+		wobjs, wops, err := workloadFixes(g, cfg, facts.objects, o.kube.Namespace)
+		if err != nil {
+			return err
+		}
+		objs, ops = wobjs, wops
+	}
 	for _, l := range layers {
 		for _, gen := range l.Objects {
 			m, err := namespaces.Map(gen.Object)
@@ -204,8 +240,18 @@ func runHardenCluster(ctx context.Context, g *globalOptions, o *hardenClusterOpt
 	if err != nil {
 		return usageError("harden cluster: %s: %v (kubeward applies nothing it cannot dry-run first)", client.Host, err)
 	}
+	patches, err := ap.PlanPatches(ctx, ops)
+	if err != nil {
+		return usageError("harden cluster: %s: %v (kubeward applies nothing it cannot dry-run first)", client.Host, err)
+	}
+	changes = append(changes, patches...)
 	printDiffs(g.stdout, changes)
-	if o.out != "" {
+	if o.out != "" && len(ops) > 0 {
+		if err := writePatchFiles(g, ops, o.out); err != nil {
+			return err
+		}
+	}
+	if o.out != "" && len(layers) > 0 {
 		if err := writeLayerFiles(g, layers, o.out, g.stderr); err != nil {
 			return err
 		}
@@ -267,4 +313,94 @@ func printDiffs(w io.Writer, changes []*apply.Change) {
 			}
 		}
 	}
+}
+
+// workloadFixes plans part 1's automatic fixes (the catalogue's Spec.Fix,
+// through harden.Build) for the top-level Deployments, StatefulSets and
+// DaemonSets of the tenant namespaces, as strategic-merge patches (a fix may
+// remove a field another manager owns, which server-side apply cannot), and
+// the new objects the fixes need (ServiceAccounts), applied first. Pods and
+// the ReplicaSets of Deployments are left to their controllers; system
+// namespaces are not touched.
+func workloadFixes(g *globalOptions, cfg *config.Config, all []*inventory.Object, ns string) ([]*unstructured.Unstructured, []apply.PatchOp, error) {
+	var ctrls []*inventory.Object
+	for _, o := range all {
+		if o.Owner != "" || (ns != "" && o.Namespace != ns) || isSystemNamespace(cfg, o.Namespace) {
+			continue
+		}
+		switch o.Kind {
+		case "Deployment", "StatefulSet", "DaemonSet":
+			ctrls = append(ctrls, o)
+		}
+	}
+	plan := harden.Build(cfg, ctrls)
+	var objs []*unstructured.Unstructured
+	var ops []apply.PatchOp
+	for _, f := range plan.Fixes {
+		p, err := harden.Patch(f)
+		if err != nil {
+			return nil, nil, fmt.Errorf("harden cluster: %w", err)
+		}
+		b, err := json.Marshal(p)
+		if err != nil {
+			return nil, nil, fmt.Errorf("harden cluster: %w", err)
+		}
+		o := f.Object
+		api := o.Version
+		if o.Group != "" {
+			api = o.Group + "/" + o.Version
+		}
+		ops = append(ops, apply.PatchOp{Ref: apply.Ref{APIVersion: api, Kind: o.Kind, Namespace: o.Namespace, Name: o.Name}, Patch: b})
+		review := ""
+		if f.Review {
+			review = layerText(g, " (review: the fix may break the app)", "（需复核：该修复可能影响应用）")
+		}
+		fmt.Fprintf(g.stderr, layerText(g, "%s %s/%s: resolves %s%s; rolls its pods\n", "%s %s/%s：修复 %s%s；将滚动更新其 Pod\n"),
+			o.Kind, o.Namespace, o.Name, strings.Join(f.Resolves, ", "), review)
+		for _, n := range f.New {
+			objs = append(objs, &unstructured.Unstructured{Object: n})
+		}
+	}
+	return objs, ops, nil
+}
+
+func isSystemNamespace(cfg *config.Config, ns string) bool {
+	if ns == "kube-system" {
+		return true
+	}
+	for _, s := range cfg.SystemNamespaces {
+		if s == ns {
+			return true
+		}
+	}
+	return false
+}
+
+// writePatchFiles writes each workload patch as
+// DIR/patch-NAMESPACE-KIND-NAME.yaml (kubectl patch --type strategic
+// --patch-file), with the same keep-or-backup rule as the layer files.
+func writePatchFiles(g *globalOptions, ops []apply.PatchOp, outDir string) error {
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return fmt.Errorf("harden: %w", err)
+	}
+	for _, op := range ops {
+		y, err := yaml.JSONToYAML(op.Patch)
+		if err != nil {
+			return fmt.Errorf("harden: %s: %w", op.Ref, err)
+		}
+		file := filepath.Join(outDir, fmt.Sprintf("patch-%s-%s-%s.yaml", op.Namespace, strings.ToLower(op.Kind), op.Name))
+		state, backup, err := writeKeeping(file, y)
+		if err != nil {
+			return err
+		}
+		switch state {
+		case "unchanged":
+			fmt.Fprintf(g.stderr, layerText(g, "%s: unchanged\n", "%s：未改变\n"), file)
+		case "replaced":
+			fmt.Fprintf(g.stderr, layerText(g, "%s: rewritten, the previous file kept as %s\n", "%s：已重写，原文件保存为 %s\n"), file, backup)
+		default:
+			fmt.Fprintf(g.stderr, layerText(g, "%s: written (kubectl patch --type strategic --patch-file)\n", "%s：已写入（kubectl patch --type strategic --patch-file）\n"), file)
+		}
+	}
+	return nil
 }

@@ -99,6 +99,8 @@ func TestHardenClusterUsage(t *testing.T) {
 		{[]string{"harden", "cluster", "--out", "x", "-n", ""}, "--namespace: must not be empty"},
 		{[]string{"harden", "cluster", "--out", "x", "--lang", "fr"}, "--lang: unknown language"},
 		{[]string{"harden", "cluster", "--out", "x", "--kubeconfig", "/nonexistent"}, "kubeconfig"},
+		{[]string{"harden", "cluster", "--out", "x", "--include", "pods"}, "--include: unknown \"pods\" (namespaces, workloads)"},
+		{[]string{"harden", "cluster", "--out", "x", "--include", ""}, "--include: name namespaces, workloads or both"},
 		{[]string{"harden", "undo"}, "accepts 1 arg"},
 		{[]string{"harden", "undo", "/nonexistent.json"}, "harden undo: record: open /nonexistent.json"},
 	} {

@@ -100,6 +100,45 @@ type Change struct {
 	DryRun *unstructured.Unstructured
 	// Diff is a unified diff from Live to DryRun ("" when nothing changes).
 	Diff string
+	// Patch, when set, is a strategic-merge patch applied instead of
+	// Desired (PlanPatches).
+	Patch []byte
+}
+
+// PatchOp is a strategic-merge patch of an existing object: how workload
+// fixes reach a live cluster, since a fix may remove a field (privileged,
+// hostNetwork, a hostPath volume) another manager owns, which server-side
+// apply cannot do.
+type PatchOp struct {
+	Ref
+	Patch []byte
+}
+
+// PlanPatches dry-runs each patch on the server (the object must exist).
+func (c *Client) PlanPatches(ctx context.Context, ops []PatchOp) ([]*Change, error) {
+	var out []*Change
+	for _, op := range ops {
+		ch := &Change{Ref: op.Ref, Patch: op.Patch}
+		ri, err := c.resource(ch.Ref)
+		if err != nil {
+			return nil, err
+		}
+		live, err := ri.Get(ctx, ch.Name, metav1.GetOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", ch.Ref, err)
+		}
+		ch.Live = live
+		dry, err := ri.Patch(ctx, ch.Name, types.StrategicMergePatchType, op.Patch, metav1.PatchOptions{FieldManager: FieldManager, DryRun: []string{metav1.DryRunAll}})
+		if err != nil {
+			return nil, fmt.Errorf("server-side dry run of patching %s: %w", ch.Ref, err)
+		}
+		ch.DryRun = dry
+		if ch.Diff, err = diff(ch.Ref, live, dry); err != nil {
+			return nil, err
+		}
+		out = append(out, ch)
+	}
+	return out, nil
 }
 
 // Create reports whether the object does not exist yet.
@@ -221,7 +260,15 @@ func (c *Client) Apply(ctx context.Context, changes []*Change, rec *Record, save
 		if err := save(rec); err != nil {
 			return err
 		}
-		got, err := ri.Apply(ctx, ch.Name, ch.Desired, metav1.ApplyOptions{FieldManager: FieldManager, Force: true})
+		var got *unstructured.Unstructured
+		if ch.Patch != nil {
+			if e.Action != Changed {
+				return fmt.Errorf("patching %s: it no longer exists", ch.Ref)
+			}
+			got, err = ri.Patch(ctx, ch.Name, types.StrategicMergePatchType, ch.Patch, metav1.PatchOptions{FieldManager: FieldManager})
+		} else {
+			got, err = ri.Apply(ctx, ch.Name, ch.Desired, metav1.ApplyOptions{FieldManager: FieldManager, Force: true})
+		}
 		if err != nil {
 			return fmt.Errorf("applying %s: %w", ch.Ref, err)
 		}
