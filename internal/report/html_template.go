@@ -22,7 +22,7 @@ const htmlTemplateText = `{{define "head"}}<!DOCTYPE html>
 {{- if .Inputs}}
 <dt>{{.InputsLabel}}</dt><dd id="meta-inputs">{{.Inputs}}</dd>
 {{- end}}
-{{- if .Run.Host}}
+{{- if and .Run.Host (ne .Run.Host .Inputs)}}
 <dt>{{w .Run "host"}}</dt><dd id="meta-host">{{.Run.Host}}</dd>
 {{- end}}
 <dt>{{w .Run "when"}}</dt><dd><time id="meta-time" datetime="{{.DateISO}}">{{.Date}}</time></dd>

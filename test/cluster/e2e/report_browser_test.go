@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
@@ -305,6 +306,44 @@ func checkPage(t *testing.T, b *browser, htmlFile, jsonFile, lang string, enTitl
 		if err := chromedp.Do(b.ctx, chromedp.Click(chromedp.CSS(`button[type=reset]`))); err != nil {
 			t.Fatal(err)
 		}
+	}
+
+	// Printing: with a filter hiding rows, the print stylesheet hides the
+	// filters and prints every row, and printing opens every Fix. The PDF
+	// is kept beside the screenshots.
+	b.eval(t, `(() => { const s = document.querySelector('select[name=status]'); s.value = 'FAIL'; s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`, &ok)
+	if _, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+		t.Fatal(err)
+	}
+	var printed struct {
+		Filters string `json:"filters"`
+		Rows    int    `json:"rows"`
+	}
+	b.eval(t, `({filters: getComputedStyle(document.getElementById('filters')).display,
+		rows: Array.from(document.querySelectorAll('tr.finding')).filter(r => getComputedStyle(r).display !== 'none').length})`, &printed)
+	if printed.Filters != "none" || printed.Rows != len(rep.Results) {
+		t.Errorf("%s: print media shows the filters (display %q) or %d of %d rows", lang, printed.Filters, printed.Rows, len(rep.Results))
+	}
+	if _, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{}); err != nil {
+		t.Fatal(err)
+	}
+	pdf, err := chromedp.Run(b.ctx, chromedp.PrintToPDF(chromedp.PDFPrintBackground()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(pdf), "%PDF-") || len(pdf) < 10000 {
+		t.Errorf("%s: the PDF is %d bytes", lang, len(pdf))
+	}
+	if err := os.WriteFile(strings.TrimSuffix(shot, ".png")+".pdf", pdf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var allOpen bool
+	b.eval(t, `Array.from(document.querySelectorAll('tr.finding details')).every(d => d.open)`, &allOpen)
+	if !allOpen {
+		t.Errorf("%s: printing did not open every Fix", lang)
+	}
+	if err := chromedp.Do(b.ctx, chromedp.Click(chromedp.CSS(`button[type=reset]`))); err != nil {
+		t.Fatal(err)
 	}
 
 	if lang == "zh" {
