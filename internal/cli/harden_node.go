@@ -400,7 +400,8 @@ func nodeHost(n *inventory.Node, name string, fs *host.FS) pki.Host {
 // apiServerURL is the address of the API server on this node, "" when
 // none runs here.
 func apiServerURL(n *inventory.Node) string {
-	for _, a := range n.ComponentsOf(inventory.APIServer) {
+	if as := n.ComponentsOf(inventory.APIServer); len(as) > 0 {
+		a := as[0]
 		addr := a.Setting("advertise-address").Value
 		if ip := net.ParseIP(addr); ip == nil || ip.IsUnspecified() {
 			addr = "127.0.0.1"

@@ -2,6 +2,7 @@ package node
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -190,9 +191,8 @@ func (p *Plan) Write(dir string) error {
 			return fmt.Errorf("writing %s: %w (kubeward does not replace files in --out; choose an empty directory)", full, err)
 		}
 		_, werr := fh.Write(f.Data)
-		cerr := fh.Close()
-		if werr != nil || cerr != nil {
-			return fmt.Errorf("writing %s: %v %v", full, werr, cerr)
+		if err := errors.Join(werr, fh.Close()); err != nil {
+			return fmt.Errorf("writing %s: %w", full, err)
 		}
 		if err := os.Chmod(full, f.Mode); err != nil {
 			return err

@@ -44,7 +44,7 @@ func ParseAllowFrom(vals []string) ([]*net.IPNet, error) {
 			}
 			_, n, err := net.ParseCIDR(s)
 			if err != nil {
-				return nil, fmt.Errorf("--allow-from %q: %v", s, err)
+				return nil, fmt.Errorf("--allow-from %q: %w", s, err)
 			}
 			out = append(out, n)
 		}

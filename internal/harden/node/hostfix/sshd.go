@@ -48,7 +48,7 @@ func ValidateSSHD(sshd string, dropIn []byte) error {
 	}
 	key := filepath.Join(dir, "host_key")
 	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key).CombinedOutput(); err != nil {
-		return fmt.Errorf("ssh-keygen: %v: %s", err, out)
+		return fmt.Errorf("ssh-keygen: %w: %s", err, out)
 	}
 	cfg := filepath.Join(dir, "sshd_config")
 	if err := os.WriteFile(cfg, []byte("Include "+in+"\nHostKey "+key+"\n"), 0o600); err != nil {
@@ -59,7 +59,7 @@ func ValidateSSHD(sshd string, dropIn []byte) error {
 		if strings.Contains(msg, "Missing privilege separation directory") {
 			return fmt.Errorf("%w: %s", ErrNoPrivsep, msg)
 		}
-		return fmt.Errorf("sshd -t: %v: %s", err, msg)
+		return fmt.Errorf("sshd -t: %w: %s", err, msg)
 	}
 	return nil
 }
