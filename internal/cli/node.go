@@ -78,15 +78,21 @@ scanning, one report per interval, as the node DaemonSet in deploy/node does.`,
 			}
 			scan := func() (*report.Run, error) {
 				// A snapshot holds its inventory; an older one only its files.
+				prog := g.newProgress("node " + root)
+				prog.step("reading processes, static pods, units and the files they name")
 				n, err := nodesrc.Load(fs)
 				if err != nil {
+					prog.done()
 					return nil, usageError("--root %s: %v", root, err)
 				}
 				if n == nil {
 					n = nodesrc.Read(fs)
 				}
+				prog.step(fmt.Sprintf("%d components found; evaluating", len(n.Components)))
 				env := &check.Env{Config: cfg, Now: nowFunc()}
-				run := &report.Run{Target: "node", Inputs: []string{root}, Results: check.EvaluateNode(env, n), Objects: len(n.Components),
+				results := check.EvaluateNode(env, n)
+				prog.done()
+				run := &report.Run{Target: "node", Inputs: []string{root}, Results: results, Objects: len(n.Components),
 					Version: Version, Lang: g.lang, FailOn: failOn, Color: g.color(), Time: env.Now, Host: nodeName(fs), Compact: interval > 0,
 					BaseDir: g.sarifRoot, ConfigFile: g.configFile}
 				run.Benchmark = benchmarkView(bench, "node", n, run.Results, run.Passed)

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -86,4 +88,23 @@ func TestProgressLine(t *testing.T) {
 	nilProgress.object(&inventory.Object{})
 	nilProgress.step("x")
 	nilProgress.done()
+}
+
+// scan node shows its stages on a terminal, and nothing otherwise.
+func TestProgressNode(t *testing.T) {
+	root := t.TempDir()
+	if err := os.Mkdir(filepath.Join(root, "proc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		terminal bool
+		want     string
+	}{{true, "kubeward: node " + root + ": reading processes"}, {false, ""}} {
+		fakeTerminal(t, tc.terminal, false)
+		t.Setenv("CI", "")
+		_, _, errs := run(t, "", "scan", "node", "--root", root, "-o", "json", "--allow-empty")
+		if tc.want == "" && strings.Contains(errs, "\x1b[K") || tc.want != "" && !strings.Contains(errs, tc.want) {
+			t.Errorf("terminal %v: stderr %q, want %q", tc.terminal, errs, tc.want)
+		}
+	}
 }
