@@ -139,3 +139,24 @@ func TestGoldenFiles(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkPlan: planning and rendering every fix of the golden node (the
+// checks run once, the files are generated in memory).
+func BenchmarkPlan(b *testing.B) {
+	allow, _ := hostfix.ParseAllowFrom([]string{"10.0.0.0/16"})
+	o := Options{
+		Layout:    pki.Layout{Dir: "/etc/kubernetes/pki", KubeconfigDir: "/etc/kubernetes", Server: "https://10.0.0.5:6443"},
+		ConfigDir: "/etc/kubernetes/kubeward", AuditLogPath: "/var/log/kubernetes/audit/audit.log", Encryption: apiconfig.Secretbox,
+		Env: &check.Env{Now: testNow, Config: config.Default()}, Firewall: &hostfix.Firewall{Allow: allow},
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		p, err := Make(goldenNode(), o)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := p.Render(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
