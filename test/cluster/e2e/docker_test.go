@@ -111,6 +111,7 @@ func TestDockerRuntime(t *testing.T) {
 			} else {
 				dockerAssertHardened(t, rt, results)
 			}
+			dockerAssertBenchmark(t, bin, profile)
 		})
 	}
 }
@@ -211,10 +212,16 @@ func dockerStartRuntime(t *testing.T, profile string) *dockerStack {
 		} else {
 			rt.tmpfs = true
 		}
+		// CIS Docker v1.6.0 section 2 too: logs to a remote syslog (2.13),
+		// an authorization plugin (2.12), no userland proxy (2.16); and
+		// auditd watching the daemon's files (1.1.3-1.1.18).
 		cfg = map[string]any{
 			"icc": false, "userns-remap": "default", "live-restore": true, "no-new-privileges": true,
-			"log-driver": "json-file", "log-opts": map[string]string{"max-size": "10m", "max-file": "3"},
+			"log-driver": "syslog", "log-opts": map[string]string{"syslog-address": "udp://127.0.0.1:5514"},
+			"authorization-plugins": []string{"kwe2e-authz"}, "userland-proxy": false,
 		}
+		dockerAuthzPlugin(t, "kwe2e-authz")
+		dockerAuditRules(t, dataRoot, filepath.Join(dir, "daemon.json"))
 		// icc=false is enforced with iptables: dockerd refuses --iptables=false with it.
 		args = append(args, "-H", "unix://"+rt.socket, "--iptables=true")
 		env = append(env, "DOCKER_CONTENT_TRUST=1")
@@ -227,11 +234,33 @@ func dockerStartRuntime(t *testing.T, profile string) *dockerStack {
 			"live-restore":        false,
 			"no-new-privileges":   false,
 			"log-driver":          "json-file",
+			// CIS Docker v1.6.0: debug logs (2.3), experimental (2.18), TLS
+			// files anyone may write (3.9-3.14; TLS itself stays off).
+			"log-level":    "debug",
+			"experimental": true,
+			"tlscacert":    filepath.Join(dir, "tls", "ca.pem"),
+			"tlscert":      filepath.Join(dir, "tls", "cert.pem"),
+			"tlskey":       filepath.Join(dir, "tls", "key.pem"),
 		}
+		for _, f := range []string{"ca.pem", "cert.pem", "key.pem"} {
+			dockerMakeFile(t, filepath.Join(dir, "tls", f), "not a real certificate\n", 1000, 0o666)
+		}
+		dockerMakeFile(t, "/etc/docker/certs.d/kwe2e.invalid:5000/ca.crt", "not a real certificate\n", 1000, 0o666)
+		dockerLoosen(t, 0o666, "/lib/systemd/system/docker.service", "/lib/systemd/system/docker.socket", "/etc/docker",
+			"/etc/default/docker", "/run/containerd/containerd.sock")
 		args = append(args, "--iptables=false")
 	}
 	b, _ := json.MarshalIndent(cfg, "", "  ")
 	dockerWriteFile(t, filepath.Join(dir, "daemon.json"), string(b))
+	if !hardened {
+		// daemon.json anyone may change (3.17, 3.18).
+		if err := os.Chown(filepath.Join(dir, "daemon.json"), 1000, 1000); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(filepath.Join(dir, "daemon.json"), 0o666); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	d := dockerStart(t, filepath.Join(dir, "dockerd.log"), env, "dockerd", args...)
 	rt.dockerdPID = d.Process.Pid
@@ -256,12 +285,27 @@ func dockerStartRuntime(t *testing.T, profile string) *dockerStack {
 		}
 	}
 
-	dockerImportImage(t, eng)
+	var extra map[string][]byte
+	if !hardened {
+		extra = map[string][]byte{"usr/sbin/sshd": dockerSSHDBinary(t)}
+		// A network of its own for published ports (--bridge=none).
+		if _, err := eng.call("POST", "/networks/create", strings.NewReader(`{"Name":"kwe2e-net","Driver":"bridge"}`), "application/json"); err != nil {
+			t.Fatalf("creating the network: %v", err)
+		}
+	}
+	dockerImportImage(t, eng, extra)
 	for name, spec := range dockerContainerSpecs(rt) {
 		body, _ := json.Marshal(spec)
 		if _, err := eng.call("POST", "/containers/create?name="+url.QueryEscape(dockerPrefix+name), bytes.NewReader(body), "application/json"); err != nil {
 			t.Fatalf("creating container %s: %v", name, err)
 		}
+	}
+	if !hardened {
+		// The one running container: its process list shows sshd (5.7).
+		if _, err := eng.call("POST", "/containers/"+url.PathEscape(dockerPrefix+"sshd")+"/start", nil, ""); err != nil {
+			t.Fatalf("starting container sshd: %v", err)
+		}
+		t.Cleanup(func() { eng.call("POST", "/containers/"+url.PathEscape(dockerPrefix+"sshd")+"/kill", nil, "") })
 	}
 	return rt
 }
@@ -281,11 +325,21 @@ func dockerContainerSpecs(rt *dockerStack) map[string]map[string]any {
 		return spec
 	}
 	if rt.profile == "hardened" {
-		return map[string]map[string]any{
-			"hardened": c("1000:1000", map[string]any{"CapDrop": []string{"ALL"}, "ReadonlyRootfs": true,
-				"SecurityOpt": []string{"no-new-privileges:true"}}),
-		}
+		h := c("1000:1000", map[string]any{"CapDrop": []string{"ALL"}, "ReadonlyRootfs": true,
+			"SecurityOpt": []string{"no-new-privileges:true"},
+			// CIS Docker v1.6.0 section 5: limits, restart policy.
+			"Memory": 64 << 20, "CpuShares": 512, "PidsLimit": 100,
+			"RestartPolicy": map[string]any{"Name": "on-failure", "MaximumRetryCount": 5}})
+		h["Healthcheck"] = map[string]any{"Test": []string{"CMD", "/bin/true"}} // 4.6, 5.27
+		return map[string]map[string]any{"hardened": h}
 	}
+	// Breaks CIS Docker v1.6.0 section 4 and 5 (KW-CTR-007 to KW-CTR-024).
+	loose := c("1000", map[string]any{"NetworkMode": "kwe2e-net",
+		"PortBindings":  map[string]any{"80/tcp": []map[string]string{{"HostIp": "", "HostPort": "80"}}},
+		"RestartPolicy": map[string]any{"Name": "always"},
+		"Binds":         []string{"/etc:/host-etc", rt.dir + ":/mnt:rshared"},
+		"CgroupParent":  "/kwe2e"})
+	loose["ExposedPorts"] = map[string]any{"80/tcp": map[string]any{}}
 	return map[string]map[string]any{
 		"privileged":  c("1000", map[string]any{"Privileged": true}),
 		"docker-sock": c("1000", map[string]any{"Binds": []string{rt.socket + ":/var/run/docker.sock"}}),
@@ -293,6 +347,13 @@ func dockerContainerSpecs(rt *dockerStack) map[string]map[string]any {
 		"cap-add":     c("1000", map[string]any{"CapAdd": []string{"SYS_ADMIN"}}),
 		"unconfined":  c("1000", map[string]any{"SecurityOpt": []string{"seccomp=unconfined", "apparmor=unconfined"}}),
 		"host-ns":     c("1000", map[string]any{"NetworkMode": "host", "PidMode": "host"}),
+		"loose":       loose,
+		"host-uts":    c("1000", map[string]any{"UTSMode": "host", "UsernsMode": "host"}),
+		"sshd": func() map[string]any {
+			s := c("1000", map[string]any{})
+			s["Cmd"] = []string{"/usr/sbin/sshd"}
+			return s
+		}(),
 	}
 }
 
@@ -462,6 +523,9 @@ func dockerAssertInsecure(t *testing.T, rt *dockerStack, fs []dockerFinding) {
 	dockerMustEvidence(t, m, "KW-CTRD-001", "containerd", "insecure_skip_verify = true", "skip_verify = true")
 	dockerMustEvidence(t, m, "KW-CTRD-002", "containerd", "http://127.0.0.1:5000", "server = http://registry.kw-e2e.invalid:5000")
 	dockerMustEvidence(t, m, "KW-CTR-002", "container docker-sock", "exposes "+rt.socket)
+	dockerAssertCIS(t, fs)
+	dockerMustEvidence(t, m, "KW-CTR-011", "container sshd", "sshd")
+	dockerMustEvidence(t, m, "KW-DOCKER-051", "dockerd", filepath.Join(rt.dir, "daemon.json"), "(uid 1000, gid 1000)")
 }
 
 func dockerAssertHardened(t *testing.T, rt *dockerStack, fs []dockerFinding) {
@@ -542,10 +606,15 @@ func (e *dockerEngine) call(method, path string, body io.Reader, ctype string) (
 // dockerImportImage imports a one-layer image built here (images cannot be
 // pulled): busybox-static when installed, else a placeholder file. The
 // containers are only created, never started.
-func dockerImportImage(t *testing.T, e *dockerEngine) {
+func dockerImportImage(t *testing.T, e *dockerEngine, extra map[string][]byte) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	tw.WriteHeader(&tar.Header{Name: "bin/", Typeflag: tar.TypeDir, Mode: 0o755})
+	for name, data := range extra {
+		tw.WriteHeader(&tar.Header{Name: filepath.Dir(name) + "/", Typeflag: tar.TypeDir, Mode: 0o755})
+		tw.WriteHeader(&tar.Header{Name: name, Typeflag: tar.TypeReg, Mode: 0o755, Size: int64(len(data))})
+		tw.Write(data)
+	}
 	if bb, err := os.ReadFile("/bin/busybox"); err == nil {
 		tw.WriteHeader(&tar.Header{Name: "bin/busybox", Typeflag: tar.TypeReg, Mode: 0o755, Size: int64(len(bb))})
 		tw.Write(bb)
