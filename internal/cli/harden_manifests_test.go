@@ -14,6 +14,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubeward/kubeward/internal/check"
@@ -114,6 +116,7 @@ func TestHardenManifestsGolden(t *testing.T) {
 		{"insecure", "../../examples/insecure"},
 		{"fixtures", "testdata/harden/fixtures"},
 		{"kube-prometheus", "../../testdata/corpora/kube-prometheus/manifests"},
+		{"microservices-demo", "../../testdata/corpora/microservices-demo/release"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			src, err := filepath.Abs(tc.src)
@@ -400,5 +403,45 @@ func TestHardenManifestsPatchSet(t *testing.T) {
 	sort.Strings(left)
 	if len(left) > 0 {
 		t.Errorf("FAILs with an automatic fix left after the patches: %v", left)
+	}
+}
+
+// TestHardenManifestsKustomizePatchSet: the patch set written for a
+// kustomization builds with kustomize (krusty, the library kubectl -k
+// uses) on top of that kustomization, and the build has no FAIL with an
+// automatic fix; the source files are not touched.
+func TestHardenManifestsKustomizePatchSet(t *testing.T) {
+	base, err := filepath.Abs("testdata/harden/kustomize/base")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := mtimes(t, base)
+	out := filepath.Join(t.TempDir(), "hardened")
+	if code, _, errb := run(t, "", "harden", "manifests", base, "--out", out); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb)
+	}
+	if !maps(before, mtimes(t, base)) {
+		t.Fatal("the kustomization's files were touched")
+	}
+	if code, _, errb := run(t, "", "harden", "manifests", "--write", base); code != ExitUsage || !strings.Contains(errb, "--out DIR") {
+		t.Fatalf("--write without --out on a kustomization: exit %d: %s", code, errb)
+	}
+	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
+	res, err := k.Run(filesys.MakeFsOnDisk(), out)
+	if err != nil {
+		t.Fatalf("kustomize build %s: %v", out, err)
+	}
+	built, err := res.AsYaml()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(built, []byte("kind: ServiceAccount")) || !bytes.Contains(built, []byte("serviceAccountName: api")) {
+		t.Fatalf("the build lacks the dedicated ServiceAccount:\n%s", built)
+	}
+	if left := fixableFailsOf(t, built); len(left) > 0 {
+		t.Errorf("FAILs with an automatic fix after kustomize build of the patch set: %v\n%s", left, built)
+	}
+	if before := fixableFails(t, base); len(before) == 0 {
+		t.Fatal("the kustomization has nothing to fix")
 	}
 }
