@@ -31,7 +31,9 @@ var hardenedKinds = []schema.GroupVersionResource{
 	{Version: "v1", Resource: "namespaces"},
 	{Version: "v1", Resource: "resourcequotas"},
 	{Version: "v1", Resource: "limitranges"},
+	{Version: "v1", Resource: "serviceaccounts"},
 	{Group: "networking.k8s.io", Version: "v1", Resource: "networkpolicies"},
+	{Group: "apps", Version: "v1", Resource: "deployments"},
 }
 
 // snapshot reads every object of the kinds harden touches, keyed by
@@ -40,8 +42,12 @@ var hardenedKinds = []schema.GroupVersionResource{
 // not content; the issue excludes the first two, and generation counts
 // writes, so a restore necessarily bumps it). uid and creationTimestamp are
 // kept: undo restores changed objects in place, so they must be the same
-// objects, not look-alikes. Status is kept too, except a ResourceQuota's,
-// which its controller rewrites on its own schedule (used counts).
+// objects, not look-alikes. Status is kept too, except a ResourceQuota's
+// and a Deployment's, which their controllers rewrite on their own schedule
+// (used counts, replica counts), and a Deployment's
+// deployment.kubernetes.io/revision annotation, which the deployment
+// controller increments on every rollout (the fix rolls the pods, and so
+// does undoing it): the spec, labels and other annotations are compared.
 func snapshot(t *testing.T, dyn dynamic.Interface) map[string]string {
 	t.Helper()
 	out := map[string]string{}
@@ -54,8 +60,12 @@ func snapshot(t *testing.T, dyn dynamic.Interface) map[string]string {
 			for _, f := range []string{"resourceVersion", "managedFields", "generation"} {
 				unstructured.RemoveNestedField(o.Object, "metadata", f)
 			}
-			if gvr.Resource == "resourcequotas" {
+			switch gvr.Resource {
+			case "resourcequotas":
 				unstructured.RemoveNestedField(o.Object, "status")
+			case "deployments":
+				unstructured.RemoveNestedField(o.Object, "status")
+				unstructured.RemoveNestedField(o.Object, "metadata", "annotations", "deployment.kubernetes.io/revision")
 			}
 			b, err := json.Marshal(o.Object)
 			if err != nil {
@@ -188,12 +198,31 @@ func TestHardenClusterApplyAndUndo(t *testing.T) {
 	}
 
 	record := filepath.Join(t.TempDir(), "undo.json")
-	code, _, stderr = kubeward(t, "harden", "cluster", "--kubeconfig", kc, "--apply", "--record", record)
+	code, _, stderr = kubeward(t, "harden", "cluster", "--kubeconfig", kc, "--include", "namespaces,workloads", "--apply", "--record", record)
 	if code != 0 {
 		t.Fatalf("harden cluster --apply: exit %d\n%s", code, stderr)
 	}
 	t.Logf("apply: %s", stderr)
-	code, _, stderr = kubeward(t, "harden", "cluster", "--kubeconfig", kc, "--apply", "--record", record)
+	// The workload fixes: the line names the checks each resolves.
+	var workloadFixed []string
+	for _, line := range strings.Split(stderr, "\n") {
+		if rest, ok := strings.CutPrefix(line, "Deployment shop/api: resolves "); ok {
+			ids, _, _ := strings.Cut(rest, ";")
+			ids, _, _ = strings.Cut(ids, " (review")
+			workloadFixed = strings.Split(ids, ", ")
+		}
+	}
+	if len(workloadFixed) == 0 {
+		t.Errorf("harden cluster --include workloads fixed nothing on Deployment shop/api:\n%s", stderr)
+	}
+	d, err := cs.AppsV1().Deployments("shop").Get(ctx, "api", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc := d.Spec.Template.Spec.Containers[0].SecurityContext; sc != nil && sc.Privileged != nil && *sc.Privileged {
+		t.Errorf("Deployment shop/api is still privileged after --include workloads")
+	}
+	code, _, stderr = kubeward(t, "harden", "cluster", "--kubeconfig", kc, "--include", "namespaces,workloads", "--apply", "--record", record)
 	if code != 0 || !strings.Contains(stderr, "nothing to apply") {
 		t.Errorf("a second apply: exit %d, want nothing to apply:\n%s", code, stderr)
 	}
@@ -219,6 +248,16 @@ func TestHardenClusterApplyAndUndo(t *testing.T) {
 		if v1[f] != "PASS" {
 			t.Errorf("after harden cluster --apply, %s is %q, want PASS", f, v1[f])
 		}
+	}
+	// Each check the workload fix claims: no FAIL or WARN on shop any more
+	// (PASS, or no verdict where the fix removed what the check judges, e.g.
+	// KW-SA-002 judges only pods that mount a token).
+	for _, id := range workloadFixed {
+		after := v1[id+" shop"]
+		if strings.Contains(after, "FAIL") || strings.Contains(after, "WARN") {
+			t.Errorf("after --include workloads, %s on shop is %q", id, after)
+		}
+		t.Logf("%s on shop: before %q, after %q", id, v0[id+" shop"], after)
 	}
 	if !strings.Contains(v1["KW-NS-006 shop"], "FAIL") {
 		t.Errorf("shop runs a privileged workload: KW-NS-006 needs a person and must still FAIL, got %q", v1["KW-NS-006 shop"])
