@@ -235,3 +235,55 @@ func TestOnlyLimitsThePlan(t *testing.T) {
 		t.Errorf("--only runtime,host planned the control plane: %+v", p)
 	}
 }
+
+// TestCalicoEtcdTLS: calico-node on the etcd datastore over http without
+// certificates gets https endpoints, the etcd CA and a client certificate
+// from it; with them in its environment the Calico checks pass.
+func TestCalicoEtcdTLS(t *testing.T) {
+	dir := t.TempDir()
+	calico := &inventory.Component{Kind: inventory.Calico, Source: "process", PID: 42, Args: []string{"calico-node"},
+		Env: map[string]string{"DATASTORE_TYPE": "etcdv3", "ETCD_ENDPOINTS": "http://10.0.0.5:2379"}}
+	n := &inventory.Node{Hostname: "node1", Components: []*inventory.Component{calico}}
+	failed := 0
+	for _, r := range check.EvaluateNode(&check.Env{Now: testNow, Config: config.Default()}, n) {
+		if strings.HasPrefix(r.ID, "KW-CALICO-") && r.Status == result.Fail {
+			failed++
+		}
+	}
+	if failed != 3 {
+		t.Fatalf("%d Calico checks fail before the fix, want 3", failed)
+	}
+	o := testOptions(dir)
+	p, err := Make(n, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.PKI {
+		t.Error("Calico's client certificate needs the PKI")
+	}
+	var env []byte
+	for _, f := range p.Files {
+		if f.Path == "calico/calico-node.env" {
+			env = f.Data
+		}
+	}
+	if env == nil {
+		t.Fatal("no calico-node.env")
+	}
+	fixed := *calico
+	fixed.Env = map[string]string{"DATASTORE_TYPE": "etcdv3"}
+	for _, line := range strings.Split(string(env), "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "#") {
+			fixed.Env[k] = v
+		}
+	}
+	if fixed.Env["ETCD_ENDPOINTS"] != "https://10.0.0.5:2379" || fixed.Env["ETCD_CERT_FILE"] != o.Layout.Path(pki.CalicoEtcdClient) {
+		t.Errorf("env %v", fixed.Env)
+	}
+	after := &inventory.Node{Hostname: "node1", Components: []*inventory.Component{&fixed}}
+	for _, r := range check.EvaluateNode(&check.Env{Now: testNow, Config: config.Default()}, after) {
+		if strings.HasPrefix(r.ID, "KW-CALICO-") && r.Status != result.Pass {
+			t.Errorf("%s %s: %s", r.ID, r.Status, r.Message.EN)
+		}
+	}
+}

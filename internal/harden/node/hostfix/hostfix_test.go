@@ -121,3 +121,20 @@ func TestSSHDDropInValidates(t *testing.T) {
 		t.Error("PermitRootLogin yes accepted")
 	}
 }
+
+// FuzzParseAllowFrom: what it accepts renders into rules the firewall
+// parser reads without skipping a line.
+func FuzzParseAllowFrom(f *testing.F) {
+	f.Add("10.0.0.0/8,192.168.1.1")
+	f.Add("fd00::/8")
+	f.Fuzz(func(t *testing.T, s string) {
+		allow, err := ParseAllowFrom([]string{s})
+		if err != nil {
+			return
+		}
+		fw := &Firewall{Allow: allow, SSHPort: 22}
+		if rs := firewall.ParseNFT([]byte(fw.NFT()), "f.nft", nil); len(rs.Skipped) > 0 {
+			t.Fatalf("%q: nft lines not understood: %v", s, rs.Skipped)
+		}
+	})
+}

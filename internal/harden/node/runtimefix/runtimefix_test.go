@@ -118,3 +118,21 @@ func TestFixRegistryTOML(t *testing.T) {
 		}
 	}
 }
+
+// FuzzFixRegistryTOML: any input gives a result with as many lines, and
+// never a skip_verify left true on a line it changed.
+func FuzzFixRegistryTOML(f *testing.F) {
+	f.Add([]byte("server = \"http://r:5000\"\n[host.\"http://m\"]\n  skip_verify = true # x\n"))
+	f.Add([]byte("insecure_skip_verify = true\nendpoint = [\"http://u:p@h\"]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		out, _ := FixRegistryTOML(data)
+		if strings.Count(string(out), "\n") != strings.Count(string(data), "\n") {
+			t.Fatalf("lines changed: %q -> %q", data, out)
+		}
+		for _, l := range strings.Split(string(out), "\n") {
+			if skipVerifyLine.MatchString(l) {
+				t.Fatalf("skip_verify still true: %q", l)
+			}
+		}
+	})
+}
