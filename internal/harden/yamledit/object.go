@@ -296,11 +296,19 @@ func (e *editor) leaf(node ast.Node, inFlow bool, en *ast.MappingValueNode, v as
 			if seq.End == nil || end < 0 || e.d.src[end] != ']' {
 				return unsafe("%s: cannot find the end of the flow list", ed.Path)
 			}
-			sep := ""
+			sep, text := "", flow(ed.Value)
 			if len(seq.Values) > 0 {
 				sep = ", "
+				// Quote like the list's first item: drop: ["NET_RAW", "ALL"].
+				if _, ok := ed.Value.(string); ok {
+					o := e.d.tokOff(seq.Values[0])
+					if o < 0 || o >= len(e.d.src) {
+						return unsafe("%s: cannot find the flow list's first item", ed.Path)
+					}
+					text = quoteLike(ed.Value, string(e.d.src[o:o+1]))
+				}
 			}
-			e.add(splice{start: end, end: end, text: sep + flow(ed.Value), col: 1 << 20})
+			e.add(splice{start: end, end: end, text: sep + text, col: 1 << 20})
 			return nil
 		}
 		p := e.pendingFor(addToSeq, seq)
