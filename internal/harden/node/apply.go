@@ -84,7 +84,7 @@ func (p *Plan) Changes(read func(string) ([]byte, error)) ([]Change, error) {
 	for _, f := range p.Files {
 		target, data := "", f.Data
 		switch {
-		case f.Path == EncryptionFile || f.Path == AuditPolicyFile:
+		case f.Path == EncryptionFile || f.Path == AuditPolicyFile || f.Path == AdmissionConfigFile:
 			if p.configDir == "" || p.configDir == p.outDir {
 				continue // already where the flags name them
 			}

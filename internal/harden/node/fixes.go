@@ -34,6 +34,7 @@ type ctx struct {
 
 func (x *ctx) encryptionConfig() string { return joinPath(x.configDir, EncryptionFile) }
 func (x *ctx) auditPolicy() string      { return joinPath(x.configDir, AuditPolicyFile) }
+func (x *ctx) admissionConfig() string  { return joinPath(x.configDir, AdmissionConfigFile) }
 
 // StrongCipherSuites are ECDHE with AEAD ciphers (what KW-API-016 accepts).
 const StrongCipherSuites = "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256," +
@@ -59,6 +60,18 @@ var fixes = map[string]func(c *inventory.Component, x *ctx) []change{
 	},
 	"KW-API-008": admissionChanges,
 	"KW-API-009": admissionChanges,
+	"KW-API-018": admissionChanges,
+	"KW-API-019": admissionChanges,
+	"KW-API-020": func(*inventory.Component, *ctx) []change {
+		return []change{set("service-account-extend-token-expiration", "false")}
+	},
+	"KW-API-021": func(*inventory.Component, *ctx) []change { return []change{set("request-timeout", "60s")} },
+	"KW-KCM-006": func(*inventory.Component, *ctx) []change {
+		return []change{set("terminated-pod-gc-threshold", "10")}
+	},
+	"KW-KCM-007": func(c *inventory.Component, _ *ctx) []change {
+		return featureGateOn(c, "RotateKubeletServerCertificate", false)
+	},
 	"KW-API-010": func(c *inventory.Component, x *ctx) []change {
 		return []change{set("audit-policy-file", x.auditPolicy()), set("audit-log-path", x.auditLog),
 			set("audit-log-maxage", "30"), set("audit-log-maxbackup", "10"), set("audit-log-maxsize", "100")}
@@ -116,6 +129,41 @@ var fixes = map[string]func(c *inventory.Component, x *ctx) []change{
 	"KW-KLT-006": kubelet("protect-kernel-defaults", "protectKernelDefaults", true),
 	"KW-KLT-008": kubelet("rotate-certificates", "rotateCertificates", true),
 	"KW-KLT-010": kubelet("seccomp-default", "seccompDefault", true),
+	"KW-KLT-011": kubelet("make-iptables-util-chains", "makeIPTablesUtilChains", true),
+	"KW-KLT-013": kubelet("event-qps", "eventRecordQPS", 50),
+	"KW-KLT-014": func(c *inventory.Component, _ *ctx) []change {
+		return featureGateOn(c, "RotateKubeletServerCertificate", c.ConfigFile != "")
+	},
+	"KW-KLT-015": func(*inventory.Component, *ctx) []change {
+		var suites []any // as a parsed config file holds a list
+		for _, cs := range strings.Split(StrongCipherSuites, ",") {
+			suites = append(suites, cs)
+		}
+		return []change{{Flag: "tls-cipher-suites", Key: "tlsCipherSuites", Value: suites}}
+	},
+	"KW-KLT-016": kubelet("pod-max-pids", "podPidsLimit", 4096),
+}
+
+// featureGateOn turns gate back on: in the component's --feature-gates
+// list when it is there (the other gates kept), else, for a kubelet with a
+// config file, in its featureGates.
+func featureGateOn(c *inventory.Component, gate string, config bool) []change {
+	if v, ok := c.Flag("feature-gates"); ok {
+		var keep []string
+		for _, kv := range splitList(v) {
+			if k, _, _ := strings.Cut(kv, "="); strings.TrimSpace(k) != gate {
+				keep = append(keep, kv)
+			}
+		}
+		if len(keep) == 0 {
+			return []change{drop("feature-gates")}
+		}
+		return []change{set("feature-gates", strings.Join(keep, ","))}
+	}
+	if config {
+		return []change{{Flag: "feature-gates." + gate, Key: "featureGates." + gate, Value: true}}
+	}
+	return nil
 }
 
 // pkiIDs are the checks the PKI fixes: when one fails anywhere on the
@@ -132,6 +180,8 @@ var pkiIDs = map[string]bool{
 
 // manual are the flag rules with no automatic fix, and why.
 var manual = map[string]catalog.Text{
+	"KW-KLT-012": {EN: "removing --hostname-override renames the node: drain it, remove its Node object and let it register again under its hostname, with a serving certificate for that name",
+		ZH: "删除 --hostname-override 会改变节点名称：请先腾空节点，删除其 Node 对象，再以主机名重新注册，并使用该名称的服务证书"},
 	"KW-API-011": {EN: "shipping audit events needs a collector off the node: fill in audit-webhook.kubeconfig and add --audit-webhook-config-file", ZH: "转发审计事件需要节点之外的收集器：填写 audit-webhook.kubeconfig 并添加 --audit-webhook-config-file"},
 }
 
@@ -139,16 +189,29 @@ var manual = map[string]catalog.Text{
 // setting.
 var fileIDs = map[string]bool{"KW-ETCD-008": true}
 
-func admissionChanges(c *inventory.Component, _ *ctx) []change {
+// admissionChanges is the plan's whole admission plugin list (KW-API-008,
+// -009, -018, -019 share it, so whichever runs last writes all of it):
+// what is enabled, the recommended plugins, DenyServiceExternalIPs, and
+// EventRateLimit with a configuration kubeward writes, unless the API
+// server already reads an admission configuration of its own (then
+// EventRateLimit is left to a person).
+func admissionChanges(c *inventory.Component, x *ctx) []change {
+	want := append([]string(nil), RecommendedAdmissionPlugins...)
+	want = append(want, "DenyServiceExternalIPs")
+	var out []change
+	if c.Setting("admission-control-config-file").Value == "" {
+		want = append(want, "EventRateLimit")
+		out = append(out, set("admission-control-config-file", x.admissionConfig()))
+	}
 	var plugins []string
 	seen := map[string]bool{}
-	for _, p := range append(splitList(c.Setting("enable-admission-plugins").Value), RecommendedAdmissionPlugins...) {
+	for _, p := range append(splitList(c.Setting("enable-admission-plugins").Value), want...) {
 		if !strings.EqualFold(p, "AlwaysAdmit") && !seen[p] {
 			seen[p] = true
 			plugins = append(plugins, p)
 		}
 	}
-	out := []change{set("enable-admission-plugins", strings.Join(plugins, ","))}
+	out = append(out, set("enable-admission-plugins", strings.Join(plugins, ",")))
 	if dis := c.Setting("disable-admission-plugins").Value; dis != "" {
 		var keep []string
 		for _, p := range splitList(dis) {

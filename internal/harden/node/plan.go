@@ -33,6 +33,8 @@ const (
 	EncryptionFile   = "encryption-config.yaml"
 	AuditPolicyFile  = "audit-policy.yaml"
 	AuditWebhookFile = "audit-webhook.kubeconfig"
+	// AdmissionConfigFile configures EventRateLimit (KW-API-019).
+	AdmissionConfigFile = "admission-config.yaml"
 )
 
 // Options say where things live on the node and how to generate them.
@@ -60,6 +62,9 @@ type Options struct {
 	// Only limits the plan to some parts (PartControlPlane, PartRuntime,
 	// PartHost); empty means all.
 	Only map[string]bool
+	// Rules keeps only the flag rules it returns true for (nil: all): the
+	// golden test pins the rules it was written against.
+	Rules func(id string) bool
 }
 
 // Parts of a plan (--only).
@@ -177,7 +182,12 @@ func Make(n *inventory.Node, o Options) (*Plan, error) {
 		}
 	}
 	failing := map[*inventory.Component][]string{}
-	rules := check.FlagRules()
+	var rules []*check.FlagRule
+	for _, r := range check.FlagRules() {
+		if o.Rules == nil || o.Rules(r.ID) {
+			rules = append(rules, r)
+		}
+	}
 	for _, kind := range kinds {
 		for _, c := range n.ComponentsOf(kind) {
 			for _, r := range rules {
@@ -235,6 +245,7 @@ func Make(n *inventory.Node, o Options) (*Plan, error) {
 	if err := p.generate(o, x); err != nil {
 		return nil, err
 	}
+	p.reviewSteps(n)
 	if err := p.calicoFixes(n, x, results); err != nil {
 		return nil, err
 	}
@@ -250,6 +261,46 @@ func Make(n *inventory.Node, o Options) (*Plan, error) {
 	}
 	p.fileFixes(results)
 	return p, nil
+}
+
+// reviewSteps are what a person must do around changes that can break
+// clients: printed with the plan.
+func (p *Plan) reviewSteps(n *inventory.Node) {
+	for _, cp := range p.Components {
+		if cp.Kind != inventory.APIServer {
+			continue
+		}
+		changed := strings.Join(cp.Changes, "\n")
+		if strings.Contains(changed, "remove --token-auth-file") {
+			p.Steps = append(p.Steps, catalog.Text{
+				EN: "Before the API server restarts without --token-auth-file, move every client of the static tokens to certificates, OIDC or webhook tokens.",
+				ZH: "在 API Server 去掉 --token-auth-file 重启之前，请将所有使用静态令牌的客户端迁移到证书、OIDC 或 Webhook 令牌。"})
+		}
+		if strings.Contains(changed, "--kubelet-certificate-authority=") {
+			p.Steps = append(p.Steps, catalog.Text{
+				EN: "The API server will verify kubelets' serving certificates: give every node's kubelet one from the cluster CA (harden node on each node, or serverTLSBootstrap with an approver) first, or kubectl logs and exec fail for that node.",
+				ZH: "API Server 将校验 kubelet 的服务证书：请先为每个节点的 kubelet 签发集群 CA 的证书（在每个节点上运行 harden node，或使用 serverTLSBootstrap 并配合审批），否则该节点上的 kubectl logs 与 exec 将失败。"})
+		}
+		if strings.Contains(changed, "--encryption-provider-config=") && cp.old != nil {
+			if old := cp.old.Setting("encryption-provider-config").Value; old != "" {
+				if fl := n.File(cp.old.PID, old); fl != nil && fl.Encryption != nil {
+					var keyed []string
+					for _, r := range fl.Encryption.Resources {
+						for _, pr := range r.Providers {
+							if pr != "identity" {
+								keyed = append(keyed, pr)
+							}
+						}
+					}
+					if len(keyed) > 0 {
+						p.Steps = append(p.Steps, catalog.F(
+							"%s also has the providers %s: copy them (with their keys) after the new key in encryption-config.yaml, or the data they encrypted cannot be read.",
+							"%s 还包含提供者 %s：请将它们（连同密钥）复制到 encryption-config.yaml 中新密钥之后，否则无法读取由它们加密的数据。", old, strings.Join(keyed, ", ")))
+					}
+				}
+			}
+		}
+	}
 }
 
 // pkiFixed are the PKI check IDs that fail on c (flag rules or certificate
@@ -432,6 +483,14 @@ func (p *Plan) generate(o Options, x *ctx) error {
 		}
 		p.Files = append(p.Files, &File{Path: AuditPolicyFile, Mode: 0o600, Data: data, Fixes: filter(ids, "KW-API-010", "KW-API-012"),
 			What: catalog.Text{EN: "audit policy: Secrets, ConfigMaps and tokens at Metadata, writes at RequestResponse, noise dropped", ZH: "审计策略：Secret、ConfigMap 与令牌仅记录 Metadata，写操作记录 RequestResponse，丢弃噪声"}})
+	}
+	if ids := uses(x.admissionConfig()); len(ids) > 0 {
+		data := apiconfig.AdmissionConfig()
+		if err := apiconfig.ValidateAdmissionConfig(data); err != nil {
+			return err
+		}
+		p.Files = append(p.Files, &File{Path: AdmissionConfigFile, Mode: 0o600, Data: data, Fixes: filter(ids, "KW-API-019"),
+			What: catalog.Text{EN: "AdmissionConfiguration: EventRateLimit limits per server and per namespace", ZH: "AdmissionConfiguration：EventRateLimit 按服务器与命名空间限流"}})
 	}
 	if len(n(x).ComponentsOf(inventory.APIServer)) > 0 {
 		data, err := apiconfig.AuditWebhookKubeconfig("https://audit-collector.example:8443/audit",

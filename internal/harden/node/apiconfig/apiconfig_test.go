@@ -109,3 +109,18 @@ func TestValidateKubeletConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestAdmissionConfig(t *testing.T) {
+	if err := ValidateAdmissionConfig(AdmissionConfig()); err != nil {
+		t.Fatal(err)
+	}
+	for name, doc := range map[string]string{
+		"repeated": "apiVersion: apiserver.config.k8s.io/v1\nkind: AdmissionConfiguration\nplugins:\n- name: A\n  path: /x\n- name: A\n  path: /y\n",
+		"empty":    "apiVersion: apiserver.config.k8s.io/v1\nkind: AdmissionConfiguration\nplugins:\n- name: A\n",
+		"unknown":  "apiVersion: apiserver.config.k8s.io/v1\nkind: AdmissionConfiguration\nplugin: []\n",
+	} {
+		if err := ValidateAdmissionConfig([]byte(doc)); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}

@@ -109,3 +109,30 @@ func ValidateAuditPolicy(data []byte) error {
 	}
 	return nil
 }
+
+// ValidateAdmissionConfig decodes data strictly as the API server's
+// AdmissionConfiguration and checks that each plugin is named once and
+// carries a configuration. The EventRateLimit plugin's own validation is in
+// k8s.io/kubernetes (not imported here); the end-to-end test starts a real
+// API server with the file.
+func ValidateAdmissionConfig(data []byte) error {
+	obj, _, err := serializer.NewCodecFactory(scheme, serializer.EnableStrict).UniversalDecoder().Decode(data, nil, nil)
+	if err != nil {
+		return fmt.Errorf("AdmissionConfiguration: %w", err)
+	}
+	cfg, ok := obj.(*apiserver.AdmissionConfiguration)
+	if !ok {
+		return fmt.Errorf("AdmissionConfiguration: got %T", obj)
+	}
+	seen := map[string]bool{}
+	for i, p := range cfg.Plugins {
+		if p.Name == "" || seen[p.Name] {
+			return fmt.Errorf("AdmissionConfiguration: plugins[%d]: empty or repeated name %q", i, p.Name)
+		}
+		seen[p.Name] = true
+		if p.Configuration == nil && p.Path == "" {
+			return fmt.Errorf("AdmissionConfiguration: plugin %s has no configuration", p.Name)
+		}
+	}
+	return nil
+}
