@@ -34,6 +34,8 @@ type Config struct {
 	Ignore []Ignore `yaml:"ignore"`
 	// Harden configures `kubeward harden`: the values its fixes write.
 	Harden Harden `yaml:"harden"`
+	// SupplyChain: signatures and vulnerability scans of images (supplychain.go).
+	SupplyChain SupplyChain `yaml:"supplyChain"`
 }
 
 // Harden configures the fixes `kubeward harden` generates.
@@ -200,6 +202,9 @@ func Parse(data []byte) (*Config, error) {
 		return nil, err
 	}
 	if err := c.Harden.Secrets.validate(); err != nil {
+		return nil, err
+	}
+	if err := c.SupplyChain.validate(); err != nil {
 		return nil, err
 	}
 	c.applyDefaults()

@@ -47,6 +47,11 @@ type Object struct {
 	// file): it returns that file ("" for File) and line, or a line of 0.
 	// Location prefers it to Locate.
 	LocateFile func(path string) (file string, line int)
+
+	// Images are the supply-chain facts of the pod template's images, keyed
+	// by reference as written, when a supply-chain policy applies to the
+	// object (image.go); nil otherwise.
+	Images map[string]*Image
 }
 
 // Subject names the object in results.

@@ -11,5 +11,6 @@ import (
 	_ "github.com/kubeward/kubeward/internal/check/rbac"
 	_ "github.com/kubeward/kubeward/internal/check/runtime"
 	_ "github.com/kubeward/kubeward/internal/check/secrets"
+	_ "github.com/kubeward/kubeward/internal/check/supplychain"
 	_ "github.com/kubeward/kubeward/internal/check/workload"
 )

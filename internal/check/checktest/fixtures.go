@@ -52,7 +52,7 @@ type Fixture struct {
 // shared objects the check tests (internal/check/all) and the CEL agreement
 // test (internal/export/vap) run through the engine and the exported CEL.
 func Fixtures() []Fixture {
-	return append(append(append(objectCases(), pssCases()...), issue18Cases()...), issue17Cases()...)
+	return append(append(append(append(objectCases(), pssCases()...), issue18Cases()...), issue17Cases()...), issue13Cases()...)
 }
 
 func objectCases() []Fixture {
