@@ -108,4 +108,3 @@ func (h *Harbor) Scan(ctx context.Context, repository, digest string) (*inventor
 	}
 	return s, nil
 }
-
