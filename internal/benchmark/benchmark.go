@@ -227,6 +227,22 @@ func (b *Benchmark) Recommendation(id string) (*Recommendation, *Section) {
 	return nil, nil
 }
 
+// HasSection reports whether ref names a section of b, or the group of
+// sections under a number ("4" for 4.1, 4.2 and 4.3), optionally followed
+// by its title in parentheses: "4 (Worker Nodes)".
+func (b *Benchmark) HasSection(ref string) bool {
+	id, _, _ := strings.Cut(ref, " (")
+	if id == "" || (strings.Contains(ref, " (") && !strings.HasSuffix(ref, ")")) {
+		return false
+	}
+	for _, s := range b.Sections {
+		if s.ID == id || strings.HasPrefix(s.ID, id+".") {
+			return true
+		}
+	}
+	return false
+}
+
 // Count returns the number of recommendations and how many are automated.
 func (b *Benchmark) Count() (total, automated int) {
 	for _, s := range b.Sections {
@@ -257,6 +273,9 @@ func Resolve(ref string) (*Benchmark, *Recommendation, error) {
 		if id, ok := strings.CutPrefix(ref, b.Cite+" "); ok {
 			r, _ := b.Recommendation(id)
 			if r == nil {
+				if b.HasSection(id) {
+					return b, nil, nil // a whole section: "CIS Kubernetes v1.12 4 (Worker Nodes)"
+				}
 				return b, nil, fmt.Errorf("%q: %s has no recommendation %q", ref, b.Name, id)
 			}
 			return b, r, nil

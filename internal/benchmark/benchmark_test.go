@@ -71,6 +71,9 @@ func TestResolve(t *testing.T) {
 		{ref: "CIS Kubernetes v1.12 1.2.99", err: `has no recommendation "1.2.99"`},
 		{ref: "CIS Kubernetes v1.12 1.2.9-1.2.14", err: "has no recommendation"},
 		{ref: "CIS Docker v1.6.0 5.12 (related)", err: "has no recommendation"},
+		{ref: "CIS Kubernetes v1.12 4 (Worker Nodes)", bench: CISKubernetes, id: ""},
+		{ref: "CIS Kubernetes v1.12 5.2", bench: CISKubernetes, id: ""},
+		{ref: "CIS Kubernetes v1.12 9 (Nothing)", err: "has no recommendation"},
 	} {
 		b, r, err := Resolve(tc.ref)
 		switch {
@@ -83,6 +86,10 @@ func TestResolve(t *testing.T) {
 		case tc.bench == "":
 			if b != nil || r != nil {
 				t.Errorf("Resolve(%q) = %v, %v, want nothing", tc.ref, b, r)
+			}
+		case tc.id == "":
+			if b == nil || b.ID != tc.bench || r != nil {
+				t.Errorf("Resolve(%q) = %v, %v, want the section of %s", tc.ref, b, r, tc.bench)
 			}
 		case b == nil || r == nil || b.ID != tc.bench || r.ID != tc.id:
 			t.Errorf("Resolve(%q) = %v, %v", tc.ref, b, r)

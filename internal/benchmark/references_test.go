@@ -32,6 +32,8 @@ func TestEveryReferenceIsPinned(t *testing.T) {
 					t.Errorf("%s: reference %q mentions a CIS benchmark without the pinned form", e.ID, ref)
 				}
 				continue
+			case r == nil:
+				continue // a whole section
 			}
 			cited++
 			if why := meaningOK(r, e); why != "" {

@@ -227,7 +227,11 @@ func judge(r *Recommendation, checks []string, byID map[string][]*result.Result,
 			}
 		}
 		for _, res := range byID[id] {
-			if res.Status != result.Pass && !concerns(res, r, recsOf[id]) {
+			// A result of a check implementing several recommendations
+			// speaks for this one when it names it, or names none of them
+			// (admin.conf's owner passing says nothing of the scheduler's
+			// kubeconfig; a FAIL naming none is never lost).
+			if !concerns(res, r, recsOf[id]) {
 				continue
 			}
 			switch res.Status {

@@ -34,7 +34,7 @@ func TestBuild(t *testing.T) {
 		{ID: "D", Status: result.Ignored, Exception: &result.Exception{Reason: "accepted by the CISO"}},
 		{ID: "E", Status: result.NotApplicable, Message: catalog.Text{EN: "no dockerd", ZH: "没有 dockerd"}},
 		{ID: "NS", Status: result.Fail, Subject: ctr, Location: at("HostConfig.PidMode")},
-		{ID: "NS", Status: result.Pass, Subject: ctr, Location: at("HostConfig.NetworkMode")},
+		{ID: "NS", Status: result.Pass, Subject: ctr, Location: at("HostConfig")},
 	}
 	v := Build(b, entries, rs, map[string]int{"F": 3}, Options{Scan: "node"})
 	got := map[string]RecommendationView{}

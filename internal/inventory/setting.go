@@ -93,6 +93,11 @@ var kubeletDefs = map[string]SettingDef{
 	"rotate-certificates":               {Keys: []string{"rotateCertificates"}, Default: "false", ConfigDefault: "false"},
 	"rotate-server-certificates":        {Keys: []string{"serverTLSBootstrap"}, Default: "false", ConfigDefault: "false"},
 	"seccomp-default":                   {Keys: []string{"seccompDefault"}, Default: "false", ConfigDefault: "false"},
+	"make-iptables-util-chains":         {Keys: []string{"makeIPTablesUtilChains"}, Default: "true", ConfigDefault: "true"},
+	"event-qps":                         {Keys: []string{"eventRecordQPS"}, Default: "50", ConfigDefault: "50"},
+	"tls-cipher-suites":                 {Keys: []string{"tlsCipherSuites"}},
+	"pod-max-pids":                      {Keys: []string{"podPidsLimit"}, Default: "-1", ConfigDefault: "-1"},
+	"feature-gates":                     {Keys: []string{"featureGates"}},
 }
 
 // APIServerAdmissionDefault is the API server's default
@@ -116,11 +121,13 @@ var settingKinds = map[string]settingKind{
 		"use-service-account-credentials": {Default: "false"},
 	}},
 	APIServer: {defs: map[string]SettingDef{
-		"profiling":                {Default: "true"},
-		"anonymous-auth":           {Default: "true"},
-		"authorization-mode":       {Default: "AlwaysAllow"},
-		"service-account-lookup":   {Default: "true"},
-		"enable-admission-plugins": {Default: APIServerAdmissionDefault},
+		"profiling":                               {Default: "true"},
+		"anonymous-auth":                          {Default: "true"},
+		"authorization-mode":                      {Default: "AlwaysAllow"},
+		"service-account-lookup":                  {Default: "true"},
+		"enable-admission-plugins":                {Default: APIServerAdmissionDefault},
+		"service-account-extend-token-expiration": {Default: "true"},
+		"request-timeout":                         {Default: "1m0s"},
 	}},
 	Etcd: {
 		defs: map[string]SettingDef{

@@ -182,8 +182,10 @@ func checkFiles(env *check.Env, n *inventory.Node, em *check.NodeEmitter) {
 			em.Add(r.class.id, result.Pass, r.comp, loc, catalog.Text{}, ev)
 		}
 		counted[FileOwner] = true
-		if meta.UID != 0 {
-			em.Add(FileOwner, result.Fail, r.comp, loc, catalog.F("%s is owned by uid %d, not root", "%s 的属主为 uid %d，而非 root", r.path, meta.UID), fmt.Sprintf("%s uid=%d gid=%d", r.path, meta.UID, meta.GID))
+		// CIS wants root:root: the owner and the group (a group that may
+		// write or read the file is as good as its owner).
+		if meta.UID != 0 || meta.GID != 0 {
+			em.Add(FileOwner, result.Fail, r.comp, loc, catalog.F("%s is owned by uid %d gid %d, not root:root", "%s 的属主为 uid %d gid %d，而非 root:root", r.path, meta.UID, meta.GID), fmt.Sprintf("%s uid=%d gid=%d", r.path, meta.UID, meta.GID))
 		}
 		if r.class.id == FileCertificates {
 			checkCertificate(env, em, r, meta)

@@ -1,6 +1,10 @@
 package controlplane
 
 import (
+	"strconv"
+	"strings"
+	"time"
+
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/inventory"
@@ -137,6 +141,22 @@ func apiServerRules() []*check.FlagRule {
 			Title: T{EN: "Service account tokens are not verified against a key and looked up", ZH: "未使用密钥校验并查询服务账号令牌"},
 			Fix:   T{EN: "Set --service-account-key-file and --service-account-lookup=true.", ZH: "设置 --service-account-key-file 与 --service-account-lookup=true。"},
 			Test:  check.AllOf(check.IsSet("service-account-key-file"), check.Equals("service-account-lookup", "true"))},
+		{ID: "KW-API-018", Component: a, Item: "4.4", Severity: med, Refs: []string{"CIS Kubernetes v1.12 1.2.3"},
+			Title: T{EN: "DenyServiceExternalIPs admission plugin is not enabled", ZH: "未启用 DenyServiceExternalIPs 准入插件"},
+			Fix:   T{EN: "Add DenyServiceExternalIPs to --enable-admission-plugins: a Service's externalIPs can capture other tenants' traffic (CVE-2020-8554).", ZH: "将 DenyServiceExternalIPs 加入 --enable-admission-plugins：Service 的 externalIPs 可劫持其他租户的流量（CVE-2020-8554）。"},
+			Test:  check.Includes("enable-admission-plugins", "DenyServiceExternalIPs")},
+		{ID: "KW-API-019", Component: a, Item: "4.4", Severity: med, Refs: []string{"CIS Kubernetes v1.12 1.2.9"},
+			Title: T{EN: "EventRateLimit admission plugin is not enabled with its configuration", ZH: "未启用 EventRateLimit 准入插件或缺少其配置"},
+			Fix:   T{EN: "Add EventRateLimit to --enable-admission-plugins and set --admission-control-config-file to an AdmissionConfiguration that configures its limits.", ZH: "将 EventRateLimit 加入 --enable-admission-plugins，并将 --admission-control-config-file 指向配置其限额的 AdmissionConfiguration。"},
+			Test:  check.AllOf(check.Includes("enable-admission-plugins", "EventRateLimit"), check.IsSet("admission-control-config-file"))},
+		{ID: "KW-API-020", Component: a, Item: "4.2", Severity: med, Refs: []string{"CIS Kubernetes v1.12 1.2.30"},
+			Title: T{EN: "Service account tokens are extended beyond their expiry", ZH: "服务账号令牌的有效期被延长"},
+			Fix:   T{EN: "Set --service-account-extend-token-expiration=false (it defaults to true).", ZH: "设置 --service-account-extend-token-expiration=false（默认值为 true）。"},
+			Test:  check.Equals("service-account-extend-token-expiration", "false")},
+		{ID: "KW-API-021", Component: a, Item: "3.2", Severity: low, Refs: []string{"CIS Kubernetes v1.12 1.2.20"},
+			Title: T{EN: "API server request timeout is not a positive duration", ZH: "API Server 请求超时不是正的时长"},
+			Fix:   T{EN: "Leave --request-timeout unset (60s) or set it to a positive duration suited to the cluster, such as 300s.", ZH: "不设置 --request-timeout（默认 60s），或设置为适合集群的正时长，例如 300s。"},
+			Test:  positiveDuration("request-timeout")},
 	}
 }
 
@@ -163,6 +183,14 @@ func controlPlaneRules() []*check.FlagRule {
 			Title: T{EN: "controller-manager lacks the service account signing key or root CA", ZH: "controller-manager 缺少服务账号签名密钥或根 CA"},
 			Fix:   T{EN: "Set --service-account-private-key-file and --root-ca-file.", ZH: "设置 --service-account-private-key-file 与 --root-ca-file。"},
 			Test:  check.AllOf(check.IsSet("service-account-private-key-file"), check.IsSet("root-ca-file"))},
+		{ID: "KW-KCM-006", Component: m, Item: "3.3", Severity: low, Refs: []string{"CIS Kubernetes v1.12 1.3.1"},
+			Title: T{EN: "controller-manager keeps terminated pods without a set threshold", ZH: "controller-manager 未设置已终止 Pod 的回收阈值"},
+			Fix:   T{EN: "Set --terminated-pod-gc-threshold to a value suited to the cluster, for example 10 (the default, 12500, lets terminated pods pile up).", ZH: "将 --terminated-pod-gc-threshold 设为适合集群的值，例如 10（默认值 12500 会使已终止的 Pod 大量堆积）。"},
+			Test:  check.IsSet("terminated-pod-gc-threshold")},
+		{ID: "KW-KCM-007", Component: m, Item: "3.4", Severity: med, Refs: []string{"CIS Kubernetes v1.12 1.3.6"},
+			Title: T{EN: "controller-manager turns off RotateKubeletServerCertificate", ZH: "controller-manager 关闭了 RotateKubeletServerCertificate"},
+			Fix:   T{EN: "Remove RotateKubeletServerCertificate=false from --feature-gates.", ZH: "从 --feature-gates 中删除 RotateKubeletServerCertificate=false。"},
+			Test:  featureGateNotOff("RotateKubeletServerCertificate")},
 		{ID: "KW-SCH-001", Component: s, Item: "3.3", Severity: high, Refs: []string{"Kubernetes docs: PKI certificates and requirements"},
 			Title: T{EN: "scheduler kubeconfig lacks TLS or a client certificate", ZH: "scheduler 的 kubeconfig 缺少 TLS 或客户端证书"},
 			Fix:   T{EN: "Use a kubeconfig with an https server, its CA and a client certificate and key.", ZH: "使用包含 https 服务器地址、CA 以及客户端证书和密钥的 kubeconfig。"},
@@ -229,5 +257,72 @@ func kubeletRules() []*check.FlagRule {
 			Title: T{EN: "kubelet does not default pods to the RuntimeDefault seccomp profile", ZH: "kubelet 未将 Pod 默认设置为 RuntimeDefault seccomp 配置"},
 			Fix:   T{EN: "Set seccompDefault: true.", ZH: "设置 seccompDefault: true。"},
 			Test:  check.Equals("seccomp-default", "true")},
+		{ID: "KW-KLT-011", Component: k, Item: "3.4", Severity: low, Refs: []string{"CIS Kubernetes v1.12 4.2.6"},
+			Title: T{EN: "kubelet does not manage its iptables utility chains", ZH: "kubelet 不管理其 iptables 工具链"},
+			Fix:   T{EN: "Set makeIPTablesUtilChains: true (the default) or remove --make-iptables-util-chains=false.", ZH: "设置 makeIPTablesUtilChains: true（默认值），或删除 --make-iptables-util-chains=false。"},
+			Test:  check.NotEquals("make-iptables-util-chains", "false")},
+		{ID: "KW-KLT-012", Component: k, Item: "3.4", Severity: low, Refs: []string{"CIS Kubernetes v1.12 4.2.7"},
+			Title: T{EN: "kubelet overrides its hostname", ZH: "kubelet 覆盖了其主机名"},
+			Fix:   T{EN: "Remove --hostname-override: the node's name must match the name in its serving certificate.", ZH: "删除 --hostname-override：节点名称必须与其服务证书中的名称一致。"},
+			Test:  check.Unset("hostname-override")},
+		{ID: "KW-KLT-013", Component: k, Item: "3.4", Severity: low, Refs: []string{"CIS Kubernetes v1.12 4.2.8"},
+			Title: T{EN: "kubelet eventRecordQPS is not a valid level", ZH: "kubelet 的 eventRecordQPS 不是有效值"},
+			Fix:   T{EN: "Set eventRecordQPS (--event-qps) to a non-negative number suited to the node (default 50; 0 means no limit).", ZH: "将 eventRecordQPS（--event-qps）设为适合节点的非负数（默认 50；0 表示不限制）。"},
+			Test:  nonNegativeNumber("event-qps")},
+		{ID: "KW-KLT-014", Component: k, Item: "3.4", Severity: med, Refs: []string{"CIS Kubernetes v1.12 4.2.11"},
+			Title: T{EN: "kubelet turns off RotateKubeletServerCertificate", ZH: "kubelet 关闭了 RotateKubeletServerCertificate"},
+			Fix:   T{EN: "Remove RotateKubeletServerCertificate: false from featureGates (--feature-gates).", ZH: "从 featureGates（--feature-gates）中删除 RotateKubeletServerCertificate: false。"},
+			Test:  featureGateNotOff("RotateKubeletServerCertificate")},
+		{ID: "KW-KLT-015", Component: k, Item: "3.4", Severity: med, Refs: []string{"CIS Kubernetes v1.12 4.2.12"},
+			Title: T{EN: "kubelet allows weak TLS cipher suites", ZH: "kubelet 允许弱 TLS 密码套件"},
+			Fix:   T{EN: "Set tlsCipherSuites to ECDHE AES-GCM and ChaCha20-Poly1305 suites only.", ZH: "将 tlsCipherSuites 仅设置为 ECDHE AES-GCM 与 ChaCha20-Poly1305 套件。"},
+			Test:  strongCiphers},
+		{ID: "KW-KLT-016", Component: k, Item: "3.4", Severity: med, Refs: []string{"CIS Kubernetes v1.12 4.2.13"},
+			Title: T{EN: "kubelet sets no limit on pod PIDs", ZH: "kubelet 未限制 Pod 的 PID 数量"},
+			Fix:   T{EN: "Set podPidsLimit (--pod-max-pids) to a positive number suited to the node, for example 4096.", ZH: "将 podPidsLimit（--pod-max-pids）设为适合节点的正数，例如 4096。"},
+			Test:  positiveNumber("pod-max-pids")},
+	}
+}
+
+// positiveDuration: the duration setting parses and is above zero.
+func positiveDuration(name string) check.FlagTest {
+	return func(c *inventory.Component, _ *inventory.Node) check.Verdict {
+		v := c.Setting(name)
+		d, err := time.ParseDuration(v.Value)
+		return check.From(v, name, err == nil && d > 0, catalog.F("%s is %q, want a positive duration", "%s 为 %q，应为正的时长", name, v.Value))
+	}
+}
+
+// positiveNumber: the numeric setting is above zero.
+func positiveNumber(name string) check.FlagTest {
+	return func(c *inventory.Component, _ *inventory.Node) check.Verdict {
+		v := c.Setting(name)
+		n, err := strconv.ParseFloat(v.Value, 64)
+		return check.From(v, name, err == nil && n > 0, catalog.F("%s is %q, want a positive number", "%s 为 %q，应为正数", name, v.Value))
+	}
+}
+
+// nonNegativeNumber: the numeric setting is 0 or above.
+func nonNegativeNumber(name string) check.FlagTest {
+	return func(c *inventory.Component, _ *inventory.Node) check.Verdict {
+		v := c.Setting(name)
+		n, err := strconv.ParseFloat(v.Value, 64)
+		return check.From(v, name, err == nil && n >= 0, catalog.F("%s is %q, want a number of 0 or more", "%s 为 %q，应为不小于 0 的数", name, v.Value))
+	}
+}
+
+// featureGateNotOff: feature-gates (a flag "A=true,B=false" or a config
+// map) does not turn gate off.
+func featureGateNotOff(gate string) check.FlagTest {
+	return func(c *inventory.Component, _ *inventory.Node) check.Verdict {
+		v := c.Setting("feature-gates")
+		off := false
+		for _, kv := range check.List(v.Value) {
+			k, val, _ := strings.Cut(kv, "=")
+			if strings.TrimSpace(k) == gate && strings.EqualFold(strings.TrimSpace(val), "false") {
+				off = true
+			}
+		}
+		return check.From(v, "feature-gates", !off, catalog.F("feature-gates turns %s off", "feature-gates 关闭了 %s", gate))
 	}
 }

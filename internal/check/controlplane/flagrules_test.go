@@ -156,6 +156,18 @@ func TestEveryFlagRuleFailsAndPasses(t *testing.T) {
 		"KW-KLT-008": {cfg(k, map[string]any{}), cfg(k, map[string]any{"rotateCertificates": true})},
 		"KW-KLT-009": {c(k, "--kubeconfig=/etc/kubernetes/http.conf"), c(k, "--kubeconfig=/etc/kubernetes/good.conf")},
 		"KW-KLT-010": {cfg(k, map[string]any{"seccompDefault": false}), cfg(k, map[string]any{"seccompDefault": true})},
+		"KW-KLT-011": {cfg(k, map[string]any{"makeIPTablesUtilChains": false}), cfg(k, map[string]any{})},
+		"KW-KLT-012": {c(k, "--hostname-override=other"), c(k)},
+		"KW-KLT-013": {cfg(k, map[string]any{"eventRecordQPS": float64(-1)}), cfg(k, map[string]any{"eventRecordQPS": float64(0)})},
+		"KW-KLT-014": {cfg(k, map[string]any{"featureGates": map[string]any{"RotateKubeletServerCertificate": false}}), c(k, "--feature-gates=RotateKubeletServerCertificate=true")},
+		"KW-KLT-015": {cfg(k, map[string]any{"tlsCipherSuites": []any{"TLS_RSA_WITH_AES_128_CBC_SHA"}}), cfg(k, map[string]any{"tlsCipherSuites": []any{"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}})},
+		"KW-KLT-016": {cfg(k, map[string]any{}), cfg(k, map[string]any{"podPidsLimit": float64(4096)})},
+		"KW-API-018": {c(a), c(a, "--enable-admission-plugins=NodeRestriction,DenyServiceExternalIPs")},
+		"KW-API-019": {c(a, "--enable-admission-plugins=EventRateLimit"), c(a, "--enable-admission-plugins=EventRateLimit", "--admission-control-config-file=/etc/kubernetes/admission.yaml")},
+		"KW-API-020": {c(a), c(a, "--service-account-extend-token-expiration=false")},
+		"KW-API-021": {c(a, "--request-timeout=0s"), c(a)},
+		"KW-KCM-006": {c(m), c(m, "--terminated-pod-gc-threshold=10")},
+		"KW-KCM-007": {c(m, "--feature-gates=A=true,RotateKubeletServerCertificate=false"), c(m, "--feature-gates=A=true")},
 	}
 	f := &host.FS{Root: flagRuleRoot(t)}
 	for _, r := range check.FlagRules() {

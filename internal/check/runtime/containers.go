@@ -102,7 +102,7 @@ func checkContainers(env *check.Env, d *daemon, sockets []string, em *check.Node
 				catalog.F("container %s shares the host's namespaces: %s", "容器 %s 共享宿主机的命名空间：%s", name, s), nsEvidence)
 		}
 		if len(shared) == 0 {
-			add(CtrHostNamespace, false, "HostConfig.NetworkMode", catalog.Text{}, nsEvidence)
+			add(CtrHostNamespace, false, "HostConfig", catalog.Text{}, nsEvidence)
 		}
 
 		checkCISContainer(ct, func(id string, status result.Status, field string, msg catalog.Text, evidence string) {

@@ -1,0 +1,74 @@
+package controlplane
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/inventory"
+	"github.com/kubeward/kubeward/internal/result"
+)
+
+func TestEtcdUniqueCA(t *testing.T) {
+	node := func(etcdCA, apiCA string, etcdDER, apiDER string) *inventory.Node {
+		etcd := &inventory.Component{Kind: inventory.Etcd, PID: 8, Source: "process", Flags: map[string][]string{"trusted-ca-file": {etcdCA}}}
+		api := &inventory.Component{Kind: inventory.APIServer, PID: 7, Source: "process", Flags: map[string][]string{"client-ca-file": {apiCA}}}
+		return &inventory.Node{Hostname: "cp", Components: []*inventory.Component{etcd, api}, Files: []*inventory.File{
+			{Path: etcdCA, PID: 8, Present: true, Certificates: &inventory.Certificates{Certs: []inventory.Certificate{{Subject: "CN=etcd-ca", DER: []byte(etcdDER)}}}},
+			{Path: apiCA, PID: 7, Present: true, Certificates: &inventory.Certificates{Certs: []inventory.Certificate{{Subject: "CN=kubernetes", DER: []byte(apiDER)}}}},
+		}}
+	}
+	tests := []struct {
+		name string
+		n    *inventory.Node
+		want result.Status
+		msg  string
+	}{
+		{"own CA", node("/pki/etcd/ca.crt", "/pki/ca.crt", "etcd", "kube"), result.Pass, ""},
+		{"same file", node("/pki/ca.crt", "/pki/ca.crt", "kube", "kube"), result.Fail, "is also the kube-apiserver client CA /pki/ca.crt"},
+		{"same certificate in two files", node("/pki/etcd/ca.crt", "/pki/ca.crt", "kube", "kube"), result.Fail, "every Kubernetes client certificate opens etcd"},
+		{"no etcd client CA", func() *inventory.Node {
+			n := node("/pki/etcd/ca.crt", "/pki/ca.crt", "etcd", "kube")
+			delete(n.Components[0].Flags, "trusted-ca-file")
+			return n
+		}(), result.NotApplicable, "KW-ETCD-002"},
+		{"no Kubernetes CA on the node", func() *inventory.Node {
+			n := node("/pki/etcd/ca.crt", "/pki/ca.crt", "etcd", "kube")
+			n.Components = n.Components[:1]
+			return n
+		}(), result.NotApplicable, "to compare"},
+		{"unreadable CA", func() *inventory.Node {
+			n := node("/pki/etcd/ca.crt", "/pki/ca.crt", "etcd", "kube")
+			n.Files[0].Certificates = &inventory.Certificates{Error: "no PEM certificate"}
+			return n
+		}(), result.Error, "no PEM certificate"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got *result.Result
+			for _, r := range check.EvaluateNode(testEnv(), tc.n) {
+				if r.ID == EtcdUniqueCA {
+					got = &r
+				}
+			}
+			if got == nil || got.Status != tc.want || !strings.Contains(got.Message.EN, tc.msg) {
+				t.Errorf("%s = %+v, want %s with %q", EtcdUniqueCA, got, tc.want, tc.msg)
+			}
+		})
+	}
+}
+
+func TestFileOwnerComparesGroup(t *testing.T) {
+	n := &inventory.Node{Hostname: "cp", Components: []*inventory.Component{{Kind: inventory.APIServer, PID: 7, Source: "process"}},
+		StaticPods: []string{"/etc/kubernetes/manifests/kube-apiserver.yaml"},
+		Files:      []*inventory.File{{Path: "/etc/kubernetes/manifests/kube-apiserver.yaml", Present: true, Mode: 0o600, UID: 0, GID: 1000}}}
+	found := false
+	for _, r := range check.EvaluateNode(testEnv(), n) {
+		if r.ID == FileOwner && r.Status == result.Fail && strings.Contains(r.Message.EN, "uid 0 gid 1000, not root:root") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("%s: a root-owned file of group 1000 does not fail", FileOwner)
+	}
+}
