@@ -22,6 +22,7 @@ type clusterOptions struct {
 	etcd          etcdOptions
 	failOn        catalog.Severity // validated --fail-on
 	benchmark     string           // --benchmark
+	reports       inClusterReports // --write-reports, --nodes (inclusterreports.go)
 }
 
 func newScanClusterCommand(g *globalOptions) *cobra.Command {
@@ -56,6 +57,7 @@ deploy/rbac/kubeward-reader.yaml.`,
 	f.BoolVar(&o.showPassed, "show-passed", false, "list PASS results one by one (otherwise counted)")
 	addEtcdFlags(f, &o.etcd)
 	addBenchmarkFlag(cmd, &o.benchmark)
+	addInClusterReportFlags(f, &o.reports, true)
 	return markWork(cmd)
 }
 
@@ -92,6 +94,9 @@ func (o *clusterOptions) validate(cmd *cobra.Command, g *globalOptions) error {
 	if err := validateBenchmark(o.benchmark, "cluster"); err != nil {
 		return err
 	}
+	if err := o.reports.validate(f); err != nil {
+		return err
+	}
 	_, err = g.loadConfig()
 	return err
 }
@@ -112,7 +117,7 @@ func runScanCluster(ctx context.Context, g *globalOptions, o *clusterOptions) er
 	if err := client.Ping(ctx); err != nil {
 		return usageError("%v", err)
 	}
-	engine := check.New(check.Options{Config: cfg, KeepPasses: o.showPassed, Mode: "cluster"})
+	engine := check.New(check.Options{Config: cfg, KeepPasses: o.showPassed || o.reports.write, Mode: "cluster"})
 	static := &kube.StaticPods{}
 	prog := g.newProgress("listing " + client.Host)
 	stats := client.Walk(ctx, func(o *inventory.Object) {
@@ -134,8 +139,13 @@ func runScanCluster(ctx context.Context, g *globalOptions, o *clusterOptions) er
 		engine.AddResults(proveEncryption(ctx, client, &o.etcd)...)
 	}
 	rep := engine.Finish()
-	run := &report.Run{Target: "cluster", Inputs: []string{client.Host}, Results: rep.Results, Passed: rep.Passed,
-		Objects: rep.Objects, Skipped: nil, Version: Version, Lang: g.lang, FailOn: failOn, Color: g.color(), Time: nowFunc(), Host: client.Host,
+	now := nowFunc()
+	results, passed, err := o.reports.clusterReports(ctx, g, client, o.kube.Namespace == "", o.showPassed, rep.Results, rep.Passed, now)
+	if err != nil {
+		return err
+	}
+	run := &report.Run{Target: "cluster", Inputs: []string{client.Host}, Results: results, Passed: passed,
+		Objects: rep.Objects, Skipped: nil, Version: Version, Lang: g.lang, FailOn: failOn, Color: g.color(), Time: now, Host: client.Host,
 		BaseDir: g.sarifRoot, ConfigFile: g.configFile}
 	for _, e := range stats.Errors {
 		run.Errors = append(run.Errors, e.Error())

@@ -21,6 +21,7 @@ import (
 func newScanNodeCommand(g *globalOptions) *cobra.Command {
 	var root, bench string
 	var interval time.Duration
+	var reports inClusterReports
 	var failOn catalog.Severity
 	cmd := &cobra.Command{
 		Use:   "node",
@@ -51,6 +52,9 @@ scanning, one report per interval, as the node DaemonSet in deploy/node does.`,
 				return err
 			}
 			if err := validateBenchmark(bench, "node"); err != nil {
+				return err
+			}
+			if err := reports.validate(cmd.Flags()); err != nil {
 				return err
 			}
 			if interval > 0 && interval < time.Second {
@@ -102,6 +106,9 @@ scanning, one report per interval, as the node DaemonSet in deploy/node does.`,
 				if len(n.Components) == 0 && !g.allowEmpty {
 					return run, errNoComponents(root)
 				}
+				if reports.write {
+					return run, reports.writeNodeReports(cmd.Context(), g, run.Host, env.Now, run.Results)
+				}
 				return run, nil
 			}
 			if interval > 0 {
@@ -121,6 +128,7 @@ scanning, one report per interval, as the node DaemonSet in deploy/node does.`,
 	addReportFlags(cmd, g)
 	cmd.Flags().StringVar(&root, "root", "/", "host filesystem to audit: a mounted host, an unpacked snapshot, or a snapshot .tar.gz")
 	addBenchmarkFlag(cmd, &bench)
+	addInClusterReportFlags(cmd.Flags(), &reports, false)
 	cmd.Flags().DurationVar(&interval, "interval", 0, "scan again every interval until SIGTERM, one report each (the DaemonSet in deploy/node); 0 scans once")
 	return markWork(cmd)
 }
