@@ -81,7 +81,7 @@ func judgeReaders(env *check.Env, ix *check.Index, em *check.Emitter) {
 		system[n] = true
 	}
 	type held struct {
-		scopes, via []string
+		scopes, scopesZH, via []string
 	}
 	bySubject := map[effective.Subject]*held{}
 	var order []effective.Subject
@@ -95,22 +95,25 @@ func judgeReaders(env *check.Env, ix *check.Index, em *check.Emitter) {
 			bySubject[g.Subject] = h
 			order = append(order, g.Subject)
 		}
-		scope := "cluster-wide"
+		scope, scopeZH := "cluster-wide", "集群范围"
 		if g.Namespace != "" {
-			scope = "in namespace " + g.Namespace
+			scope, scopeZH = "in namespace "+g.Namespace, "命名空间 "+g.Namespace+" 中"
 		}
 		if len(g.Names) > 0 {
 			scope += " (only " + strings.Join(g.Names, ",") + ")"
+			scopeZH += "（仅 " + strings.Join(g.Names, ",") + "）"
 		}
 		h.scopes = appendNew(h.scopes, scope)
+		h.scopesZH = appendNew(h.scopesZH, scopeZH)
 		h.via = appendNew(h.via, g.Binding+" -> "+g.Role)
 	}
 	sort.Slice(order, func(i, j int) bool { return order[i].String() < order[j].String() })
 	for _, s := range order {
 		h := bySubject[s]
 		em.Add(check.Finding{ID: SecretReaders, Status: result.Fail,
-			Subject:  &result.Subject{Kind: s.Kind, Namespace: s.Namespace, Name: s.Name},
-			Message:  catalog.F("%s can read Secrets %s", "%s 可以读取 Secret：%s", s.String(), strings.Join(h.scopes, "; ")),
+			Subject: &result.Subject{Kind: s.Kind, Namespace: s.Namespace, Name: s.Name},
+			Message: catalog.Text{EN: s.String() + " can read Secrets " + strings.Join(h.scopes, "; "),
+				ZH: subjectZH(s) + " 可以读取 Secret：" + strings.Join(h.scopesZH, "；")},
 			Evidence: "via " + strings.Join(h.via, ", ")})
 	}
 }
@@ -122,4 +125,15 @@ func appendNew(list []string, s string) []string {
 		}
 	}
 	return append(list, s)
+}
+
+// subjectZH names a subject in Chinese: 用户 alice, 组 dev, 服务账号 ns/name.
+func subjectZH(s effective.Subject) string {
+	switch s.Kind {
+	case rbacv1.UserKind:
+		return "用户 " + s.Name
+	case rbacv1.GroupKind:
+		return "组 " + s.Name
+	}
+	return "服务账号 " + s.Namespace + "/" + s.Name
 }

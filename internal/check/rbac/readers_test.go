@@ -64,6 +64,13 @@ func TestSecretReaders(t *testing.T) {
 					got = append(got, r.Message.EN+" | "+r.Evidence)
 				}
 			}
+			if tc.name == "user cluster-wide" {
+				for _, r := range rep.Results {
+					if r.ID == rbac.SecretReaders && r.Message.ZH != "用户 alice 可以读取 Secret：集群范围" {
+						t.Errorf("ZH message %q", r.Message.ZH)
+					}
+				}
+			}
 			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
 				t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
 			}

@@ -20,7 +20,7 @@ func init() {
 		Title: catalog.Text{EN: "Helm chart gives a secret a literal default in a values file", ZH: "Helm Chart 在 values 文件中为机密提供了明文默认值"},
 		Remediation: catalog.Text{
 			EN: "Leave the default empty and make the chart refuse to install without it ({{ required \"set it with --set\" .Values.x }}), generate it (randAlphaNum 32, kept across upgrades with lookup of the existing Secret), or read an existing Secret (an existingSecret value); give it at install time with helm install --set or --set-file. `kubeward harden secrets` writes the values change and the command.",
-			ZH: "将默认值留空，并让 Chart 在未提供时拒绝安装（{{ required \"请用 --set 设置\" .Values.x }}）；或随机生成（randAlphaNum 32，并通过 lookup 读取已有 Secret 以在升级间保持不变）；或读取已有 Secret（existingSecret 值）；安装时通过 helm install --set 或 --set-file 提供。`kubeward harden secrets` 会生成 values 修改与安装命令。"},
+			ZH: "将默认值留空，并让 Chart 在未提供时拒绝安装（{{ required \"请用 --set 设置\" .Values.x }}）；或随机生成（randAlphaNum 32，并通过 lookup 读取已有 Secret 以在升级间保持不变）；或读取已有 Secret（existingSecret 值）；安装时通过 `helm install --set` 或 `--set-file` 提供。`kubeward harden secrets` 会生成 values 修改与安装命令。"},
 		References: []string{"Helm docs: Chart Template Guide, Template Functions (required, randAlphaNum, lookup)"}})
 }
 

@@ -28,7 +28,7 @@ func init() {
 			Title: catalog.Text{EN: "Workload takes a secret from a literal instead of a Secret or an external store",
 				ZH: "工作负载的机密来自明文，而非 Secret 或外部机密存储"},
 			Remediation: catalog.Text{EN: "Read the value from a Secret through env.valueFrom.secretKeyRef or a secret volume, fed by an external store (Vault through External Secrets Operator, the Vault agent injector or the Secrets Store CSI driver, or Sealed Secrets). The PASS evidence names the store of each workload.",
-				ZH: "通过 env.valueFrom.secretKeyRef 或 secret 卷从 Secret 读取该值，并由外部机密存储提供（经 External Secrets Operator、Vault Agent 注入器或 Secrets Store CSI 驱动接入的 Vault，或 Sealed Secrets）。PASS 的证据列出每个工作负载的机密存储。"},
+				ZH: "通过 env.valueFrom.secretKeyRef 或 secret 卷从 Secret 读取该值，并由外部机密存储提供（经 External Secrets Operator、Vault 注入器或 CSI 机密存储驱动接入的 Vault，或 Sealed Secrets）。PASS 的证据列出每个工作负载的机密存储。"},
 			References: []string{"CIS Kubernetes v1.12 5.4.1", "CIS Kubernetes v1.12 5.4.2"}},
 		check.Spec{ID: HandMadeNamespaces, Policy: sourcesRule, Item: "4.11", Severity: catalog.SeverityLow, Scope: check.Cluster,
 			Title: catalog.Text{EN: "Namespace keeps Secrets made by hand rather than from a central store",
