@@ -119,7 +119,10 @@ func (c *Client) transport(host string) http.RoundTripper {
 // after them.
 func (c *Client) options(ctx context.Context, ref name.Reference, pull Keychain) []remote.Option {
 	kc := authn.NewMultiKeychain(pull, c.own)
-	return []remote.Option{remote.WithContext(ctx), remote.WithTransport(c.transport(ref.Context().RegistryStr())), remote.WithAuthFromKeychain(kc)}
+	return []remote.Option{remote.WithContext(ctx), remote.WithTransport(c.transport(ref.Context().RegistryStr())), remote.WithAuthFromKeychain(kc),
+		// One retry after 100ms, not the library's seconds of backoff: an
+		// admission decision waits for it.
+		remote.WithRetryBackoff(remote.Backoff{Duration: 100 * time.Millisecond, Factor: 1, Steps: 2})}
 }
 
 // call bounds one registry call with the client's timeout.

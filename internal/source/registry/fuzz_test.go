@@ -1,0 +1,81 @@
+package registry_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kubeward/kubeward/internal/source/registry"
+	"github.com/kubeward/kubeward/internal/source/registry/registrytest"
+)
+
+const digestA = "sha256:0f3c6e7b2a1d4c5e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e"
+
+const grype = `{"matches":[{"vulnerability":{"id":"CVE-2026-7","severity":"Critical","fix":{"versions":["1.2.4"]}},"artifact":{"name":"libfoo","version":"1.2.3"}},
+{"vulnerability":{"id":"GHSA-xxxx","severity":"Negligible"},"artifact":{"name":"bar","version":"2"}}],
+"source":{"type":"image","target":{"userInput":"r/app:1","manifestDigest":"` + digestA + `","repoDigests":["r/app@` + digestA + `"]}},
+"descriptor":{"name":"grype","timestamp":"2026-12-01T10:00:00Z"}}`
+
+func TestParseReports(t *testing.T) {
+	tr, err := registry.ParseReport(registrytest.TrivyReport("r/app@"+digestA, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC),
+		registrytest.Vuln{ID: "CVE-1", Severity: "HIGH", Package: "p", Version: "1"}, registrytest.Vuln{ID: "CVE-1", Severity: "HIGH", Package: "p", Version: "1"}), "ci.json")
+	if err != nil || tr.Digests[0] != digestA || len(tr.Scan.Vulns) != 1 || tr.Scan.Source != "trivy ci.json" || tr.Scan.Time.Day() != 1 {
+		t.Fatalf("trivy: %+v %v", tr, err)
+	}
+	gr, err := registry.ParseReport([]byte(grype), "g.json")
+	if err != nil || len(gr.Digests) != 2 || len(gr.Scan.Vulns) != 2 || gr.Scan.Vulns[0].Severity != "CRITICAL" || gr.Scan.Vulns[1].Severity != "LOW" || gr.Scan.Vulns[0].Fixed != "1.2.4" {
+		t.Fatalf("grype: %+v %v", gr, err)
+	}
+	for _, bad := range []string{``, `[]`, `{}`, `{"SchemaVersion":1}`, `{"SchemaVersion":2,"Metadata":{"RepoDigests":["r/app:1"]}}`,
+		`{"matches":[],"source":{"type":"directory"}}`, `{"matches":[],"source":{"type":"image","target":{"userInput":"x"}}}`} {
+		if _, err := registry.ParseReport([]byte(bad), "f"); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+	h, err := registry.ParseHarborArtifact([]byte(`{"digest":"` + digestA + `","scan_overview":{"application/vnd.security.vulnerability.report; version=1.1":{"scan_status":"Success","end_time":"2026-12-01T10:00:00Z","summary":{"summary":{"Critical":2,"High":0}}}}}`))
+	if err != nil || h.Counts["CRITICAL"] != 2 || h.Counts["HIGH"] != 0 || h.Time.IsZero() {
+		t.Fatalf("harbor: %+v %v", h, err)
+	}
+	if h, err := registry.ParseHarborArtifact([]byte(`{"scan_overview":{"m":{"scan_status":"Running"}}}`)); err != nil || h != nil {
+		t.Fatalf("running scan: %+v %v", h, err)
+	}
+	if d, err := registry.ParsePayload(registrytest.Payload("r/app", digestA)); err != nil || d != digestA {
+		t.Fatalf("payload: %s %v", d, err)
+	}
+	if _, err := registry.ParsePayload([]byte(strings.Replace(string(registrytest.Payload("r/app", digestA)), "cosign container", "other", 1))); err == nil {
+		t.Fatal("payload of another type accepted")
+	}
+}
+
+func FuzzParseReport(f *testing.F) {
+	f.Add(registrytest.TrivyReport("r/app@"+digestA, time.Now(), registrytest.Vuln{ID: "CVE-1", Severity: "HIGH"}))
+	f.Add([]byte(grype))
+	f.Add([]byte(`{"SchemaVersion":2}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := registry.ParseReport(data, "f")
+		if err == nil && (r == nil || r.Scan == nil || len(r.Digests) == 0) {
+			t.Fatalf("no error and no digest: %+v", r)
+		}
+	})
+}
+
+func FuzzParseHarborArtifact(f *testing.F) {
+	f.Add([]byte(`{"digest":"x","scan_overview":{"m":{"scan_status":"Success","end_time":"2026-12-01T10:00:00Z","summary":{"summary":{"Critical":2}}}}}`))
+	f.Fuzz(func(_ *testing.T, data []byte) { _, _ = registry.ParseHarborArtifact(data) })
+}
+
+func FuzzParsePayload(f *testing.F) {
+	f.Add(registrytest.Payload("r/app", digestA))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, err := registry.ParsePayload(data)
+		if err == nil && len(d) != 71 {
+			t.Fatalf("digest %q", d)
+		}
+	})
+}
+
+func FuzzParseDockerConfig(f *testing.F) {
+	f.Add([]byte(`{"auths":{"r:5000":{"auth":"dTpw"}}}`))
+	f.Add([]byte(`{"r":{"username":"u"}}`))
+	f.Fuzz(func(_ *testing.T, data []byte) { _, _ = registry.ParseDockerConfig(data) })
+}
