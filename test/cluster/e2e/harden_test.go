@@ -270,17 +270,32 @@ func TestHardenClusterApplyAndUndo(t *testing.T) {
 	}
 	lr.Labels["edited"] = "by-hand"
 	k.must(cs.CoreV1().LimitRanges("tidy").Update(ctx, lr, metav1.UpdateOptions{}))
+	// An object kubeward created, deleted and replaced by someone else under
+	// the same name: never deleted, forced or not.
+	netpols := cs.NetworkingV1().NetworkPolicies("tidy")
+	k.must(nil, netpols.Delete(ctx, "kubeward-allow-same-namespace", metav1.DeleteOptions{}))
+	k.must(netpols.Create(ctx, &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "kubeward-allow-same-namespace"},
+		Spec: networkingv1.NetworkPolicySpec{PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "other"}}}}, metav1.CreateOptions{}))
 	code, _, stderr = kubeward(t, "harden", "undo", "--kubeconfig", kc, record)
-	if code != 1 || !strings.Contains(stderr, "left alone: LimitRange tidy/kubeward-limits: it changed since kubeward applied it") {
-		t.Fatalf("undo with an object changed since: exit %d, want 1:\n%s", code, stderr)
+	if code != 1 || !strings.Contains(stderr, "left alone: LimitRange tidy/kubeward-limits: it changed since kubeward applied it") ||
+		!strings.Contains(stderr, "left alone: NetworkPolicy tidy/kubeward-allow-same-namespace: its UID is") {
+		t.Fatalf("undo with objects changed since: exit %d, want 1:\n%s", code, stderr)
 	}
 	if _, err := cs.CoreV1().LimitRanges("tidy").Get(ctx, "kubeward-limits", metav1.GetOptions{}); err != nil {
 		t.Fatalf("undo deleted an object that changed since kubeward applied it: %v", err)
 	}
 	code, _, stderr = kubeward(t, "harden", "undo", "--kubeconfig", kc, "--force", record)
-	if code != 0 {
-		t.Fatalf("undo --force: exit %d\n%s", code, stderr)
+	if code != 1 || !strings.Contains(stderr, "another object by that name, never deleted") {
+		t.Fatalf("undo --force with another object by a recorded name: exit %d, want 1:\n%s", code, stderr)
 	}
+	if np, err := netpols.Get(ctx, "kubeward-allow-same-namespace", metav1.GetOptions{}); err != nil || np.Spec.PodSelector.MatchLabels["app"] != "other" {
+		t.Fatalf("undo --force deleted another object of a recorded name: %v", err)
+	}
+	if _, err := cs.CoreV1().LimitRanges("tidy").Get(ctx, "kubeward-limits", metav1.GetOptions{}); err == nil {
+		t.Fatal("undo --force left the LimitRange kubeward created")
+	}
+	// The test removes the other object itself: it was not there before.
+	k.must(nil, netpols.Delete(ctx, "kubeward-allow-same-namespace", metav1.DeleteOptions{}))
 	after := snapshot(t, dyn)
 	if !equalSnapshots(t, before, after) {
 		t.Error("harden undo did not restore every object")
