@@ -9,6 +9,8 @@
 #   make fuzz     every fuzz target, FUZZTIME each (default 10s)
 #   make bench    scripts/bench.sh: scan manifests at 1k, 10k, 100k objects
 #   make e2e      real etcd, Kubernetes and containerd: test/cluster (slow; root)
+#   make image    the OCI image, no Docker: _output/image/oci (layout, SBOM
+#                 referrer) and _output/image/kubeward.tar (docker load, ctr import)
 
 GO ?= go
 # A tagged commit's tag; elsewhere none, and `kubeward version` shows the
@@ -16,7 +18,7 @@ GO ?= go
 VERSION ?= $(shell git describe --tags --exact-match 2>/dev/null)
 LDFLAGS := $(if $(VERSION),-X github.com/kubeward/kubeward/internal/cli.Version=$(VERSION))
 
-.PHONY: all build test golden lint docs fuzz bench e2e clean
+.PHONY: all build test golden lint docs fuzz bench e2e image clean
 
 all: build test lint
 
@@ -63,6 +65,11 @@ e2e:
 	(cd test/cluster && $(GO) vet ./... && $(GO) test -p 1 -count=1 -timeout 45m ./...); rc=$$?; \
 	if [ -n "$$started" ]; then test/cluster/containerd.sh stop || true; fi; \
 	exit $$rc
+
+# Reproducible: SOURCE_DATE_EPOCH (default the commit's time) dates every
+# entry; the same commit gives the same digest (cmd/kubeward-image).
+image:
+	$(GO) run ./cmd/kubeward-image --out _output/image $(if $(VERSION),--version $(VERSION))
 
 clean:
 	rm -f kubeward
