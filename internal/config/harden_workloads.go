@@ -106,6 +106,17 @@ func (h HardenWorkloads) validate() error {
 			}
 		}
 	}
+	req, lim := h.DefaultRequests(), h.DefaultLimits()
+	for k, r := range req {
+		l, ok := lim[k]
+		if !ok {
+			continue
+		}
+		rq, lq := resource.MustParse(r), resource.MustParse(l) // both parsed above
+		if rq.Cmp(lq) > 0 {
+			return fmt.Errorf("harden.workloads: the %s request %s is above its limit %s (the API server refuses such a pod)", k, r, l)
+		}
+	}
 	if h.PriorityClassName != "" && strings.ContainsAny(h.PriorityClassName, " /") {
 		return fmt.Errorf("harden.workloads.priorityClassName: %q is not a name", h.PriorityClassName)
 	}

@@ -24,6 +24,7 @@ func TestHardenWorkloads(t *testing.T) {
 		"harden:\n  workloads:\n    writablePaths: [/a/../b]\n",
 		"harden:\n  workloads:\n    requests: {cpu: lots}\n",
 		"harden:\n  workloads:\n    limits: {gpu: 1}\n",
+		"harden:\n  workloads:\n    requests: {cpu: \"2\"}\n",
 	} {
 		if _, err := Parse([]byte(bad)); err == nil || !strings.Contains(err.Error(), "harden.workloads") {
 			t.Errorf("%q: err %v", bad, err)
