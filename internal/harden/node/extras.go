@@ -53,8 +53,8 @@ func (p *Plan) runtimeFixes(n *inventory.Node, o Options, results []result.Resul
 			return err
 		}
 		for _, cf := range conflicts {
-			p.Unfixed = append(p.Unfixed, Unfixed{ID: cf[strings.Index(cf, "(")+1 : strings.Index(cf, ")")], Component: c.Kind,
-				Why: catalog.F("dockerd's command line sets %s", "dockerd 命令行设置了 %s", cf)})
+			p.Unfixed = append(p.Unfixed, Unfixed{ID: cf[strings.LastIndex(cf, "(")+1 : strings.LastIndex(cf, ")")], Component: c.Kind,
+				Why: catalog.F("dockerd's command line sets %s: remove it there (daemon.json cannot set what the command line sets)", "dockerd 命令行设置了 %s：请从命令行删除（命令行已设置的项无法再由 daemon.json 设置）", cf[:strings.LastIndex(cf, " (")])})
 		}
 		if data != nil {
 			target := c.ConfigFile
@@ -63,7 +63,7 @@ func (p *Plan) runtimeFixes(n *inventory.Node, o Options, results []result.Resul
 			}
 			p.dockerConfig = target
 			p.Files = append(p.Files, &File{Path: "docker/daemon.json", Mode: 0o600, Data: data, Fixes: uniqSorted(fixedIDs),
-				What: catalog.F("dockerd's %s merged with: %s (restart dockerd)", "合并后的 dockerd %s：%s（重启 dockerd）", target, strings.Join(changed, "; "))})
+				What: catalog.F("dockerd's %s merged with: %s (restart dockerd; give private registries a CA under /etc/docker/certs.d)", "合并后的 dockerd %s：%s（重启 dockerd；私有仓库的 CA 放在 /etc/docker/certs.d）", target, strings.Join(changed, "; "))})
 		}
 		if docker["KW-DOCKER-011"] {
 			p.Files = append(p.Files, &File{Path: "systemd/docker.service.d/50-kubeward-content-trust.conf", Mode: 0o644, Data: runtimefix.ContentTrustDropIn(),
@@ -75,7 +75,7 @@ func (p *Plan) runtimeFixes(n *inventory.Node, o Options, results []result.Resul
 			done[id] = true
 		}
 		for _, cf := range conflicts {
-			done[cf[strings.Index(cf, "(")+1:strings.Index(cf, ")")]] = true
+			done[cf[strings.LastIndex(cf, "(")+1:strings.LastIndex(cf, ")")]] = true
 		}
 		for _, id := range sortedIDs(docker) {
 			if done[id] {
@@ -113,8 +113,8 @@ func (p *Plan) runtimeFixes(n *inventory.Node, o Options, results []result.Resul
 				continue
 			}
 			p.Files = append(p.Files, &File{Path: "containerd" + f, Mode: 0o600, Data: fixed, Fixes: sortedIDs(ctrd),
-				What: catalog.F("%s with registry TLS verified (%s); put each registry's CA beside its hosts.toml (ca = \"ca.crt\"), restart containerd",
-					"%s：校验镜像仓库 TLS（%s）；将各仓库 CA 放在其 hosts.toml 旁（ca = \"ca.crt\"），重启 containerd", f, strings.Join(changed, "; "))})
+				What: catalog.F("%s with registry TLS verified (lines %s); put each registry's CA beside its hosts.toml (ca = \"ca.crt\"), restart containerd",
+					"%s：校验镜像仓库 TLS（行 %s）；将各仓库 CA 放在其 hosts.toml 旁（ca = \"ca.crt\"），重启 containerd", f, strings.Join(changed, "; "))})
 		}
 	}
 	return nil

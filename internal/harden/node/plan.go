@@ -271,7 +271,7 @@ func (p *Plan) reviewSteps(n *inventory.Node) {
 			continue
 		}
 		changed := strings.Join(cp.Changes, "\n")
-		if strings.Contains(changed, "remove --token-auth-file") {
+		if strings.Contains(changed, "- --token-auth-file") {
 			p.Steps = append(p.Steps, catalog.Text{
 				EN: "Before the API server restarts without --token-auth-file, move every client of the static tokens to certificates, OIDC or webhook tokens.",
 				ZH: "在 API Server 去掉 --token-auth-file 重启之前，请将所有使用静态令牌的客户端迁移到证书、OIDC 或 Webhook 令牌。"})
@@ -355,7 +355,7 @@ func apply(c *inventory.Component, changes []change) *ComponentPlan {
 			}
 			if onArgv {
 				args = withoutFlag(args, ch.Flag)
-				cp.Changes = append(cp.Changes, "remove --"+ch.Flag+" (the config file sets it)")
+				cp.Changes = append(cp.Changes, "- --"+ch.Flag+" ("+c.ConfigFile+": "+ch.Key+")")
 			}
 			continue
 		}
@@ -363,7 +363,7 @@ func apply(c *inventory.Component, changes []change) *ComponentPlan {
 		if ch.Remove {
 			if had {
 				args = withoutFlag(args, ch.Flag)
-				cp.Changes = append(cp.Changes, "remove --"+ch.Flag)
+				cp.Changes = append(cp.Changes, "- --"+ch.Flag)
 			}
 			continue
 		}

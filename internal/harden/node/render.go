@@ -15,6 +15,7 @@ import (
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/harden/node/apiconfig"
+	"github.com/kubeward/kubeward/internal/harden/node/pki"
 	"github.com/kubeward/kubeward/internal/inventory"
 )
 
@@ -201,6 +202,15 @@ func (p *Plan) Write(dir string) error {
 	return nil
 }
 
+var sourceText = map[string]catalog.Text{
+	"static pod":   {EN: "static pod", ZH: "静态 Pod"},
+	"systemd unit": {EN: "systemd unit", ZH: "systemd 单元"},
+	"process":      {EN: "process", ZH: "进程"},
+}
+
+var statusZH = map[pki.Status]string{pki.OK: "有效", pki.Missing: "缺失", pki.Expired: "已过期", pki.Expiring: "即将过期",
+	pki.Weak: "弱密钥", pki.WrongCA: "CA 不符", pki.Invalid: "无法读取", pki.NoKey: "密钥缺失或不匹配"}
+
 // Print says what each file fixes, in lang ("en" or "zh").
 func (p *Plan) Print(w io.Writer, lang string) {
 	t := func(x catalog.Text) string {
@@ -226,7 +236,7 @@ func (p *Plan) Print(w io.Writer, lang string) {
 	if len(p.Components) > 0 {
 		fmt.Fprintln(w, tr("Components:", "组件："))
 		for _, cp := range p.Components {
-			fmt.Fprintf(w, "  %s (%s) [%s]\n", cp.Kind, cp.Source, strings.Join(cp.Fixes, " "))
+			fmt.Fprintf(w, "  %s (%s) [%s]\n", cp.Kind, t(sourceText[cp.Source]), strings.Join(cp.Fixes, " "))
 			for _, c := range cp.Changes {
 				fmt.Fprintf(w, "    %s\n", c)
 			}
@@ -239,7 +249,11 @@ func (p *Plan) Print(w io.Writer, lang string) {
 			if issuer == "" {
 				issuer = "self (CA)"
 			}
-			fmt.Fprintf(w, "  %-28s %-12s CN=%s O=%s issuer=%s  %s\n", e.Cert.Name, e.Status, e.Cert.CN, strings.Join(e.Cert.Org, ","), issuer, e.Cert.For)
+			status := string(e.Status)
+			if lang == "zh" && statusZH[e.Status] != "" {
+				status = statusZH[e.Status]
+			}
+			fmt.Fprintf(w, "  %-28s %-12s CN=%s O=%s issuer=%s  %s\n", e.Cert.Name, status, e.Cert.CN, strings.Join(e.Cert.Org, ","), issuer, e.Cert.For)
 		}
 	}
 	if len(p.FileFixes) > 0 {

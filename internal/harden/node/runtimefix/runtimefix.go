@@ -19,8 +19,9 @@ import (
 // (check IDs): no TCP socket without tlsverify, icc false, userns-remap,
 // live-restore, no-new-privileges, log limits, no insecure registries.
 // Keys dockerd also has on its command line cannot go into daemon.json
-// (dockerd refuses to start with both): they are returned as conflicts to
-// remove from the command line. changed lists what the merge did.
+// (dockerd refuses to start with both): they are returned as conflicts,
+// "FLAG (CHECK-ID)", to remove from the command line. changed lists what
+// the merge did (key: new value, or key: - for a removal).
 func DaemonJSON(c *inventory.Component, failing map[string]bool) (data []byte, fixed, changed, conflicts []string, err error) {
 	cfg := map[string]any{}
 	for k, v := range c.Config {
@@ -32,7 +33,7 @@ func DaemonJSON(c *inventory.Component, failing map[string]bool) (data []byte, f
 		}
 		for _, f := range append(flags, key) {
 			if _, ok := c.Flags[f]; ok {
-				conflicts = append(conflicts, fmt.Sprintf("--%s (%s): remove it from dockerd's command line; daemon.json sets %s", f, id, key))
+				conflicts = append(conflicts, fmt.Sprintf("--%s (%s)", f, id))
 				return
 			}
 		}
@@ -46,7 +47,7 @@ func DaemonJSON(c *inventory.Component, failing map[string]bool) (data []byte, f
 			var keep []any
 			for _, h := range hosts {
 				if s, _ := h.(string); strings.HasPrefix(s, "tcp://") {
-					changed = append(changed, redact.Line(fmt.Sprintf("hosts: removed %s (TCP without tlsverify)", s)))
+					changed = append(changed, redact.Line(fmt.Sprintf("hosts: -%s", s)))
 					continue
 				}
 				keep = append(keep, h)
@@ -59,12 +60,12 @@ func DaemonJSON(c *inventory.Component, failing map[string]bool) (data []byte, f
 		}
 		for _, h := range c.Flags["H"] {
 			if strings.HasPrefix(h, "tcp://") {
-				conflicts = append(conflicts, fmt.Sprintf("-H %s (KW-DOCKER-001): remove it from dockerd's command line", h))
+				conflicts = append(conflicts, redact.Line(fmt.Sprintf("-H %s (KW-DOCKER-001)", h)))
 			}
 		}
 		for _, h := range c.Flags["host"] {
 			if strings.HasPrefix(h, "tcp://") {
-				conflicts = append(conflicts, fmt.Sprintf("--host %s (KW-DOCKER-001): remove it from dockerd's command line", h))
+				conflicts = append(conflicts, redact.Line(fmt.Sprintf("--host %s (KW-DOCKER-001)", h)))
 			}
 		}
 	}
@@ -93,11 +94,11 @@ func DaemonJSON(c *inventory.Component, failing map[string]bool) (data []byte, f
 	if failing["KW-DOCKER-010"] {
 		if _, ok := cfg["insecure-registries"]; ok {
 			delete(cfg, "insecure-registries")
-			changed = append(changed, "insecure-registries: removed (give private registries a CA under /etc/docker/certs.d)")
+			changed = append(changed, "insecure-registries: -")
 			fixed = append(fixed, "KW-DOCKER-010")
 		}
 		if len(c.Flags["insecure-registry"]) > 0 {
-			conflicts = append(conflicts, "--insecure-registry (KW-DOCKER-010): remove it from dockerd's command line")
+			conflicts = append(conflicts, "--insecure-registry (KW-DOCKER-010)")
 		}
 	}
 	if len(changed) == 0 {
@@ -147,7 +148,7 @@ func FixRegistryTOML(data []byte) ([]byte, []string) {
 		}
 		if l != orig {
 			lines[i] = l
-			changed = append(changed, redact.Line(fmt.Sprintf("line %d: %s", i+1, strings.TrimSpace(l))))
+			changed = append(changed, redact.Line(fmt.Sprintf("%d: %s", i+1, strings.TrimSpace(l))))
 		}
 	}
 	return []byte(strings.Join(lines, "\n")), changed
