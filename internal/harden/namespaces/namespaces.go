@@ -17,6 +17,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/pod-security-admission/api"
@@ -99,8 +100,34 @@ type nsFacts struct {
 	services    []*corev1.Service
 	level       api.Level
 	belowBase   []string // workloads below baseline
-	hasWorkload bool
 	usage       usage
+	// unlimited is, per resource, the largest request of a container that
+	// sets no limit for it, and who: the LimitRange's default limit must
+	// not be below it, or the API server refuses that pod.
+	unlimited map[corev1.ResourceName]unlimitedRequest
+}
+
+type unlimitedRequest struct {
+	q   resource.Quantity
+	who string
+}
+
+// noteUnlimited records the requests of containers without a limit.
+func (f *nsFacts) noteUnlimited(o *inventory.Object, spec *corev1.PodSpec) {
+	all := append(append([]corev1.Container(nil), spec.InitContainers...), spec.Containers...)
+	for _, c := range all {
+		for r, q := range c.Resources.Requests {
+			if _, limited := c.Resources.Limits[r]; limited {
+				continue
+			}
+			if cur, ok := f.unlimited[r]; !ok || q.Cmp(cur.q) > 0 {
+				if f.unlimited == nil {
+					f.unlimited = map[corev1.ResourceName]unlimitedRequest{}
+				}
+				f.unlimited[r] = unlimitedRequest{q: q.DeepCopy(), who: o.Kind + "/" + o.Name}
+			}
+		}
+	}
 }
 
 // Generate returns the layer of every tenant (non-system) namespace seen
@@ -149,7 +176,7 @@ func Generate(in Input) []Namespace {
 				}
 				f.usage.addPod(p)
 			}
-			f.hasWorkload = true
+			f.noteUnlimited(o, w.Spec)
 			lvl := pss.Level(w.Meta, w.Spec)
 			if rank[lvl] < rank[f.level] {
 				f.level = lvl
@@ -365,10 +392,28 @@ func (g *generator) limitRange() {
 	for k, v := range g.hc.LimitRangeDefaultRequest() {
 		item.DefaultRequest[corev1.ResourceName(k)] = mustQuantity(v)
 	}
+	why := catalog.F("LimitRange: default requests and limits for containers that set none", "LimitRange：为未设置的容器提供默认 requests 与 limits")
+	// A container that requests more than the default limit and sets no
+	// limit of its own would be refused once the LimitRange gives it that
+	// limit: the default limit is raised to the largest such request.
+	var raised []string
+	for _, r := range sortedKeys(g.f.unlimited) {
+		name := corev1.ResourceName(r)
+		u := g.f.unlimited[name]
+		def, ok := item.Default[name]
+		if !ok || u.q.Cmp(def) <= 0 {
+			continue
+		}
+		item.Default[name] = u.q.DeepCopy()
+		raised = append(raised, fmt.Sprintf("%s %s (%s requests it without a limit)", r, u.q.String(), u.who))
+	}
+	if len(raised) > 0 {
+		why = catalog.F("LimitRange: default requests and limits for containers that set none; default limit raised to %s",
+			"LimitRange：为未设置的容器提供默认 requests 与 limits；默认 limit 提高到 %s", strings.Join(raised, ", "))
+	}
 	lr := &corev1.LimitRange{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "LimitRange"}, ObjectMeta: meta(LimitRangeName, g.ns),
 		Spec: corev1.LimitRangeSpec{Limits: []corev1.LimitRangeItem{item}}}
-	g.add(lr, "LimitRange", LimitRangeName, []string{checkLimitRange},
-		catalog.F("LimitRange: default requests and limits for containers that set none", "LimitRange：为未设置的容器提供默认 requests 与 limits"))
+	g.add(lr, "LimitRange", LimitRangeName, []string{checkLimitRange}, why)
 }
 
 func netpol(name, ns string) *networkingv1.NetworkPolicy {
@@ -567,10 +612,10 @@ func portString(ports []networkingv1.NetworkPolicyPort) string {
 	return strings.Join(parts, ", ")
 }
 
-func sortedKeys[V any](m map[string]V) []string {
+func sortedKeys[K ~string, V any](m map[K]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
-		out = append(out, k)
+		out = append(out, string(k))
 	}
 	sort.Strings(out)
 	return out

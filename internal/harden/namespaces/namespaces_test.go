@@ -383,3 +383,40 @@ func TestRenderIsYAML(t *testing.T) {
 		}
 	}
 }
+
+// TestLimitRangeKeepsBigRequestsAdmitted: a container requesting more than
+// the default limit without a limit of its own would be refused once the
+// LimitRange gives it the default limit; the default limit is raised to the
+// largest such request, and the plan's value is kept otherwise.
+func TestLimitRangeKeepsBigRequestsAdmitted(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "big.yaml")
+	os.WriteFile(f, []byte(`apiVersion: apps/v1
+kind: Deployment
+metadata: {name: batch, namespace: jobs}
+spec:
+  selector: {matchLabels: {app: batch}}
+  template:
+    metadata: {labels: {app: batch}}
+    spec:
+      containers:
+      - name: big
+        image: b
+        resources: {requests: {cpu: "3", memory: 2Gi}, limits: {memory: 4Gi}}
+      - name: small
+        image: s
+        resources: {requests: {cpu: 200m}}
+`), 0o644)
+	layers := Generate(Input{Objects: load(t, f)})
+	g := find(layers[0], "LimitRange", LimitRangeName)
+	lr := g.Object.(*corev1.LimitRange)
+	if d := lr.Spec.Limits[0].Default[corev1.ResourceCPU]; d.String() != "3" {
+		t.Errorf("default cpu limit %s, want 3 (Deployment/batch requests 3 cpu without a limit)", d.String())
+	}
+	if d := lr.Spec.Limits[0].Default[corev1.ResourceMemory]; d.String() != "512Mi" {
+		t.Errorf("default memory limit %s, want the plan's 512Mi (the 2Gi request has its own limit)", d.String())
+	}
+	if !strings.Contains(g.Why.EN, "default limit raised to cpu 3 (Deployment/batch requests it without a limit)") {
+		t.Errorf("why: %s", g.Why.EN)
+	}
+}
