@@ -131,7 +131,7 @@ func TestHardenManifestsGolden(t *testing.T) {
 				t.Fatal("the input has nothing to fix")
 			}
 			before := mtimes(t, tc.name)
-			code, diff, errb := run(t, "", "harden", "manifests", tc.name)
+			code, diff, errb := run(t, "", "harden", "manifests", "--lang", "en", tc.name)
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, errb)
 			}
@@ -155,7 +155,7 @@ func TestHardenManifestsGolden(t *testing.T) {
 			}
 			checkDiffTouchesOnlyFixedFields(t, diff)
 
-			code, diff2, errb := run(t, "", "harden", "manifests", "--write", tc.name)
+			code, diff2, errb := run(t, "", "harden", "manifests", "--lang", "en", "--write", tc.name)
 			if code != 0 || diff2 != diff {
 				t.Fatalf("--write: exit %d, same diff %v: %s", code, diff2 == diff, errb)
 			}
@@ -184,7 +184,7 @@ func TestHardenManifestsGolden(t *testing.T) {
 			}
 			// Idempotent: a second run finds nothing and touches nothing.
 			again := mtimes(t, tc.name)
-			code, diff3, errb := run(t, "", "harden", "manifests", "--write", tc.name)
+			code, diff3, errb := run(t, "", "harden", "manifests", "--lang", "en", "--write", tc.name)
 			if code != 0 || diff3 != "" {
 				t.Errorf("second run: exit %d, diff:\n%s%s", code, diff3, errb)
 			}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/harden"
 	"github.com/kubeward/kubeward/internal/source/manifest"
 )
@@ -89,7 +90,7 @@ func runHardenPostRender(g *globalOptions, namespace string) error {
 		return fmt.Errorf("post-render: writing: %w", err)
 	}
 	for _, f := range applied {
-		fmt.Fprintf(g.stderr, "kubeward: %s %s resolves %s%s\n", f.Object.Kind, objName(f.Object), joinIDs(f.Resolves), reviewNote(f, g.lang))
+		fmt.Fprintln(g.stderr, catalog.F("kubeward: %s %s resolves %s%s", "kubeward：%s %s 解决 %s%s", f.Object.Kind, objName(f.Object), joinIDs(f.Resolves), reviewNote(f, g.lang)).In(g.lang))
 	}
 	return nil
 }
