@@ -140,7 +140,7 @@ func TestHardenManifestsAcceptedByTheAPIServer(t *testing.T) {
 		t.Run(corpus.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), corpus.name)
 			copyDir(t, corpus.src, dir)
-			code, diff, stderr := kubeward(t, "harden", "manifests", "--write", dir)
+			code, diff, stderr := kubeward(t, "harden", "manifests", "--lang", "en", "--write", dir)
 			if code != 0 || diff == "" {
 				t.Fatalf("harden manifests --write: exit %d\n%s", code, stderr)
 			}
