@@ -70,7 +70,7 @@ func (h *Handler) DecideContext(ctx context.Context, req *admissionv1.AdmissionR
 		return resp, nil
 	}
 	if mutate {
-		return h.mutate(p, view, req, obj, resp)
+		return h.mutate(ctx, p, view, req, obj, resp)
 	}
 
 	if !p.AllowAnnotationExceptions && obj.Annotations != nil {
@@ -85,6 +85,9 @@ func (h *Handler) DecideContext(ctx context.Context, req *admissionv1.AdmissionR
 		}
 	}
 
+	if err := h.annotateImages(ctx, p, obj); err != nil {
+		return supplyChainError(resp, err), nil
+	}
 	eng := check.New(check.Options{Config: view.config, Mode: "admission", Now: now(), Context: ctx})
 	eng.Observe(obj)
 	rep := eng.Finish()

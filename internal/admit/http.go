@@ -35,6 +35,9 @@ type Handler struct {
 	Metrics *Metrics
 	// Now is the clock exceptions expire against (default time.Now).
 	Now func() time.Time
+
+	// supply verifies images against the registry (supplychain.go).
+	supply supplyChain
 }
 
 // NewHandler returns a handler deciding with p (DefaultPolicy when nil).

@@ -1,6 +1,7 @@
 package admit
 
 import (
+	"context"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -21,9 +22,10 @@ type patchOp struct {
 // mutate adds the policy's opt-in safe defaults to pod-bearing objects as a
 // JSONPatch. It only ever adds fields that are unset: an explicit value,
 // even an unsafe one, is left for /validate to judge.
-func (h *Handler) mutate(p *Policy, view *nsView, req *admissionv1.AdmissionRequest, obj *inventory.Object, resp *admissionv1.AdmissionResponse) (*admissionv1.AdmissionResponse, []Decision) {
+func (h *Handler) mutate(ctx context.Context, p *Policy, view *nsView, req *admissionv1.AdmissionRequest, obj *inventory.Object, resp *admissionv1.AdmissionResponse) (*admissionv1.AdmissionResponse, []Decision) {
 	m := p.Mutate
-	if !m.SeccompRuntimeDefault && !m.AllowPrivilegeEscalationFalse && !m.AutomountServiceAccountTokenFalse {
+	pin := p.cfg != nil && p.cfg.SupplyChain.PinDigests
+	if !m.SeccompRuntimeDefault && !m.AllowPrivilegeEscalationFalse && !m.AutomountServiceAccountTokenFalse && !pin {
 		return resp, nil
 	}
 	w, ok := obj.Workload()
@@ -34,6 +36,9 @@ func (h *Handler) mutate(p *Policy, view *nsView, req *admissionv1.AdmissionRequ
 		return resp, nil
 	}
 	ops := PatchFor(w, m)
+	if pin && h.annotateImages(ctx, p, obj) == nil {
+		ops = append(ops, pinOps(w, obj.Images)...) // supplychain.go
+	}
 	if len(ops) == 0 {
 		return resp, nil
 	}

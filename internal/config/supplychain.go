@@ -22,6 +22,7 @@ import (
 //	      caFile: /etc/kubeward/registry-ca.pem
 //	      dockerConfig: /etc/kubeward/registry-auth.json  # the webhook's own credentials
 //	  harbor: https://registry.bank.internal   # scan overviews from Harbor's API
+//	  reports: [/etc/kubeward/reports/app-1.4.2.trivy.json]   # Trivy or Grype JSON, by digest
 //	  policies:
 //	    - namespaces: ["prod-*", "payments"]
 //	      cosignKeys:
@@ -41,7 +42,10 @@ type SupplyChain struct {
 	Timeout     string                `yaml:"timeout"`
 	Registries  []SupplyChainRegistry `yaml:"registries"`
 	Harbor      string                `yaml:"harbor"`
-	Policies    []SupplyChainPolicy   `yaml:"policies"`
+	// Reports are Trivy or Grype JSON reports (CI artifacts), matched to
+	// images by digest.
+	Reports  []string            `yaml:"reports"`
+	Policies []SupplyChainPolicy `yaml:"policies"`
 
 	timeout time.Duration
 }

@@ -89,8 +89,20 @@ func NewClient(cfg *config.SupplyChain) (*Client, error) {
 	return c, nil
 }
 
+// httpsOnly refuses plain HTTP: go-containerregistry falls back to http://
+// for loopback and private-address registries when HTTPS fails, which
+// would let anyone on the path answer for the registry.
+type httpsOnly struct{ next http.RoundTripper }
+
+func (t httpsOnly) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme != "https" {
+		return nil, fmt.Errorf("refusing %s: registries are reached over HTTPS only", req.URL.Redacted())
+	}
+	return t.next.RoundTrip(req)
+}
+
 func newTransport(tc *tls.Config, timeout time.Duration) http.RoundTripper {
-	return &http.Transport{
+	return httpsOnly{&http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext,
 		TLSClientConfig:       tc,
@@ -98,7 +110,7 @@ func newTransport(tc *tls.Config, timeout time.Duration) http.RoundTripper {
 		ResponseHeaderTimeout: timeout,
 		MaxIdleConnsPerHost:   16,
 		IdleConnTimeout:       90 * time.Second,
-	}
+	}}
 }
 
 // transport is the round tripper of a registry host.

@@ -16,6 +16,8 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -50,8 +52,8 @@ type Registry struct {
 // Start starts the registry. Close it with r.Server.Close().
 func Start() *Registry {
 	r := &Registry{Harbor: map[string]map[string]int{}, HarborTime: time.Now().UTC()}
-	reg := registry.New(registry.WithReferrersSupport(true))
-	r.Server = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	reg := registry.New(registry.WithReferrersSupport(true), registry.Logger(log.New(io.Discard, "", 0)))
+	r.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if r.Down {
 			http.Error(w, "down", http.StatusServiceUnavailable)
 			return
@@ -62,6 +64,8 @@ func Start() *Registry {
 		}
 		reg.ServeHTTP(w, req)
 	}))
+	r.Server.Config.ErrorLog = log.New(io.Discard, "", 0)
+	r.Server.StartTLS()
 	r.Host = strings.TrimPrefix(r.Server.URL, "https://")
 	r.CAPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: r.Server.Certificate().Raw})
 	return r
