@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"os"
@@ -23,8 +24,9 @@ func init() {
 
 type hardenSecretsOptions struct {
 	manifestOptions
-	outDir  string
-	release string
+	outDir   string
+	release  string
+	sealCert string
 }
 
 func newHardenSecretsCommand(g *globalOptions) *cobra.Command {
@@ -50,7 +52,10 @@ No secret value is ever printed. It reads the inputs only: without --out it
 prints the ExternalSecrets and the plan; with --out DIR it writes them there
 (an existing file that differs is kept as FILE.orig), and the value files
 under DIR/secret-values/ (an existing value file is kept, never replaced).
-Sealed Secrets are not written: kubeward does not seal.`,
+With --seal-cert FILE (the controller's certificate, as kubeseal --fetch-cert
+prints it) it also seals each Secret into a SealedSecret, strict scope, in
+kubeseal's format: an alternative to the ExternalSecret, for clusters without
+Vault. Only the encrypted values are written.`,
 		Example: `  kubeward harden secrets deploy/
   kubeward harden secrets ./charts/app --out hardened/ --config kubeward.yaml`,
 		Args: cobra.ArbitraryArgs,
@@ -64,6 +69,7 @@ Sealed Secrets are not written: kubeward does not seal.`,
 	f := cmd.Flags()
 	f.StringVar(&o.outDir, "out", "", "write the ExternalSecrets, the changed values files and the random value files to this directory")
 	f.StringVar(&o.release, "release", "", "Helm release name in the helm command (default: the chart's name)")
+	f.StringVar(&o.sealCert, "seal-cert", "", "also seal each Secret into a SealedSecret with the Sealed Secrets controller's certificate (kubeseal --fetch-cert)")
 	return markWork(cmd)
 }
 
@@ -82,7 +88,17 @@ func runHardenSecrets(g *globalOptions, o *hardenSecretsOptions) error {
 	if len(objs) == 0 {
 		return &exitError{code: ExitUsage, err: errors.New(emptyManifests(o.paths, stats))}
 	}
-	found, charts := secretsToMove(objs)
+	var sealKey *rsa.PublicKey
+	if o.sealCert != "" {
+		data, err := manifest.ReadValuesFile(o.sealCert)
+		if err != nil {
+			return usageError("--seal-cert %s: %v", o.sealCert, unwrapPath(err))
+		}
+		if sealKey, err = hsecrets.SealingKey(data); err != nil {
+			return usageError("--seal-cert %s: %v", o.sealCert, err)
+		}
+	}
+	found, values, charts := secretsToMove(objs)
 	if len(found) == 0 && len(charts) == 0 {
 		fmt.Fprintln(g.stdout, layerText(g, "harden secrets: no Secret with values in the YAML and no chart password with a literal default; nothing to do",
 			"harden secrets：YAML 中没有带值的 Secret，也没有带明文默认值的 Chart 密码；无需处理"))
@@ -108,7 +124,47 @@ func runHardenSecrets(g *globalOptions, o *hardenSecretsOptions) error {
 		fmt.Fprintf(g.stdout, layerText(g, "%s: %s (%d Secret(s) of namespace %s from Vault)", "%s：%s（命名空间 %s 的 %d 个 Secret 改由 Vault 提供）")+"%s\n",
 			file, state, len(ns.Secrets), ns.Name, backupNote(g, backup))
 	}
+	if sealKey != nil {
+		if err := sealSecrets(g, o, found, values, sealKey); err != nil {
+			return err
+		}
+	}
 	return chartFixes(g, o, charts)
+}
+
+// sealSecrets writes one SealedSecret file per namespace.
+func sealSecrets(g *globalOptions, o *hardenSecretsOptions, found []hsecrets.Secret, values map[string]map[string][]byte, key *rsa.PublicKey) error {
+	byNS := map[string][]any{}
+	var order []string
+	for _, s := range found {
+		obj, err := hsecrets.SealedSecret(s, values[s.Namespace+"/"+s.Name], key)
+		if err != nil {
+			return fmt.Errorf("harden secrets: %w", err)
+		}
+		if byNS[s.Namespace] == nil {
+			order = append(order, s.Namespace)
+		}
+		byNS[s.Namespace] = append(byNS[s.Namespace], obj)
+	}
+	sort.Strings(order)
+	for _, ns := range order {
+		data, err := hsecrets.RenderSealed(byNS[ns], g.lang)
+		if err != nil {
+			return fmt.Errorf("harden secrets: %w", err)
+		}
+		if o.outDir == "" {
+			fmt.Fprint(g.stdout, string(data))
+			continue
+		}
+		file := filepath.Join(o.outDir, "sealedsecrets-"+ns+".yaml")
+		state, backup, err := writeKeeping(file, data)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(g.stdout, layerText(g, "%s: %s (%d SealedSecret(s) of namespace %s)", "%s：%s（命名空间 %s 的 %d 个 SealedSecret）")+"%s\n",
+			file, state, len(byNS[ns]), ns, backupNote(g, backup))
+	}
+	return nil
 }
 
 func backupNote(g *globalOptions, backup string) string {
@@ -122,7 +178,7 @@ func backupNote(g *globalOptions, backup string) string {
 // chart renders: its values are the chart's fixes; not those an
 // ExternalSecret or SealedSecret of the inputs makes) and the chart values
 // with a literal default.
-func secretsToMove(objs []*inventory.Object) ([]hsecrets.Secret, []*inventory.Object) {
+func secretsToMove(objs []*inventory.Object) ([]hsecrets.Secret, map[string]map[string][]byte, []*inventory.Object) {
 	fromStore := map[string]bool{}
 	for _, o := range objs {
 		switch t := o.Typed.(type) {
@@ -133,6 +189,7 @@ func secretsToMove(objs []*inventory.Object) ([]hsecrets.Secret, []*inventory.Ob
 		}
 	}
 	var out []hsecrets.Secret
+	values := map[string]map[string][]byte{}
 	var charts []*inventory.Object
 	for _, o := range objs {
 		switch t := o.Typed.(type) {
@@ -163,10 +220,20 @@ func secretsToMove(objs []*inventory.Object) ([]hsecrets.Secret, []*inventory.Ob
 				continue
 			}
 			sort.Strings(keys)
+			v := map[string][]byte{}
+			for _, k := range keys {
+				// stringData wins over data, as the API server merges them.
+				if sd := t.StringData[k]; sd != "" {
+					v[k] = []byte(sd)
+				} else {
+					v[k] = t.Data[k]
+				}
+			}
+			values[o.Namespace+"/"+o.Name] = v
 			out = append(out, hsecrets.Secret{Namespace: o.Namespace, Name: o.Name, Type: string(t.Type), Keys: keys, Labels: t.Labels, File: o.File, Line: o.Line})
 		}
 	}
-	return out, charts
+	return out, values, charts
 }
 
 // chartFixes writes, per chart, the values files with their literal

@@ -1,10 +1,17 @@
 package cli
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestHardenSecrets: a Secret in YAML becomes an ExternalSecret with its
@@ -86,5 +93,51 @@ func TestHardenSecrets(t *testing.T) {
 	}
 	if code, _, stderr := run(t, "", "harden", "secrets", bad, "--out", filepath.Join(bad, "out")); code != 2 || !strings.Contains(stderr, "x.yaml") {
 		t.Errorf("bad input: exit %d, %s", code, stderr)
+	}
+}
+
+// TestHardenSecretsSeal: --seal-cert seals each Secret into a SealedSecret
+// file; the plaintext is nowhere in the output; a bad certificate is a
+// usage error.
+func TestHardenSecretsSeal(t *testing.T) {
+	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "sealed-secret"}, NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &priv.PublicKey, priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cert := filepath.Join(dir, "cert.pem")
+	if err := os.WriteFile(cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	in := filepath.Join(dir, "in")
+	if err := os.MkdirAll(in, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const value = "Seal-me-do-not-print"
+	if err := os.WriteFile(filepath.Join(in, "db.yaml"), []byte("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: payments\nstringData:\n  password: "+value+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	code, stdout, stderr := run(t, "", "harden", "secrets", in, "--seal-cert", cert, "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	data, err := os.ReadFile(filepath.Join(out, "sealedsecrets-payments.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), "kind: SealedSecret") || !strings.Contains(string(data), "encryptedData:\n    password: ") {
+		t.Errorf("sealed file:\n%s", data)
+	}
+	if strings.Contains(string(data)+stdout+stderr, value) {
+		t.Error("the plaintext is in the output")
+	}
+	if code, _, stderr := run(t, "", "harden", "secrets", in, "--seal-cert", filepath.Join(in, "db.yaml")); code != 2 || !strings.Contains(stderr, "--seal-cert") {
+		t.Errorf("a bad certificate: exit %d, %s", code, stderr)
 	}
 }

@@ -167,10 +167,21 @@ func Render(ns Namespace, lang string) ([]byte, error) {
 	} else {
 		b.WriteString("# Then apply this file and remove the Secret manifests from Git.\n")
 	}
-	for _, o := range ns.Objects {
+	body, err := renderObjects("", ns.Objects)
+	if err != nil {
+		return nil, fmt.Errorf("namespace %s: %w", ns.Name, err)
+	}
+	b.Write(body)
+	return b.Bytes(), nil
+}
+
+func renderObjects(head string, objs []any) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString(head)
+	for _, o := range objs {
 		data, err := sigsyaml.Marshal(o)
 		if err != nil {
-			return nil, fmt.Errorf("namespace %s: %w", ns.Name, err)
+			return nil, err
 		}
 		b.WriteString("---\n")
 		b.Write(data)

@@ -3,8 +3,14 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"io"
+	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -61,7 +67,8 @@ func TestSecretsThePlanWay(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "out")
-	cmd := exec.Command(kubewardBin(t), "harden", "secrets", in, "--out", out)
+	cert := sealingCert(t)
+	cmd := exec.Command(kubewardBin(t), "harden", "secrets", in, "--out", out, "--seal-cert", cert)
 	stdout, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("harden secrets: %v\n%s", err, stdout)
@@ -84,6 +91,18 @@ func TestSecretsThePlanWay(t *testing.T) {
 	}
 	if !kinds["ExternalSecret"] || !kinds["SecretStore"] {
 		t.Fatalf("harden secrets wrote %v, want an ExternalSecret and a SecretStore:\n%s", kinds, data)
+	}
+	sealedData, err := os.ReadFile(filepath.Join(out, "sealedsecrets-vaulted.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(sealedData), value) {
+		t.Fatalf("the secret value is in the SealedSecret")
+	}
+	for _, d := range decodeDocs(t, sealedData) {
+		if err := applyObject(ctx, dyn, mapper, d, true); err != nil || d.GetKind() != "SealedSecret" {
+			t.Errorf("server-side dry run of the generated %s %s/%s: %v", d.GetKind(), d.GetNamespace(), d.GetName(), err)
+		}
 	}
 	// The schema is enforced: a store kind the CRD does not allow is refused.
 	for _, d := range docs {
@@ -301,4 +320,24 @@ func applyObject(ctx context.Context, dyn dynamic.Interface, mapper meta.RESTMap
 	}
 	_, err = ri.Patch(ctx, obj.GetName(), types.ApplyPatchType, body, opts)
 	return err
+}
+
+// sealingCert writes a self-signed certificate as the Sealed Secrets
+// controller publishes one (kubeseal --fetch-cert) and returns its file.
+func sealingCert(t *testing.T) string {
+	t.Helper()
+	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "sealed-secret"}, NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &priv.PublicKey, priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "sealing.pem")
+	if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
