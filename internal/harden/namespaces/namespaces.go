@@ -105,6 +105,11 @@ type nsFacts struct {
 	// sets no limit for it, and who: the LimitRange's default limit must
 	// not be below it, or the API server refuses that pod.
 	unlimited map[corev1.ResourceName]unlimitedRequest
+	// unset: "requests.cpu", "limits.memory"... that some container of the
+	// namespace leaves unset, with who; defaulted: those the namespace's
+	// own LimitRanges default.
+	unset     map[string]string
+	defaulted map[string]bool
 }
 
 type unlimitedRequest struct {
@@ -116,6 +121,18 @@ type unlimitedRequest struct {
 func (f *nsFacts) noteUnlimited(o *inventory.Object, spec *corev1.PodSpec) {
 	all := append(append([]corev1.Container(nil), spec.InitContainers...), spec.Containers...)
 	for _, c := range all {
+		for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+			for kind, l := range map[string]corev1.ResourceList{"requests": c.Resources.Requests, "limits": c.Resources.Limits} {
+				if _, ok := l[r]; !ok {
+					if f.unset == nil {
+						f.unset = map[string]string{}
+					}
+					if _, seen := f.unset[kind+"."+string(r)]; !seen {
+						f.unset[kind+"."+string(r)] = o.Kind + "/" + o.Name
+					}
+				}
+			}
+		}
 		for r, q := range c.Resources.Requests {
 			if _, limited := c.Resources.Limits[r]; limited {
 				continue
@@ -163,6 +180,21 @@ func Generate(in Input) []Namespace {
 			f.quotas++
 		case *corev1.LimitRange:
 			f.limitRanges++
+			for _, it := range t.Spec.Limits {
+				if it.Type != corev1.LimitTypeContainer {
+					continue
+				}
+				if f.defaulted == nil {
+					f.defaulted = map[string]bool{}
+				}
+				for r := range it.Default {
+					f.defaulted["limits."+string(r)] = true
+					f.defaulted["requests."+string(r)] = true // a request defaults to the limit
+				}
+				for r := range it.DefaultRequest {
+					f.defaulted["requests."+string(r)] = true
+				}
+			}
 		case *networkingv1.NetworkPolicy:
 			f.policies = append(f.policies, t)
 		case *corev1.Service:
@@ -246,6 +278,16 @@ func (g *generator) companion(obj any, kind, name string, companion, why catalog
 func (g *generator) run() Namespace {
 	g.out.Name = g.ns
 	g.podSecurity()
+	if g.f.limitRanges == 0 {
+		// kubeward's own LimitRange will default these.
+		g.f.defaulted = map[string]bool{}
+		for r := range g.hc.LimitRangeDefault() {
+			g.f.defaulted["limits."+r], g.f.defaulted["requests."+r] = true, true
+		}
+		for r := range g.hc.LimitRangeDefaultRequest() {
+			g.f.defaulted["requests."+r] = true
+		}
+	}
 	if g.f.quotas == 0 {
 		g.quota()
 	}
@@ -344,6 +386,20 @@ func (g *generator) quota() {
 	plan := g.hc.QuotaHard()
 	sized := false
 	for _, k := range sortedKeys(plan) {
+		// A quota on a compute resource refuses every new pod that leaves
+		// it unset: it is left out unless a LimitRange (kubeward's, or the
+		// namespace's own) defaults it for every container.
+		canon := k
+		if k == "cpu" || k == "memory" {
+			canon = "requests." + k
+		}
+		if who, ok := g.f.unset[canon]; ok && !g.f.defaulted[canon] {
+			g.out.Notes = append(g.out.Notes, catalog.F(
+				"%s: the quota leaves %s out: %s sets none and the namespace's LimitRange gives no default; set it, then add %s to %s",
+				"%s：配额未包含 %s：%s 未设置该值，且命名空间已有的 LimitRange 未提供默认值；请先设置，再将 %s 加入 %s",
+				g.ns, k, who, k, QuotaName))
+			continue
+		}
 		q := mustQuantity(plan[k])
 		if g.live {
 			if s, ok := g.f.usage.size(k, g.hc); ok {
@@ -355,7 +411,7 @@ func (g *generator) quota() {
 	rq := &corev1.ResourceQuota{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ResourceQuota"}, ObjectMeta: meta(QuotaName, g.ns),
 		Spec: corev1.ResourceQuotaSpec{Hard: hard}}
 	resolves := []string{checkQuota}
-	if g.live && covers(plan) {
+	if g.live && covers(keysOf(hard)) {
 		resolves = append(resolves, checkQuotaScope)
 	}
 	why := catalog.F("ResourceQuota with the plan's values", "使用安全计划取值的 ResourceQuota")
@@ -364,6 +420,14 @@ func (g *generator) quota() {
 			"按当前用量加 %d%% 余量设定的 ResourceQuota（不低于正在运行的用量；无用量时使用计划取值）", g.hc.Headroom())
 	}
 	g.add(rq, "ResourceQuota", QuotaName, resolves, why)
+}
+
+func keysOf(l corev1.ResourceList) map[string]string {
+	out := make(map[string]string, len(l))
+	for k := range l {
+		out[string(k)] = ""
+	}
+	return out
 }
 
 // covers reports whether a quota bounds every resource KW-CL-030 asks for.

@@ -420,3 +420,60 @@ spec:
 		t.Errorf("why: %s", g.Why.EN)
 	}
 }
+
+// TestQuotaNeedsDefaults: a quota on cpu or memory refuses new pods that
+// leave it unset, so a key no LimitRange defaults is left out while some
+// workload sets none, with a note; kubeward's own LimitRange defaults cpu
+// and memory, so the plan's quota stays whole then.
+func TestQuotaNeedsDefaults(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "ns.yaml")
+	os.WriteFile(f, []byte(`apiVersion: v1
+kind: LimitRange
+metadata: {name: own, namespace: jobs}
+spec:
+  limits: [{type: Container, defaultRequest: {cpu: 50m}}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: jobs}
+spec:
+  containers: [{name: c, image: c}]
+`), 0o644)
+	l := Generate(Input{Objects: load(t, f)})[0]
+	hard := find(l, "ResourceQuota", QuotaName).Object.(*corev1.ResourceQuota).Spec.Hard
+	for _, k := range []corev1.ResourceName{"limits.cpu", "limits.memory", "requests.memory"} {
+		if _, ok := hard[k]; ok {
+			t.Errorf("quota sets %s, which Pod/p leaves unset and no LimitRange defaults", k)
+		}
+	}
+	if _, ok := hard["requests.cpu"]; !ok {
+		t.Error("requests.cpu is defaulted by the namespace's LimitRange and belongs in the quota")
+	}
+	if find(l, "LimitRange", LimitRangeName) != nil {
+		t.Error("a second LimitRange was generated")
+	}
+	notes := ""
+	for _, n := range l.Notes {
+		notes += n.EN + "\n"
+	}
+	if !strings.Contains(notes, "the quota leaves limits.cpu out: Pod/p sets none") {
+		t.Errorf("notes:\n%s", notes)
+	}
+
+	// A config without a memory default: kubeward's LimitRange does not
+	// default memory, so memory keys are left out too.
+	cfg := config.Default()
+	cfg.Harden.Namespaces.LimitDefault = map[string]string{"cpu": "1"}
+	cfg.Harden.Namespaces.LimitDefaultRequest = map[string]string{"cpu": "100m"}
+	g := filepath.Join(dir, "pod.yaml")
+	os.WriteFile(g, []byte("apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: web}\nspec:\n  containers: [{name: c, image: c}]\n"), 0o644)
+	l = Generate(Input{Objects: load(t, g), Config: cfg})[0]
+	hard = find(l, "ResourceQuota", QuotaName).Object.(*corev1.ResourceQuota).Spec.Hard
+	if _, ok := hard["limits.memory"]; ok {
+		t.Error("limits.memory in the quota though nothing defaults it")
+	}
+	if _, ok := hard["limits.cpu"]; !ok {
+		t.Error("limits.cpu is defaulted by kubeward's LimitRange and belongs in the quota")
+	}
+}
