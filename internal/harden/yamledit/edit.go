@@ -65,6 +65,15 @@ func ApplyWith(src []byte, objs []Object, news func([]Outcome) []map[string]any,
 	if err != nil {
 		return nil, nil, err
 	}
+	if t := bytes.TrimLeft(text, " \t\r\n"); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
+		// JSON is never rewritten as YAML, nor edited in place here: the
+		// caller writes a patch.
+		outcomes := make([]Outcome, len(objs))
+		for i := range outcomes {
+			outcomes[i].Refused = unsafe("a JSON file: its fixes are written as a patch, never as YAML into it").Error()
+		}
+		return src, outcomes, nil
+	}
 	ps := pieces(text, objs)
 	results := make([]pieceResult, len(ps))
 	workers := min(runtime.GOMAXPROCS(0), len(ps))

@@ -231,7 +231,7 @@ func TestRefused(t *testing.T) {
 		{"anchor", "kind: Pod\nmetadata:\n  name: p\nspec:\n  securityContext: &sc\n    runAsUser: 0\n", "anchor"},
 		{"alias", "x: &sc {runAsUser: 0}\n---\nkind: Pod\nmetadata:\n  name: p\nspec:\n  securityContext: *sc\n", "anchor or alias"},
 		{"flow mapping to grow", "kind: Pod\nmetadata:\n  name: p\nspec:\n  securityContext: {fsGroup: 1}\n", "flow mapping"},
-		{"json", `{"kind": "Pod", "metadata": {"name": "p"}, "spec": {"securityContext": {"fsGroup": 1}}}`, "flow mapping"},
+		{"json", `{"kind": "Pod", "metadata": {"name": "p"}, "spec": {"securityContext": {"fsGroup": 1}}}`, "a JSON file"},
 		{"merge key", "kind: Pod\nmetadata:\n  name: p\nspec:\n  <<: {hostPID: true}\n  securityContext:\n    fsGroup: 1\n", "merge key"},
 		{"not found", "kind: Pod\nmetadata:\n  name: other\n", "not found"},
 	} {
