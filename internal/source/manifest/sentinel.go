@@ -555,6 +555,8 @@ func keyLine(n *yaml.Node, path []string) int {
 // secret-looking key that has no value set to a placeholder: a chart that
 // `required`s its passwords renders then, and the analysis reports them as
 // required (the render fails without them). It returns the values used.
+// The placeholder reads as a variable reference (${KUBEWARD_REQUIRED_0}),
+// which the literal-secret checks do not take for a secret.
 func renderRequiringSecrets(ch *chart.Chart, vals map[string]any, ns string) (map[string]string, map[string]any, bool) {
 	keys := secretKeys(ch.Values, vals)
 	if len(keys) == 0 {
@@ -565,7 +567,7 @@ func renderRequiringSecrets(ch *chart.Chart, vals map[string]any, ns string) (ma
 	n := 0
 	for i, k := range keys {
 		if scalarText(lookupPath(final, k.path)) == "" {
-			setPath(v, k.path, fmt.Sprintf("kwrequired%04dq", i))
+			setPath(v, k.path, fmt.Sprintf("${KUBEWARD_REQUIRED_%d}", i))
 			n++
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/kubeward/kubeward/internal/check/secrets"
 	"github.com/kubeward/kubeward/internal/inventory"
 )
 
@@ -124,5 +125,35 @@ func TestChartSentinelRenderFails(t *testing.T) {
 	want := "password unknown [] values.yaml:1"
 	if strings.Join(got, "\n") != want {
 		t.Errorf("got %v, want %s", got, want)
+	}
+}
+
+// TestRequiredPlaceholderIsNoLiteral: the placeholder a required chart is
+// rendered with is not taken for a literal secret (no false KW-SEC-001).
+func TestRequiredPlaceholderIsNoLiteral(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"Chart.yaml":  chartYAML,
+		"values.yaml": "dbPassword: \"\"\n",
+		"templates/d.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: app\n" +
+			"          env:\n            - name: DB_PASSWORD\n              value: {{ required \"dbPassword\" .Values.dbPassword | quote }}\n",
+	})
+	got, all := loadChartValues(t, dir, Options{})
+	if strings.Join(got, "") != "dbPassword required [Deployment/d env DB_PASSWORD] values.yaml:1" {
+		t.Errorf("got %v", got)
+	}
+	for _, o := range all {
+		w, ok := o.Workload()
+		if !ok {
+			continue
+		}
+		for _, e := range w.Spec.Containers[0].Env {
+			if !strings.HasPrefix(e.Value, "${KUBEWARD_REQUIRED_") {
+				t.Errorf("placeholder %q", e.Value)
+			}
+			if v := secrets.Classify(e.Name, e.Value); v.Secret {
+				t.Errorf("the placeholder is taken for a secret: %s", v.Why)
+			}
+		}
 	}
 }
