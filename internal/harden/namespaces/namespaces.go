@@ -496,10 +496,12 @@ func (g *generator) network() {
 		id  string
 	}{{in, "ingress", checkDenyIngress}, {out, "egress", checkDenyEgress}} {
 		if iso.i.UndoneBy != "" {
-			g.out.Notes = append(g.out.Notes, catalog.F(
-				"%s: NetworkPolicy %s allows all %s traffic to every pod and cancels any default deny; delete it or narrow its peers (%s; kubeward never deletes)",
-				"%s：NetworkPolicy %s 对所有 Pod 放行全部%s流量，抵消任何默认拒绝；请删除它或收窄其对端（%s；kubeward 从不删除对象）",
-				g.ns, iso.i.UndoneBy, iso.dir, iso.id))
+			g.out.Notes = append(g.out.Notes, catalog.Text{
+				EN: fmt.Sprintf("%s: NetworkPolicy %s allows all %s traffic to every pod and cancels any default deny; delete it or narrow its peers (%s; kubeward never deletes)",
+					g.ns, iso.i.UndoneBy, iso.dir, iso.id),
+				ZH: fmt.Sprintf("%s：NetworkPolicy %s 对所有 Pod 放行全部%s流量，抵消任何默认拒绝；请删除它或收窄其对端（%s；kubeward 从不删除对象）",
+					g.ns, iso.i.UndoneBy, dirZH[iso.dir], iso.id),
+			})
 		}
 	}
 	denyIn, denyOut := in.DenyBy == "", out.DenyBy == ""
@@ -527,7 +529,8 @@ func (g *generator) network() {
 		}
 	}
 	g.add(deny, "NetworkPolicy", DefaultDenyName, resolves,
-		catalog.F("default deny for %s of every pod in %s", "%[2]s 中所有 Pod 的 %[1]s 默认拒绝", dirs(denyIn, denyOut), g.ns))
+		catalog.Text{EN: fmt.Sprintf("default deny for %s of every pod in %s", dirs(denyIn, denyOut), g.ns),
+			ZH: fmt.Sprintf("%s 中所有 Pod 的%s默认拒绝", g.ns, dirZH[dirs(denyIn, denyOut)])})
 
 	if denyOut {
 		dnsNS, dnsLabels := g.hc.DNS()
@@ -556,12 +559,15 @@ func (g *generator) network() {
 		same.Spec.Egress = []networkingv1.NetworkPolicyEgressRule{{To: self}}
 	}
 	g.companion(same, "NetworkPolicy", SameNamespaceName, catalog.F("keeps traffic between the pods of %s flowing under the default deny", "在默认拒绝下保持 %s 内 Pod 之间的流量", g.ns),
-		catalog.F("%s between the pods of %s", "%[2]s 内 Pod 之间的%[1]s", dirs(denyIn, denyOut), g.ns))
+		catalog.Text{EN: fmt.Sprintf("%s between the pods of %s", dirs(denyIn, denyOut), g.ns),
+			ZH: fmt.Sprintf("%s 内 Pod 之间的%s流量", g.ns, dirZH[dirs(denyIn, denyOut)])})
 
 	if denyIn {
 		g.services()
 	}
 }
+
+var dirZH = map[string]string{"ingress": "入站", "egress": "出站", "ingress and egress": "入站与出站"}
 
 func dirs(in, out bool) string {
 	switch {

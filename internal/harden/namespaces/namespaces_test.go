@@ -376,6 +376,14 @@ func TestRenderIsYAML(t *testing.T) {
 	if !strings.Contains(string(b), "# NetworkPolicy/kubeward-default-deny: default deny for ingress and egress of every pod in payments; resolves KW-NS-003, KW-NS-004") {
 		t.Errorf("missing the resolves comment:\n%s", b)
 	}
+	zh, err := Render(layers[0], "zh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(zh), "# NetworkPolicy/kubeward-default-deny：payments 中所有 Pod 的入站与出站默认拒绝；修复 KW-NS-003, KW-NS-004") ||
+		strings.Contains(string(zh), "ingress and egress") || strings.Contains(string(zh), "resolves") {
+		t.Errorf("zh rendering mixes languages:\n%s", zh)
+	}
 	for _, doc := range strings.Split(string(b), "\n---\n")[1:] {
 		var m map[string]any
 		if err := yaml.Unmarshal([]byte(doc), &m); err != nil || m["kind"] == nil {
