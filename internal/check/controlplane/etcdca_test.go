@@ -72,3 +72,24 @@ func TestFileOwnerComparesGroup(t *testing.T) {
 		t.Errorf("%s: a root-owned file of group 1000 does not fail", FileOwner)
 	}
 }
+
+func TestKubeletHostnameOverride(t *testing.T) {
+	for _, tc := range []struct {
+		flags map[string][]string
+		want  result.Status
+	}{
+		{map[string][]string{"hostname-override": {"node-a"}}, result.Warn},
+		{map[string][]string{}, result.Pass},
+	} {
+		n := &inventory.Node{Hostname: "n", Components: []*inventory.Component{{Kind: inventory.Kubelet, PID: 3, Source: "process", Flags: tc.flags}}}
+		var got *result.Result
+		for _, r := range check.EvaluateNode(testEnv(), n) {
+			if r.ID == KubeletHostnameOverride {
+				got = &r
+			}
+		}
+		if got == nil || got.Status != tc.want || (tc.want == result.Warn && !strings.Contains(got.Message.EN, `"node-a"`)) {
+			t.Errorf("%s with %v = %+v, want %s", KubeletHostnameOverride, tc.flags, got, tc.want)
+		}
+	}
+}

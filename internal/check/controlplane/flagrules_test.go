@@ -157,7 +157,6 @@ func TestEveryFlagRuleFailsAndPasses(t *testing.T) {
 		"KW-KLT-009": {c(k, "--kubeconfig=/etc/kubernetes/http.conf"), c(k, "--kubeconfig=/etc/kubernetes/good.conf")},
 		"KW-KLT-010": {cfg(k, map[string]any{"seccompDefault": false}), cfg(k, map[string]any{"seccompDefault": true})},
 		"KW-KLT-011": {cfg(k, map[string]any{"makeIPTablesUtilChains": false}), cfg(k, map[string]any{})},
-		"KW-KLT-012": {c(k, "--hostname-override=other"), c(k)},
 		"KW-KLT-013": {cfg(k, map[string]any{"eventRecordQPS": float64(-1)}), cfg(k, map[string]any{"eventRecordQPS": float64(0)})},
 		"KW-KLT-014": {cfg(k, map[string]any{"featureGates": map[string]any{"RotateKubeletServerCertificate": false}}), c(k, "--feature-gates=RotateKubeletServerCertificate=true")},
 		"KW-KLT-015": {cfg(k, map[string]any{"tlsCipherSuites": []any{"TLS_RSA_WITH_AES_128_CBC_SHA"}}), cfg(k, map[string]any{"tlsCipherSuites": []any{"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}})},

@@ -53,7 +53,11 @@ func TestNodeAuditHardenedX509FileAudit(t *testing.T) {
 		case "FAIL", "ERROR":
 			t.Errorf("%s %s on the hardened control plane: %s (%s)", r.ID, r.Status, r.Message, r.Evidence)
 		case "WARN":
-			warns = append(warns, r)
+			// KW-KLT-012 (CIS 4.2.7, Manual) asks a person to confirm the
+			// harness kubelet's --hostname-override=localhost.
+			if r.ID != "KW-KLT-012" {
+				warns = append(warns, r)
+			}
 		}
 	}
 	if len(warns) != 1 || warns[0].ID != "KW-API-011" {
@@ -81,7 +85,7 @@ func TestNodeAuditHardenedX509FileAudit(t *testing.T) {
 
 	shipped, _ := scanNode(t)
 	for _, r := range shipped {
-		if isControlPlane(r.ID) && r.Status != "PASS" && r.Status != "NOT_APPLICABLE" && r.Status != "SKIPPED" {
+		if isControlPlane(r.ID) && r.Status != "PASS" && r.Status != "NOT_APPLICABLE" && r.Status != "SKIPPED" && (r.ID != "KW-KLT-012" || r.Status != "WARN") {
 			t.Errorf("%s %s with a reader: %s (%s)", r.ID, r.Status, r.Message, r.Evidence)
 		}
 	}

@@ -164,11 +164,27 @@ func TestNodeAuditInsecureControlPlaneFails(t *testing.T) {
 		if (strings.HasPrefix(id, "KW-KLT-") || id == "KW-FILE-005" || id == "KW-FILE-001") && !kubelet {
 			continue
 		}
+		if why, ok := insecureNotFailing[id]; ok {
+			t.Logf("%s does not FAIL on the insecure control plane: %s (unit-tested in internal/check/controlplane)", id, why)
+			continue
+		}
 		t.Errorf("%s did not FAIL on the insecure control plane", id)
 	}
 	if len(seen) < 40 {
 		t.Errorf("only %d control-plane checks reported", len(seen))
 	}
+}
+
+// insecureNotFailing are the CIS Kubernetes v1.12 controls the insecure
+// profile leaves at their default, which passes, or that do not apply to it.
+var insecureNotFailing = map[string]string{
+	"KW-API-021":  "1.2.20: --request-timeout is left at its default (60s), which is appropriate",
+	"KW-ETCD-009": "2.7: the insecure etcd verifies no client certificates at all (KW-ETCD-002 fails), so there is no CA to compare",
+	"KW-KCM-007":  "1.3.6: RotateKubeletServerCertificate is left on (its default)",
+	"KW-KLT-011":  "4.2.6: makeIPTablesUtilChains is left at its default (true)",
+	"KW-KLT-012":  "4.2.7: --hostname-override is a WARN by design (a Manual recommendation: the harness needs node name localhost)",
+	"KW-KLT-013":  "4.2.8: eventRecordQPS is left at its default (50); the kubelet refuses a negative value",
+	"KW-KLT-014":  "4.2.11: RotateKubeletServerCertificate is left on (its default)",
 }
 
 func TestNodeAuditHardenedControlPlanePasses(t *testing.T) {

@@ -26,6 +26,7 @@ type Files struct {
 	AuditPolicy      string // hardened: secrets at Metadata; insecure: everything at RequestResponse
 	AuditLog         string // both; only hardened sets retention
 	AuditWebhook     string // hardened only: ships audit events off the node
+	AdmissionConfig  string // hardened only: EventRateLimit's limits (CIS Kubernetes v1.12 1.2.9)
 	// WeakServing is the insecure scheduler's serving certificate: RSA 1024,
 	// self-signed (not from the cluster CA), expiring within days, key
 	// world-readable.
@@ -190,6 +191,12 @@ func writeAll(o *Options) (*Files, error) {
 	if err := writeFile(f.AuditPolicy, []byte(policy), config); err != nil {
 		return nil, err
 	}
+	if o.Profile == Hardened {
+		f.AdmissionConfig = d("config", "admission-config.yaml")
+		if err := writeFile(f.AdmissionConfig, []byte(admissionConfig), config); err != nil {
+			return nil, err
+		}
+	}
 	if err := os.MkdirAll(filepath.Dir(f.AuditLog), 0o700); err != nil {
 		return nil, err
 	}
@@ -265,6 +272,7 @@ func kubeletConfig(o *Options, f *Files) string {
 		w("makeIPTablesUtilChains: true")
 		w("streamingConnectionIdleTimeout: 5m0s")
 		w("eventRecordQPS: 5")
+		w("podPidsLimit: 4096")
 		w("enableDebuggingHandlers: true")
 	} else {
 		w("readOnlyPort: %d", o.Ports.KubeletReadOnly)
@@ -374,6 +382,25 @@ rules:
   resources:
   - group: "rbac.authorization.k8s.io"
 - level: Metadata
+`
+
+// admissionConfig configures EventRateLimit: events per second the API
+// server accepts, server-wide and per namespace.
+const admissionConfig = `apiVersion: apiserver.config.k8s.io/v1
+kind: AdmissionConfiguration
+plugins:
+- name: EventRateLimit
+  configuration:
+    apiVersion: eventratelimit.admission.k8s.io/v1alpha1
+    kind: Configuration
+    limits:
+    - type: Server
+      qps: 5000
+      burst: 20000
+    - type: Namespace
+      qps: 500
+      burst: 2000
+      cacheSize: 2000
 `
 
 const identityEncryptionConfig = `apiVersion: apiserver.config.k8s.io/v1
