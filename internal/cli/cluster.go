@@ -13,6 +13,7 @@ import (
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/report"
 	"github.com/kubeward/kubeward/internal/source/kube"
+	"github.com/kubeward/kubeward/internal/source/registry"
 )
 
 type clusterOptions struct {
@@ -20,9 +21,10 @@ type clusterOptions struct {
 	allNamespaces bool
 	showPassed    bool
 	etcd          etcdOptions
-	failOn        catalog.Severity // validated --fail-on
-	benchmark     string           // --benchmark
-	reports       inClusterReports // --write-reports, --nodes (inclusterreports.go)
+	failOn        catalog.Severity   // validated --fail-on
+	benchmark     string             // --benchmark
+	reports       inClusterReports   // --write-reports, --nodes (inclusterreports.go)
+	supply        supplyChainOptions // --offline, --vuln-report, --pull-secrets (supplychain.go)
 }
 
 func newScanClusterCommand(g *globalOptions) *cobra.Command {
@@ -58,6 +60,7 @@ deploy/rbac/kubeward-reader.yaml.`,
 	addEtcdFlags(f, &o.etcd)
 	addBenchmarkFlag(cmd, &o.benchmark)
 	addInClusterReportFlags(f, &o.reports, true)
+	addSupplyChainFlags(f, &o.supply, true)
 	return markWork(cmd)
 }
 
@@ -117,12 +120,22 @@ func runScanCluster(ctx context.Context, g *globalOptions, o *clusterOptions) er
 	if err := client.Ping(ctx); err != nil {
 		return usageError("%v", err)
 	}
+	verifier, err := o.supply.verifier(cfg)
+	if err != nil {
+		return err
+	}
+	var pull *registry.PullSecrets
+	if o.supply.pullSecrets {
+		pull = registry.NewPullSecrets(client.Typed)
+	}
+	facts := imageFacts(ctx, verifier, pull)
 	engine := check.New(check.Options{Config: cfg, KeepPasses: o.showPassed || o.reports.write, Mode: "cluster"})
 	static := &kube.StaticPods{}
 	prog := g.newProgress("listing " + client.Host)
 	stats := client.Walk(ctx, func(o *inventory.Object) {
 		prog.object(o)
 		static.Observe(o)
+		facts(o)
 		engine.Observe(o)
 	})
 	prog.done()

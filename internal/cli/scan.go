@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -39,6 +40,8 @@ type manifestOptions struct {
 
 	paths  []string         // arguments and --filename, validated
 	failOn catalog.Severity // validated --fail-on
+
+	supply supplyChainOptions // --offline, --vuln-report (supplychain.go)
 }
 
 func newScanManifestsCommand(g *globalOptions) *cobra.Command {
@@ -68,6 +71,7 @@ func newScanManifestsCommand(g *globalOptions) *cobra.Command {
 	f.BoolVar(&o.showPassed, "show-passed", false, "list PASS results one by one (otherwise counted)")
 	f.DurationVar(&o.renderTimeout, "render-timeout", manifest.DefaultRenderTimeout, "time limit for rendering one Helm chart or building one kustomization (0 means the default)")
 	f.BoolVar(&o.allowRemote, "allow-remote", false, "let kustomizations fetch remote bases and resources (URLs, git repositories), with time and size limits")
+	addSupplyChainFlags(f, &o.supply, false)
 	return markWork(cmd)
 }
 
@@ -133,12 +137,17 @@ func runScanManifests(g *globalOptions, o *manifestOptions) error {
 		return err
 	}
 	paths := o.paths
+	verifier, err := o.supply.verifier(cfg)
+	if err != nil {
+		return err
+	}
+	facts := imageFacts(context.Background(), verifier, nil)
 	engine := check.New(check.Options{Config: cfg, KeepPasses: o.showPassed})
 	prog := g.newProgress("reading manifests")
 	stats := manifest.Load(paths, manifest.Options{
 		DefaultNamespace: o.namespace, ValueFiles: o.valueFiles, Set: o.set, Stdin: g.stdin,
 		RenderTimeout: o.renderTimeout, AllowRemote: o.allowRemote,
-	}, func(obj *inventory.Object) { prog.object(obj); engine.Observe(obj) })
+	}, func(obj *inventory.Object) { prog.object(obj); facts(obj); engine.Observe(obj) })
 	prog.step("evaluating")
 	rep := engine.Finish()
 	prog.done()

@@ -21,6 +21,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubeward/kubeward/internal/admit"
+	"github.com/kubeward/kubeward/internal/source/kube"
+	"github.com/kubeward/kubeward/internal/source/registry"
 )
 
 func init() {
@@ -44,6 +46,7 @@ type webhookOptions struct {
 	shutdownGrace  time.Duration
 	shutdownDelay  time.Duration
 	requestTimeout time.Duration
+	pullSecrets    bool // --pull-secrets (supplychain.go)
 }
 
 func newWebhookCommand(g *globalOptions) *cobra.Command {
@@ -71,7 +74,8 @@ on the same listener. See docs/admission.md.`,
 	f.BoolVar(&o.printCABundle, "print-ca-bundle", false, "with --self-signed: print the CA (PEM) for the webhook configuration's caBundle to stdout")
 	f.StringVar(&o.caBundleFile, "ca-bundle-file", "", "with --self-signed: write the CA (PEM) to this file")
 	f.StringVar(&o.injectInto, "inject-ca-bundle", "", "with --self-signed: write the CA into the caBundle of every webhook of the Validating- and MutatingWebhookConfiguration with this name (in-cluster config or --kubeconfig)")
-	f.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig for --inject-ca-bundle (default: in-cluster config)")
+	f.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig for --inject-ca-bundle and --pull-secrets (default: in-cluster config)")
+	f.BoolVar(&o.pullSecrets, "pull-secrets", false, "supply chain: read each pod's imagePullSecrets through the API to reach the registry (needs get on secrets)")
 	f.StringVar(&o.serviceName, "service-name", "kubeward-webhook", "Service name the certificate is issued for")
 	f.StringVar(&o.namespace, "namespace", "kubeward-system", "namespace the certificate is issued for")
 	f.StringVar(&o.policyFile, "config", "", "admission policy file (YAML; modes, languages, namespaces, exemptions); reloaded when it changes")
@@ -101,8 +105,8 @@ func (o *webhookOptions) validate(cmd *cobra.Command) error {
 			}
 		}
 	}
-	if f.Changed("kubeconfig") && o.injectInto == "" {
-		return usageError("--kubeconfig is only used by --inject-ca-bundle")
+	if f.Changed("kubeconfig") && o.injectInto == "" && !o.pullSecrets {
+		return usageError("--kubeconfig is only used by --inject-ca-bundle and --pull-secrets")
 	}
 	if f.Changed("reload-interval") && o.policyFile == "" {
 		return usageError("--reload-interval needs --config (the policy file it watches)")
@@ -141,8 +145,18 @@ func runWebhook(ctx context.Context, g *globalOptions, o *webhookOptions) error 
 		}
 		policy = p
 	}
+	if err := webhookSupplyChain(o, policy); err != nil {
+		return err
+	}
 	metrics := admit.NewMetrics()
 	h := admit.NewHandler(policy)
+	if o.pullSecrets {
+		c, err := kube.Connect(kube.Options{Kubeconfig: o.kubeconfig})
+		if err != nil {
+			return usageError("--pull-secrets: %v", err)
+		}
+		h.SetPullSecrets(registry.NewPullSecrets(c.Typed).Keychain)
+	}
 	h.Metrics = metrics
 	h.Timeout = o.requestTimeout
 

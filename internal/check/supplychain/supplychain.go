@@ -215,6 +215,9 @@ func judgePin(env *check.Env, em *check.Emitter, ctr, path string, img *inventor
 			img.Ref, img.RunningDigest, img.Digest), ev+" running="+img.RunningDigest)
 		return
 	}
+	if img.Signature != inventory.SigVerified && img.Signature != inventory.SigNotRequired {
+		return // the digest is not verified: KW-SUP-001/002 say so; pinning it would not help
+	}
 	if env.Mode == "cluster" && img.RunningDigest == img.Digest {
 		// Running the verified digest by tag: KW-IMG-002 says it is not pinned.
 		return

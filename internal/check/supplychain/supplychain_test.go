@@ -79,6 +79,7 @@ func TestSupplyChainChecks(t *testing.T) {
 		{"stale scan", "manifest", pinned, func(i *inventory.Image) { i.Scan.Time = time.Now().Add(-9 * 24 * time.Hour) }, supplychain.ScanStale, result.Fail, "is 9 days old; the policy allows 7"},
 		{"tag names the verified digest", "manifest", tagged, nil, supplychain.TagNotPinned, result.Fail, "pin it to the verified digest sha256:0f3c"},
 		{"tag moved since the pod started", "cluster", tagged, func(i *inventory.Image) { i.RunningDigest = "sha256:" + strings.Repeat("1", 64) }, supplychain.TagNotPinned, result.Fail, "but the tag now points to sha256:0f3c"},
+		{"tag of an unsigned digest is not asked to be pinned", "manifest", tagged, func(i *inventory.Image) { i.Signature = inventory.SigUnsigned }, supplychain.TagNotPinned, result.Pass, ""},
 		{"tag running the verified digest", "cluster", tagged, func(i *inventory.Image) { i.RunningDigest = i.Digest }, supplychain.TagNotPinned, result.Pass, ""},
 		{"offline: signature not applicable", "manifest", pinned, func(i *inventory.Image) { i.Signature, i.Offline = "", true }, supplychain.NotSigned, result.NotApplicable, "offline"},
 	}

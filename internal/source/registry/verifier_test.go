@@ -10,6 +10,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/inventory"
@@ -270,6 +271,25 @@ func TestPullSecretCredentials(t *testing.T) {
 	for _, bad := range []string{`[]`, `{"auths":{"h":{"auth":"!!"}}}`, `{"auths":{"h":{"auth":"bm9jb2xvbg=="}}}`} {
 		if _, err := registry.ParseDockerConfig([]byte(bad)); err == nil {
 			t.Errorf("%s: no error", bad)
+		}
+	}
+}
+
+func TestPullSecretsFromAPI(t *testing.T) {
+	cs := fake.NewClientset(
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "reg", Namespace: "prod"}, Type: corev1.SecretTypeDockerConfigJson,
+			Data: map[string][]byte{corev1.DockerConfigJsonKey: []byte(`{"auths":{"r.bank:5000":{"username":"u","password":"secret-value"}}}`)}},
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "opaque", Namespace: "prod"}, Type: corev1.SecretTypeOpaque},
+	)
+	ps := registry.NewPullSecrets(cs)
+	kc, err := ps.Keychain(context.Background(), "prod", []string{"reg"})
+	if err != nil || kc["r.bank:5000"].Username != "u" {
+		t.Fatalf("%v %v", kc, err)
+	}
+	for _, names := range [][]string{{"missing"}, {"opaque"}} {
+		_, err := ps.Keychain(context.Background(), "prod", names)
+		if err == nil || strings.Contains(err.Error(), "secret-value") {
+			t.Errorf("%v: %v", names, err)
 		}
 	}
 }

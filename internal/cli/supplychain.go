@@ -1,0 +1,78 @@
+package cli
+
+import (
+	"context"
+
+	"github.com/spf13/pflag"
+
+	"github.com/kubeward/kubeward/internal/admit"
+	"github.com/kubeward/kubeward/internal/config"
+	"github.com/kubeward/kubeward/internal/inventory"
+	"github.com/kubeward/kubeward/internal/source/registry"
+)
+
+// supplyChainOptions are the scans' supply-chain flags: the registry is
+// asked when the configuration has supplyChain.policies, unless --offline,
+// where only the reports given (--vuln-report, supplyChain.reports) are read.
+type supplyChainOptions struct {
+	offline     bool
+	reports     []string
+	pullSecrets bool // scan cluster: read the pods' imagePullSecrets
+}
+
+func addSupplyChainFlags(f *pflag.FlagSet, o *supplyChainOptions, cluster bool) {
+	f.BoolVar(&o.offline, "offline", false, "supply chain: do not ask the registry; judge images by the vulnerability reports given (signatures are not verified)")
+	f.StringArrayVar(&o.reports, "vuln-report", nil, "supply chain: a Trivy or Grype JSON report of an image, matched by digest (repeatable)")
+	if cluster {
+		f.BoolVar(&o.pullSecrets, "pull-secrets", false, "supply chain: read the pods' imagePullSecrets to reach the registry (needs get on secrets)")
+	}
+}
+
+// verifier is nil when no supply-chain policy is configured. Reports that
+// do not parse, keys and CA files that do not load are usage errors.
+func (o *supplyChainOptions) verifier(cfg *config.Config) (*registry.Verifier, error) {
+	if !cfg.SupplyChain.Enabled() {
+		if len(o.reports) > 0 || o.offline || o.pullSecrets {
+			return nil, usageError("--offline, --vuln-report and --pull-secrets need supplyChain.policies in the configuration (docs/supply-chain.md)")
+		}
+		return nil, nil
+	}
+	reports, err := registry.LoadReports(append(append([]string{}, cfg.SupplyChain.Reports...), o.reports...))
+	if err != nil {
+		return nil, usageError("%v", err)
+	}
+	v, err := registry.NewVerifier(&cfg.SupplyChain, reports, o.offline)
+	if err != nil {
+		return nil, usageError("%v", err)
+	}
+	return v, nil
+}
+
+// imageFacts returns the hook that fills an object's supply-chain facts
+// before the engine sees it (nothing when v is nil).
+func imageFacts(ctx context.Context, v *registry.Verifier, pull *registry.PullSecrets) func(*inventory.Object) {
+	if v == nil {
+		return func(*inventory.Object) {}
+	}
+	return func(obj *inventory.Object) {
+		var kc registry.Keychain
+		if w, ok := obj.Workload(); ok && pull != nil && len(w.Spec.ImagePullSecrets) > 0 {
+			names := make([]string, 0, len(w.Spec.ImagePullSecrets))
+			for _, s := range w.Spec.ImagePullSecrets {
+				names = append(names, s.Name)
+			}
+			kc, _ = pull.Keychain(ctx, obj.Namespace, names) // unreadable: the configured credentials; a refusal is the image's error
+		}
+		v.Annotate(ctx, obj, kc)
+	}
+}
+
+// webhookSupplyChain loads the policy's supply-chain configuration once at
+// start (keys, CA files, docker configs, reports): a file that does not load
+// stops the webhook with a usage error instead of denying every pod.
+func webhookSupplyChain(o *webhookOptions, p *admit.Policy) error {
+	if _, err := admit.NewSupplyChainVerifier(p); err != nil {
+		return usageError("--config %s: supplyChain: %v", o.policyFile, err)
+	}
+	return nil
+}
