@@ -21,6 +21,8 @@ type catalogEntry struct {
 	Remediation string   `json:"remediation" yaml:"remediation"`
 	References  []string `json:"references" yaml:"references"`
 	Scope       []string `json:"scope" yaml:"scope"`
+	// Fix is what kubeward harden does: automatic, review, manual or empty.
+	Fix string `json:"fix,omitempty" yaml:"fix,omitempty"`
 }
 
 func catalogEntries(lang string) []catalogEntry {
@@ -29,7 +31,7 @@ func catalogEntries(lang string) []catalogEntry {
 		it := catalog.ItemByID(e.Item)
 		out = append(out, catalogEntry{
 			ID: e.ID, Severity: e.Severity.String(), Layer: int(it.Layer), Item: e.Item, ItemTitle: it.Title.In(lang),
-			Title: e.Title.In(lang), Remediation: e.Remediation.In(lang), References: e.References, Scope: e.Scope,
+			Title: e.Title.In(lang), Remediation: e.Remediation.In(lang), References: e.References, Scope: e.Scope, Fix: e.Fix,
 		})
 	}
 	return out
