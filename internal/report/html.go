@@ -36,6 +36,9 @@ var htmlWords = map[string]catalog.Text{
 	"search":         {EN: "Search", ZH: "搜索"},
 	"all":            {EN: "All", ZH: "全部"},
 	"reset":          {EN: "Reset", ZH: "重置"},
+	"paged":          {EN: "Matching rows are shown 1,000 at a time.", ZH: "匹配的结果每次显示 1,000 条。"},
+	"showMore":       {EN: "Show 1,000 more", ZH: "再显示 1,000 条"},
+	"showAll":        {EN: "Show all", ZH: "全部显示"},
 	"shown":          {EN: "shown", ZH: "条显示中"},
 	"subject":        {EN: "Subject", ZH: "对象"},
 	"location":       {EN: "Location", ZH: "位置"},
@@ -93,6 +96,10 @@ type chart struct {
 }
 
 const chartWidth = 520
+
+// htmlPage is how many matching rows the page shows at a time: a browser
+// lays out a table of tens of thousands of rows in tens of seconds.
+const htmlPage = 1000
 
 // barChart lays out labelled horizontal bars, longest for the largest n.
 func barChart(labels []string, ns []int, classes []string) chart {
@@ -163,6 +170,9 @@ type htmlRow struct {
 	Exception              *result.Exception
 	Baseline, BaselineWord string
 	FixWord, RefsWord      string
+	// Hidden rows are past the first page (htmlPage): the page shows them
+	// with "Show more", a filter or the search box.
+	Hidden bool
 }
 
 type htmlHead struct {
@@ -170,6 +180,7 @@ type htmlHead struct {
 	CSP            template.HTML
 	CSS            template.CSS
 	JS             template.JS
+	Page           int
 	Run            *Run
 	Build          Build
 	Date           string
@@ -237,12 +248,15 @@ func writeHTML(w io.Writer, run *Run) error {
 		return err
 	}
 	var row htmlRow
+	listed := 0
 	for i := range run.Results {
 		r := &run.Results[i]
 		if result.IsNotice(r) {
 			continue
 		}
 		run.fillRow(&row, r)
+		row.Hidden = listed >= htmlPage
+		listed++
 		if err := htmlTemplates.ExecuteTemplate(bw, "row", &row); err != nil {
 			return err
 		}
@@ -276,7 +290,7 @@ func htmlHeadOf(run *Run, ov *overview) *htmlHead {
 	b := BuildOf(run.Version)
 	at, date := run.shownDate()
 	h := &htmlHead{Lang: langOrEN(run.Lang), HTMLLang: "en", Run: run, Build: b, Date: date, DateISO: at.Format("2006-01-02T15:04:05Z"),
-		CSP: template.HTML(htmlCSP), CSS: template.CSS(htmlCSS), JS: template.JS(htmlJS), Target: run.targetWord(), Ov: ov,
+		CSP: template.HTML(htmlCSP), CSS: template.CSS(htmlCSS), JS: template.JS(htmlJS), Page: htmlPage, Target: run.targetWord(), Ov: ov,
 		InputsLabel: run.tr("inputs"), Inputs: strings.Join(run.Inputs, " "), Config: run.ConfigFile}
 	if run.Lang == "zh" {
 		h.HTMLLang = "zh-CN"

@@ -23,7 +23,7 @@ svg{display:block;max-width:100%;height:auto}svg text{font:12px system-ui,sans-s
 .sw-pass{background:var(--pass)}.sw-fail{background:var(--fail)}.sw-warn{background:var(--warn)}.sw-error{background:var(--error)}.sw-ign{background:var(--ign)}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;vertical-align:top;padding:5px 8px;border-bottom:1px solid var(--bd)}th{background:var(--bg2);font-weight:600}
 td.sub,td.loc{word-break:break-all}table.items{table-layout:fixed}.items th:nth-child(1){width:44%}.items th:nth-child(2){width:13%}.items th:nth-child(3){width:316px}
-#results td.sub{min-width:150px}#results td.loc{min-width:170px;max-width:260px}#results td:nth-child(3){min-width:170px}code{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:var(--bg2);padding:1px 3px;border-radius:3px;word-break:break-all}
+#results{table-layout:fixed}#results col.c-st{width:9%}#results col.c-sev{width:7%}#results col.c-id{width:18%}#results col.c-sub{width:17%}#results col.c-loc{width:19%}code{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:var(--bg2);padding:1px 3px;border-radius:3px;word-break:break-all}
 .badge{display:inline-block;padding:0 6px;border-radius:10px;font-size:12px;font-weight:600;border:1px solid currentColor;white-space:nowrap}
 .sev-critical{color:var(--crit)}.sev-high{color:var(--high)}.sev-medium{color:var(--med)}.sev-low{color:#8d6e00}
 .bst-pass{color:var(--pass)}.bst-fail{color:var(--fail)}.bst-error{color:var(--error)}.bst-manual{color:var(--warn)}.bst-not-applicable{color:var(--na)}
@@ -40,26 +40,34 @@ h2{break-after:avoid}tr,.card,svg{break-inside:avoid}thead{display:table-header-
 `
 
 // htmlJS is the report's whole script: the filters and the search box over
-// the rows already in the page, and opening every detail before printing.
+// the rows already in the page, showing the rows that match a page
+// (htmlPage rows, the table's data-page) at a time so a page of tens of
+// thousands of findings stays responsive, and opening every detail before
+// printing.
 const htmlJS = `(function(){
 var f=document.getElementById('filters');if(!f){return;}
 var rows=Array.prototype.slice.call(document.querySelectorAll('tr.finding'));
-var text=rows.map(function(r){return r.textContent.toLowerCase();});
+var text=null;
 var keys=['layer','severity','status','namespace','check','baseline'];
 var shown=document.getElementById('shown');
+var page=+document.getElementById('results').getAttribute('data-page')||1000,limit=page;
+var more=document.getElementById('more');
 function apply(){
 var want={};keys.forEach(function(k){var e=f.elements[k];want[k]=e?e.value:'';});
 var q=f.elements.q.value.trim().toLowerCase();var n=0;
 for(var i=0;i<rows.length;i++){var r=rows[i],ok=true;
 for(var j=0;j<keys.length&&ok;j++){var k=keys[j];if(want[k]!==''&&r.getAttribute('data-'+k)!==want[k]){ok=false;}}
-if(ok&&q!==''&&text[i].indexOf(q)<0){ok=false;}
-r.hidden=!ok;if(ok){n++;}}
-shown.textContent=String(n);}
-f.addEventListener('input',apply);f.addEventListener('change',apply);
+if(ok&&q!==''){if(text===null){text=rows.map(function(x){return x.textContent.toLowerCase();});}if(text[i].indexOf(q)<0){ok=false;}}
+var v=false;if(ok){v=n<limit;n++;}
+if(r.hidden===v){r.hidden=!v;}}
+shown.textContent=String(n);more.hidden=n<=limit;}
+function filter(){limit=page;apply();}
+f.addEventListener('input',filter);f.addEventListener('change',filter);
+document.getElementById('show-more').addEventListener('click',function(){limit+=page;apply();});
+document.getElementById('show-all').addEventListener('click',function(){limit=Infinity;apply();});
 f.addEventListener('submit',function(e){e.preventDefault();});
-f.addEventListener('reset',function(e){e.preventDefault();Array.prototype.forEach.call(f.elements,function(el){if(el.tagName==='SELECT'){el.selectedIndex=0;}else if(el.tagName==='INPUT'){el.value='';}});apply();});
+f.addEventListener('reset',function(e){e.preventDefault();Array.prototype.forEach.call(f.elements,function(el){if(el.tagName==='SELECT'){el.selectedIndex=0;}else if(el.tagName==='INPUT'){el.value='';}});limit=page;apply();});
 window.addEventListener('beforeprint',function(){Array.prototype.forEach.call(document.querySelectorAll('details'),function(d){d.open=true;});});
-apply();
 })();
 `
 

@@ -152,16 +152,18 @@ const htmlTemplateText = `{{define "head"}}<!DOCTYPE html>
 {{- if not .Ov.Listed}}
 <p class="muted">{{w .Run "noneListed"}}</p>
 {{- end}}
-<table id="results">
+<table id="results" data-page="{{.Page}}">
+<colgroup><col class="c-st"><col class="c-sev"><col class="c-id"><col class="c-sub"><col class="c-loc"><col></colgroup>
 <thead><tr><th>{{w .Run "status"}}</th><th>{{w .Run "severity"}}</th><th>{{w .Run "check"}}</th><th>{{w .Run "subject"}}</th><th>{{w .Run "location"}}</th><th>{{w .Run "details"}}</th></tr></thead>
 <tbody>
 {{end}}
 
-{{define "row"}}<tr class="finding" data-status="{{.Status}}" data-severity="{{.Sev}}" data-layer="{{.Layer}}" data-namespace="{{.NS}}" data-check="{{.ID}}"{{if .Baseline}} data-baseline="{{.Baseline}}"{{end}}><td><span class="badge st-{{.Status}}">{{.StatusWord}}</span>{{if .Baseline}} <span class="badge bl-{{.Baseline}}">{{.BaselineWord}}</span>{{end}}</td><td class="sev-{{.Sev}}">{{.SevWord}}</td><td><code>{{.ID}}</code> <span class="check-title">{{.Title}}</span></td><td class="sub">{{.Subject}}</td><td class="loc">{{if .Loc}}<code>{{.Loc}}</code>{{end}}{{if .Path}}<br><span class="muted">{{.Path}}</span>{{end}}{{if .Origin}}<br><span class="muted">{{.Origin}}</span>{{end}}</td><td>{{if .Message}}<p class="msg">{{.Message}}</p>{{end}}{{if .Evidence}}<p class="ev"><code>{{.Evidence}}</code></p>{{end}}{{with .Exception}}<p class="exc">{{if .Expired}}{{.Expires}}: {{.Reason}}{{else}}{{.Reason}} ({{.Source}}){{end}}</p>{{end}}{{if .Fix}}<details><summary>{{.FixWord}}</summary><p class="fix">{{.Fix}}</p>{{if .Refs}}<p class="refs muted">{{.RefsWord}}: {{.Refs}}</p>{{end}}</details>{{end}}</td></tr>
+{{define "row"}}<tr class="finding"{{if .Hidden}} hidden{{end}} data-status="{{.Status}}" data-severity="{{.Sev}}" data-layer="{{.Layer}}" data-namespace="{{.NS}}" data-check="{{.ID}}"{{if .Baseline}} data-baseline="{{.Baseline}}"{{end}}><td><span class="badge st-{{.Status}}">{{.StatusWord}}</span>{{if .Baseline}} <span class="badge bl-{{.Baseline}}">{{.BaselineWord}}</span>{{end}}</td><td class="sev-{{.Sev}}">{{.SevWord}}</td><td><code>{{.ID}}</code> <span class="check-title">{{.Title}}</span></td><td class="sub">{{.Subject}}</td><td class="loc">{{if .Loc}}<code>{{.Loc}}</code>{{end}}{{if .Path}}<br><span class="muted">{{.Path}}</span>{{end}}{{if .Origin}}<br><span class="muted">{{.Origin}}</span>{{end}}</td><td>{{if .Message}}<p class="msg">{{.Message}}</p>{{end}}{{if .Evidence}}<p class="ev"><code>{{.Evidence}}</code></p>{{end}}{{with .Exception}}<p class="exc">{{if .Expired}}{{.Expires}}: {{.Reason}}{{else}}{{.Reason}} ({{.Source}}){{end}}</p>{{end}}{{if .Fix}}<details><summary>{{.FixWord}}</summary><p class="fix">{{.Fix}}</p>{{if .Refs}}<p class="refs muted">{{.RefsWord}}: {{.Refs}}</p>{{end}}</details>{{end}}</td></tr>
 {{end}}
 
 {{define "foot"}}</tbody>
 </table>
+<p id="more" class="noprint"{{if le .Ov.Listed .Page}} hidden{{end}}><span class="muted">{{w .Run "paged"}}</span> <button type="button" id="show-more">{{w .Run "showMore"}}</button> <button type="button" id="show-all">{{w .Run "showAll"}}</button></p>
 </section>
 <footer><p>{{w .Run "generatedBy"}}</p></footer>
 <script>{{.JS}}</script>

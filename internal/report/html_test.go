@@ -214,3 +214,25 @@ func TestHTMLAndMarkdownBenchmark(t *testing.T) {
 		t.Error("a benchmark section without --benchmark")
 	}
 }
+
+// A page of many findings shows the first 1,000 rows and offers the rest
+// ("Show more"); a small one shows every row and no such offer.
+func TestHTMLPages(t *testing.T) {
+	run := bigRun(t, 200, "en")
+	out := render(t, "html", run)
+	rows := regexp.MustCompile(`<tr class="finding"( hidden)? data-status`).FindAllStringSubmatch(out, -1)
+	if len(rows) <= 1000 {
+		t.Fatalf("%d rows: the corpus should give more than 1,000", len(rows))
+	}
+	for i, m := range rows {
+		if hidden := m[1] != ""; hidden != (i >= 1000) {
+			t.Fatalf("row %d hidden = %v", i, hidden)
+		}
+	}
+	if !strings.Contains(out, `<p id="more" class="noprint"><span`) || !strings.Contains(out, `<table id="results" data-page="1000">`) {
+		t.Error("no 'Show more' on a page of more than 1,000 rows")
+	}
+	if small := render(t, "html", sampleRun("en")); !strings.Contains(small, `<p id="more" class="noprint" hidden>`) || strings.Contains(small, `<tr class="finding" hidden`) {
+		t.Error("a small page hides rows or offers more")
+	}
+}
