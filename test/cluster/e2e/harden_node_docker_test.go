@@ -107,7 +107,19 @@ func TestHardenNodeDocker(t *testing.T) {
 
 	before := dockerByID(dockerScan(t, bin, rt))
 	out := filepath.Join(t.TempDir(), "out")
-	cmd := exec.Command(bin, "harden", "node", "--out", out)
+	original := map[string][]byte{}
+	for _, f := range []string{daemonJSON, ctrdConfig, hostsFile} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		original[f] = b
+	}
+	// --apply --only runtime: daemon.json and containerd's files written in
+	// place (backups, undo record); the content trust drop-in is for a
+	// docker.service unit, which this dockerd is not, so its environment
+	// is given below.
+	cmd := exec.Command(bin, "harden", "node", "--out", out, "--apply", "--only", "runtime")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
@@ -135,17 +147,21 @@ func TestHardenNodeDocker(t *testing.T) {
 		}
 	}
 
-	// Apply: daemon.json, the drop-in's environment, containerd's files.
-	copyFile := func(from, to string) {
-		data, err := os.ReadFile(from)
+	// --apply wrote what the plan generated.
+	for gen, target := range map[string]string{filepath.Join(out, "docker", "daemon.json"): daemonJSON,
+		filepath.Join(out, "containerd"+ctrdConfig): ctrdConfig, filepath.Join(out, "containerd"+hostsFile): hostsFile} {
+		want, err := os.ReadFile(gen)
 		if err != nil {
 			t.Fatal(err)
 		}
-		dockerWriteFile(t, to, string(data))
+		if got, _ := os.ReadFile(target); !bytes.Equal(got, want) {
+			t.Errorf("--apply did not write %s", target)
+		}
 	}
-	copyFile(filepath.Join(out, "docker", "daemon.json"), daemonJSON)
-	copyFile(filepath.Join(out, "containerd"+ctrdConfig), ctrdConfig)
-	copyFile(filepath.Join(out, "containerd"+hostsFile), hostsFile)
+	records, _ := filepath.Glob(filepath.Join(out, "undo-*.json"))
+	if len(records) != 1 {
+		t.Fatalf("undo records: %v", records)
+	}
 	newEnv := append([]string(nil), env...)
 	f, err := os.Open(filepath.Join(out, "systemd", "docker.service.d", "50-kubeward-content-trust.conf"))
 	if err != nil {
@@ -174,6 +190,15 @@ func TestHardenNodeDocker(t *testing.T) {
 		}
 		if len(after[id]) == 0 {
 			t.Errorf("after harden node: no result for %s", id)
+		}
+	}
+	// harden undo puts the three files back.
+	if b, err := exec.Command(bin, "harden", "undo", records[0]).CombinedOutput(); err != nil {
+		t.Fatalf("kubeward harden undo: %v\n%s", err, b)
+	}
+	for f, want := range original {
+		if got, _ := os.ReadFile(f); !bytes.Equal(got, want) {
+			t.Errorf("undo did not restore %s", f)
 		}
 	}
 }
