@@ -17,3 +17,19 @@
 {{- define "kubeward.clusterReportResource" -}}
 {{- if eq .Values.reports.format "wgpolicyk8s" }}clusterpolicyreports{{ else }}clusterreports{{ end -}}
 {{- end -}}
+
+{{/* With loopbackAPIServer: the pod's network and the API server's address. */}}
+{{- define "kubeward.loopbackPod" -}}
+{{- if .Values.loopbackAPIServer.enabled }}
+hostNetwork: true
+dnsPolicy: ClusterFirstWithHostNet
+{{- end -}}
+{{- end -}}
+{{- define "kubeward.loopbackEnv" -}}
+{{- if .Values.loopbackAPIServer.enabled }}
+- name: KUBERNETES_SERVICE_HOST
+  value: 127.0.0.1
+- name: KUBERNETES_SERVICE_PORT
+  value: {{ .Values.loopbackAPIServer.port | quote }}
+{{- end -}}
+{{- end -}}
