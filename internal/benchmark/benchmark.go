@@ -72,6 +72,9 @@ type Recommendation struct {
 	// Swarm marks recommendations that apply only when Docker swarm mode is
 	// active.
 	Swarm bool `yaml:"swarm,omitempty"`
+	// Why says why kubeward does not automate a recommendation the
+	// benchmark scores (Automated); the coverage table shows it.
+	Why *catalog.Text `yaml:"why,omitempty"`
 	// Match tells this recommendation's results apart when a check
 	// implements several: a FAIL of such a check counts here when its
 	// subject or location contains one of these strings (or when it
@@ -184,6 +187,8 @@ func Parse(name string, data []byte) (*Benchmark, error) {
 				return nil, fmt.Errorf("%s: recommendation %s is not numbered within section %s", at, r.ID, s.ID)
 			case r.Note != nil && (r.Note.EN == "" || r.Note.ZH == ""):
 				return nil, fmt.Errorf("%s: recommendation %s: a note needs English and Chinese", at, r.ID)
+			case r.Why != nil && (r.Why.EN == "" || r.Why.ZH == ""):
+				return nil, fmt.Errorf("%s: recommendation %s: why needs English and Chinese", at, r.ID)
 			}
 			seen[r.ID] = true
 		}
