@@ -74,11 +74,12 @@ func (o *inClusterReports) writeReports(ctx context.Context, g *globalOptions, d
 	if err != nil {
 		return err
 	}
+	start := time.Now()
 	st, err := openreports.Write(ctx, dyn, ro, objs, 8)
 	if err != nil {
 		return fmt.Errorf("writing the %s reports: %w", ro.Format, err)
 	}
-	fmt.Fprintf(g.stderr, "kubeward: wrote %d %s report objects, deleted %d earlier ones\n", st.Applied, ro.Format, len(st.Deleted))
+	fmt.Fprintf(g.stderr, "kubeward: wrote %d %s report objects in %s, deleted %d earlier ones\n", st.Applied, ro.Format, time.Since(start).Round(time.Millisecond), len(st.Deleted))
 	return nil
 }
 
