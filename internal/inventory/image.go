@@ -97,3 +97,25 @@ type CVEException struct {
 	Reason string
 	Expiry time.Time
 }
+
+// DefaultImageVerifierDir is where containerd 2's image verifier plugin
+// (io.containerd.image-verifier.v1.bindir) looks for verifier programs
+// when the configuration names no bin_dir.
+const DefaultImageVerifierDir = "/opt/containerd/image-verifier/bin"
+
+// ContainerdImageVerifierDir is the bin_dir of containerd's image verifier
+// plugin: the configured one, else the default for a version 3 (containerd
+// 2) configuration, else "" (containerd 1.x has no image verifier plugin).
+func (c *Component) ContainerdImageVerifierDir() string {
+	if p, ok := c.Config["plugins"].(map[string]any); ok {
+		if b, ok := p["io.containerd.image-verifier.v1.bindir"].(map[string]any); ok {
+			if d, ok := b["bin_dir"].(string); ok && d != "" {
+				return d
+			}
+		}
+	}
+	if c.Config != nil && ConfigVersion(c.Config) >= 3 {
+		return DefaultImageVerifierDir
+	}
+	return ""
+}

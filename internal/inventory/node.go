@@ -83,6 +83,9 @@ type Component struct {
 	// hosts.toml files a containerd reads, in the order of its config paths.
 	Docker     *DockerDaemon         `json:",omitempty"`
 	HostsFiles []ContainerdHostsFile `json:",omitempty"`
+	// ImageVerifiers are the programs in a containerd's image verifier
+	// bin_dir (image.go): each must approve an image before it is pulled.
+	ImageVerifiers []string `json:",omitempty"`
 	// SSHD is an sshd's configuration.
 	SSHD *SSHDConfig `json:",omitempty"`
 }

@@ -405,8 +405,8 @@ func (d *daemon) contentTrust() outcome {
 		ev = fmt.Sprintf("%s=%s (%s)", name, found, where)
 	}
 	return outcome{status: result.Warn, evidence: ev, file: "/etc/environment", key: name,
-		msg: catalog.F("%s=1 is not set for this node: content trust is a docker client setting (dockerd does not enforce it), so confirm every user, script and CI job that pulls or runs images sets it",
-			"此节点未设置 %s=1：内容信任是 docker 客户端的设置（dockerd 不强制执行），请确认所有拉取或运行镜像的用户、脚本和 CI 任务都已设置", name)}
+		msg: catalog.F("%s=1 is not set for this node: content trust is a docker client setting (dockerd does not enforce it), so confirm every user, script and CI job that pulls or runs images sets it; it rests on Notary v1, which is being retired: verify cosign or Notation signatures with the supplyChain policy (KW-SUP-001)",
+			"此节点未设置 %s=1：内容信任是 docker 客户端的设置（dockerd 不强制执行），请确认所有拉取或运行镜像的用户、脚本和 CI 任务都已设置；它基于正在退役的 Notary v1：请用 supplyChain 策略验证 cosign 或 Notation 签名（KW-SUP-001）", name)}
 }
 
 func nameOf(names map[uint32]string, id uint32) string {

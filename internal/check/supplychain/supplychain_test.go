@@ -164,3 +164,41 @@ func TestPinFix(t *testing.T) {
 		}
 	}
 }
+
+// TestNodeVerifier: containerd's image verifier programs are a PASS with
+// their names; none, or a containerd without the plugin, is not a finding.
+func TestNodeVerifier(t *testing.T) {
+	env := &check.Env{Config: config.Default(), Mode: "node", Now: time.Now()}
+	run := func(c *inventory.Component) result.Result {
+		t.Helper()
+		n := &inventory.Node{Hostname: "n1"}
+		if c != nil {
+			n.Components = append(n.Components, c)
+		}
+		for _, r := range check.EvaluateNode(env, n) {
+			if r.ID == supplychain.NodeVerifier {
+				return r
+			}
+		}
+		t.Fatal("no result")
+		return result.Result{}
+	}
+	v3 := map[string]any{"version": int64(3)}
+	for _, tc := range []struct {
+		c      *inventory.Component
+		status result.Status
+		text   string
+	}{
+		{nil, result.NotApplicable, "does not run"},
+		{&inventory.Component{Kind: inventory.Containerd, Config: map[string]any{"version": int64(2)}}, result.NotApplicable, "no image verifier plugin"},
+		{&inventory.Component{Kind: inventory.Containerd, Config: v3}, result.NotApplicable, "no image verifier program in " + inventory.DefaultImageVerifierDir},
+		{&inventory.Component{Kind: inventory.Containerd, Config: map[string]any{"version": int64(3), "plugins": map[string]any{
+			"io.containerd.image-verifier.v1.bindir": map[string]any{"bin_dir": "/etc/verifiers"}}},
+			ImageVerifiers: []string{"/etc/verifiers/cosign-verify"}}, result.Pass, "1 image verifier"},
+	} {
+		r := run(tc.c)
+		if r.Status != tc.status || !strings.Contains(r.Message.EN+r.Evidence, tc.text) {
+			t.Errorf("%+v: got %s %q %q", tc.c, r.Status, r.Message.EN, r.Evidence)
+		}
+	}
+}

@@ -37,6 +37,7 @@ func (g *gatherer) runtime() {
 	}
 	for _, c := range g.n.ComponentsOf(inventory.Containerd) {
 		g.hostsFiles(c)
+		c.ImageVerifiers = imageVerifiers(g.f, c) // imageverifier.go
 	}
 }
 
