@@ -375,3 +375,49 @@ func etcdRange(t *testing.T, cl *http.Client, url, key string) []byte {
 	}
 	return r.Kvs[0].Value
 }
+
+// TestHardenNodeHardenedChangesOnlyWhatFails: on the hardened control
+// plane harden node keeps the PKI as it is (every certificate check
+// passes) and changes a component only for a check that FAILs on it in
+// scan node: no fix without a finding.
+func TestHardenNodeHardenedChangesOnlyWhatFails(t *testing.T) {
+	up(t, harness.Hardened)
+	bin := kubewardBin(t)
+	out := filepath.Join(t.TempDir(), "out")
+	cmd := exec.Command(bin, "harden", "node", "--out", out, "--only", "control-plane")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("kubeward harden node: %v\n%s\n%s", err, stdout.String(), stderr.String())
+	}
+	var plan struct {
+		PKI        bool `json:"pki"`
+		Components []struct {
+			Kind    string   `json:"kind"`
+			Fixes   []string `json:"fixes"`
+			Changes []string `json:"changes"`
+		} `json:"components"`
+	}
+	readJSON(t, filepath.Join(out, "plan.json"), &plan)
+	if plan.PKI {
+		t.Errorf("the hardened node's PKI would be replaced:\n%s", stdout.String())
+	}
+	failing := map[string]bool{}
+	results, _ := scanNode(t)
+	for _, r := range results {
+		if r.Status == "FAIL" {
+			failing[r.ID] = true
+		}
+	}
+	for _, c := range plan.Components {
+		if len(c.Fixes) == 0 {
+			t.Errorf("%s changed without a finding: %v", c.Kind, c.Changes)
+		}
+		for _, id := range c.Fixes {
+			if !failing[id] {
+				t.Errorf("%s: a fix for %s, which does not FAIL: %v", c.Kind, id, c.Changes)
+			}
+		}
+		t.Logf("%s: %v for %v", c.Kind, c.Changes, c.Fixes)
+	}
+}
