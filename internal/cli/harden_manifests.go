@@ -83,6 +83,7 @@ Security labels). For Helm, kubeward harden post-render is a post-renderer.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runHardenManifests(g, o) },
 	}
 	addManifestInputFlags(cmd, &o.manifestOptions, g)
+	addSupplyChainFlags(cmd.Flags(), &o.supply, false) // KW-SUP-006's fix pins verified tags (supplychain.go)
 	f := cmd.Flags()
 	f.BoolVar(&o.write, "write", false, "edit the files in place (a backup of each is kept; unchanged files are not touched)")
 	f.StringVar(&o.backupDir, "backup-dir", "", "with --write: keep the backups under this directory instead of FILE.orig beside each file")
@@ -124,10 +125,14 @@ func badFiles(stats *manifest.Stats) map[string]bool {
 // plans the fixes.
 func planForHarden(g *globalOptions, o *manifestOptions, cfg *config.Config) (*harden.Plan, *manifest.Stats, map[string]bool) {
 	scan := harden.NewScan(cfg)
+	facts, verr := o.supply.manifestFacts(cfg) // supplychain.go
 	stats := manifest.Load(o.paths, manifest.Options{
 		DefaultNamespace: o.namespace, ValueFiles: o.valueFiles, Set: o.set, Stdin: g.stdin,
 		RenderTimeout: o.renderTimeout, AllowRemote: o.allowRemote,
-	}, scan.Observe)
+	}, func(obj *inventory.Object) { facts(obj); scan.Observe(obj) })
+	if verr != nil {
+		stats.Errors = append(stats.Errors, verr)
+	}
 	return scan.Plan(), stats, badFiles(stats)
 }
 

@@ -42,6 +42,7 @@ a trusted mirror or an image digest). -o json is for tools.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runHardenPlan(g, o, format) },
 	}
 	addManifestInputFlags(cmd, o, g)
+	addSupplyChainFlags(cmd.Flags(), &o.supply, false) // KW-SUP-006's fix pins verified tags (supplychain.go)
 	cmd.Flags().StringVarP(&format, "output", "o", "text", "format: text or json")
 	return markWork(cmd)
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -137,11 +136,10 @@ func runScanManifests(g *globalOptions, o *manifestOptions) error {
 		return err
 	}
 	paths := o.paths
-	verifier, err := o.supply.verifier(cfg)
+	facts, err := o.supply.manifestFacts(cfg) // supplychain.go
 	if err != nil {
 		return err
 	}
-	facts := imageFacts(context.Background(), verifier, nil)
 	engine := check.New(check.Options{Config: cfg, KeepPasses: o.showPassed})
 	prog := g.newProgress("reading manifests")
 	stats := manifest.Load(paths, manifest.Options{

@@ -76,3 +76,13 @@ func webhookSupplyChain(o *webhookOptions, p *admit.Policy) error {
 	}
 	return nil
 }
+
+// manifestFacts is the hook of the manifest commands (scan manifests,
+// harden plan, harden manifests); a no-op without a supply-chain policy.
+func (o *supplyChainOptions) manifestFacts(cfg *config.Config) (func(*inventory.Object), error) {
+	v, err := o.verifier(cfg)
+	if err != nil {
+		return func(*inventory.Object) {}, err
+	}
+	return imageFacts(context.Background(), v, nil), nil
+}

@@ -88,6 +88,13 @@ func TestScanManifestsSupplyChain(t *testing.T) {
 			t.Errorf("%s: %s", k, v)
 		}
 	}
+	// harden plan: KW-SUP-006's fix pins the verified tag to its digest
+	// (and only that one: the unsigned tag is not pinned).
+	code, out, e := run(t, "", "harden", "plan", "--config", cfg, man)
+	pinned := reg.Host + "/team/signed@" + dig["signed"]
+	if code > 1 || !strings.Contains(out, "KW-SUP-006") || !strings.Contains(out, pinned) || strings.Contains(out, reg.Host+"/team/unsigned@") {
+		t.Errorf("harden plan: exit %d, want the pin to %s:\n%s\n%s", code, pinned, out, e)
+	}
 	// Offline, registry closed: the pinned image is judged by its report,
 	// signatures are not applicable, tags cannot be matched.
 	reg.Server.Close()
