@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the real Kubernetes components used by the end-to-end harness
 # (kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy)
-# from k8s.io/kubernetes@v1.37.2, plus etcd (via ../etcd/build.sh), into a
+# from k8s.io/kubernetes@v1.37.2, plus etcd (via ../etcd/build.sh) and the helm
+# CLI (via ../helm/build.sh), into a
 # version-keyed cache. Binaries already present are skipped, so reruns are fast.
 #
 #   KUBEWARD_BIN_CACHE  target directory (default: <repo>/.cache/bin/v1.37.2)
@@ -27,12 +28,16 @@ ldflags+=" -X k8s.io/component-base/version.gitTreeState=clean"
 
 all=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy)
 want=("$@")
-[[ ${#want[@]} -eq 0 ]] && want=("${all[@]}" etcd)
+[[ ${#want[@]} -eq 0 ]] && want=("${all[@]}" etcd helm)
 
 total_start=$(date +%s)
 for b in "${want[@]}"; do
   if [[ $b == etcd ]]; then
     [[ "${SKIP_ETCD:-0}" == 1 ]] || "$here/../etcd/build.sh"
+    continue
+  fi
+  if [[ $b == helm ]]; then # the helm CLI, for the harden post-render e2e test
+    "$here/../helm/build.sh"
     continue
   fi
   out="$cache/$b"
