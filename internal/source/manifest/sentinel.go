@@ -55,6 +55,7 @@ type secretKey struct {
 	flows   []string // where the value lands
 	docs    []docRef // the documents it lands in
 	sibling []string // path of a sibling existingSecret key, if any
+	err     error    // the render with this key's sentinel failed
 }
 
 type docRef struct {
@@ -101,16 +102,27 @@ func chartSecretValues(dir string, ch *chart.Chart, vals map[string]any, opts Op
 	}
 	outA, errA := render(with(func(k *secretKey) string { return k.a }))
 	outB, errB := render(with(func(k *secretKey) string { return k.b }))
-	if errA != nil || errB != nil {
-		err := errA
-		if err == nil {
-			err = errB
+	unexplained := false
+	if errA == nil && errB == nil {
+		unexplained = attribute(keys, outA, outB)
+	} else {
+		// The chart refuses some sentinel (a values schema, a check on the
+		// value): try each key alone, the others as given.
+		failed := isolateKeys(keys, render)
+		for _, k := range failed {
+			// Only a literal default can fail the check: say that it could
+			// not be told, never pass it silently.
+			def := lookupPath(fileValues(opts.ValueFiles), k.path)
+			if def == nil {
+				def = lookupPath(ch.Values, k.path)
+			}
+			if scalarText(def) == "" || lookupPath(setValues(opts.Set), k.path) != nil {
+				continue
+			}
+			out.add(dir, valsAt, &inventory.ChartValue{Key: k.dotted, Source: inventory.ChartValueUnknown,
+				Detail: "rendering with a sentinel value failed: " + redactSentinels(firstLine(k.err).Error(), keys)}, k.path)
 		}
-		out.add(dir, valsAt, &inventory.ChartValue{Key: keys[0].dotted, Source: inventory.ChartValueUnknown,
-			Detail: "rendering with sentinel values failed: " + redactSentinels(firstLine(err).Error(), keys)}, keys[0].path)
-		return out.files(dir)
 	}
-	unexplained := attribute(keys, outA, outB)
 	if unexplained {
 		isolated := 0
 		for _, k := range keys {
@@ -162,7 +174,7 @@ func chartSecretValues(dir string, ch *chart.Chart, vals map[string]any, opts Op
 				}
 				break
 			}
-			cv.Source = emptyDefault(k, keys, render, with, ch)
+			cv.Source = emptyDefault(k, render, ch)
 			if cv.Source == "" {
 				continue
 			}
@@ -172,13 +184,40 @@ func chartSecretValues(dir string, ch *chart.Chart, vals map[string]any, opts Op
 	return out.files(dir)
 }
 
+// isolateKeys renders the chart with one key at a time set to its two
+// sentinels, the others as given, and attributes the documents that change
+// to that key. It returns the keys whose renders failed.
+func isolateKeys(keys []*secretKey, render func(map[string]string) (map[string]string, error)) []*secretKey {
+	var failed []*secretKey
+	for _, k := range keys {
+		a, errA := render(map[string]string{k.dotted: k.a})
+		b, errB := render(map[string]string{k.dotted: k.b})
+		if errA != nil || errB != nil {
+			k.err = errA
+			if k.err == nil {
+				k.err = errB
+			}
+			failed = append(failed, k)
+			continue
+		}
+		attribute([]*secretKey{k}, a, b)
+		for _, d := range changedDocs(a, b) {
+			if kind, name := kindName(d.a); (kind == "Secret" || kind == "ConfigMap") && len(k.flows) == 0 {
+				k.flows = appendUnique(k.flows, kind+"/"+name)
+				k.docs = append(k.docs, d.ref)
+			}
+		}
+	}
+	return failed
+}
+
 // emptyDefault says how a chart gets a value that has no default: required
 // (no render without it), generated (two renders differ), or "" when
 // neither can be told.
-func emptyDefault(k *secretKey, keys []*secretKey, render func(map[string]string) (map[string]string, error),
-	with func(func(*secretKey) string) map[string]string, ch *chart.Chart) string {
-	over := with(func(x *secretKey) string { return x.a })
-	over[k.dotted] = ""
+func emptyDefault(k *secretKey, render func(map[string]string) (map[string]string, error), ch *chart.Chart) string {
+	// The other values as given: they rendered (a required one with its
+	// placeholder, renderRequiringSecrets).
+	over := map[string]string{k.dotted: ""}
 	first, err := render(over)
 	if err != nil {
 		return inventory.ChartValueRequired
@@ -248,8 +287,10 @@ func secretKeys(defaults, given map[string]any) []*secretKey {
 	keys := make([]*secretKey, len(names))
 	for i, n := range names {
 		keys[i] = seen[n]
-		keys[i].a = fmt.Sprintf("kwsentinelA%04dq", i)
-		keys[i].b = fmt.Sprintf("kwsentinelB%04dq", i)
+		// Lower-case letters and digits: a value a name pattern or a
+		// length check in a values schema accepts.
+		keys[i].a = fmt.Sprintf("kwsentinela%04dq", i)
+		keys[i].b = fmt.Sprintf("kwsentinelb%04dq", i)
 	}
 	return keys
 }

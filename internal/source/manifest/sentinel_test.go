@@ -157,3 +157,25 @@ func TestRequiredPlaceholderIsNoLiteral(t *testing.T) {
 		}
 	}
 }
+
+// TestChartSchemaRefusesASentinel: when the values schema refuses one
+// key's sentinel, the keys are tried one at a time: the others are still
+// told, and the refused one is unknown only when it has a literal default.
+func TestChartSchemaRefusesASentinel(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"Chart.yaml":  chartYAML,
+		"values.yaml": "password: changeme-please\napiToken: tok-abcdef\nclientSecret: \"\"\n",
+		"values.schema.json": `{"type": "object", "properties": {"apiToken": {"type": "string", "pattern": "^tok-"},
+			"clientSecret": {"type": "string", "pattern": "^(|cs-.*)$"}}}`,
+		"templates/s.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  password: {{ .Values.password | quote }}\n  token: {{ .Values.apiToken | quote }}\n  client: {{ .Values.clientSecret | quote }}\n",
+	})
+	got, _ := loadChartValues(t, dir, Options{})
+	want := []string{
+		"apiToken unknown [] values.yaml:2",
+		"password literal [Secret/s] values.yaml:1",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
