@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/pflag"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/client-go/dynamic"
 
@@ -158,7 +159,15 @@ func (o *inClusterReports) clusterReports(ctx context.Context, g *globalOptions,
 // nodeCoverage merges the fresh node reports and names the nodes without one.
 func (o *inClusterReports) nodeCoverage(ctx context.Context, g *globalOptions, client *kube.Client, dyn dynamic.Interface, now time.Time) (merged, uncovered []result.Result, err error) {
 	cov := openreports.Coverage{Now: now, MaxAge: o.nodeMaxAge}
-	n, err := openreports.ListNodeReports(ctx, dyn, openreports.Format(o.format), 100, cov.Add)
+	prog := g.newProgress("merging node reports")
+	if prog != nil {
+		prog.unit = "node reports"
+	}
+	n, err := openreports.ListNodeReports(ctx, dyn, openreports.Format(o.format), 100, func(u *unstructured.Unstructured) {
+		prog.count(u.GetKind(), "")
+		cov.Add(u)
+	})
+	prog.done()
 	if err != nil {
 		return nil, nil, fmt.Errorf("--nodes: %w", err)
 	}

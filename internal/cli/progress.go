@@ -41,6 +41,7 @@ const progressInterval = 150 * time.Millisecond
 type progress struct {
 	w     io.Writer
 	label string
+	unit  string // what the total counts: "objects", "node reports"
 
 	mu     sync.Mutex
 	last   time.Time
@@ -58,7 +59,7 @@ func (g *globalOptions) newProgress(label string) *progress {
 	if os.Getenv("CI") != "" || !isTerminal(g.stderr) || isPipe(g.stdout) {
 		return nil
 	}
-	return &progress{w: g.stderr, label: label, byKind: map[string]int{}, now: time.Now}
+	return &progress{w: g.stderr, label: label, unit: "objects", byKind: map[string]int{}, now: time.Now}
 }
 
 // object counts an object read and redraws the line when it is due.
@@ -66,12 +67,21 @@ func (p *progress) object(o *inventory.Object) {
 	if p == nil {
 		return
 	}
+	p.count(o.Kind, o.File)
+}
+
+// count counts one item of a kind (an object, a node report), read from
+// file when it came from one, and redraws the line when it is due.
+func (p *progress) count(kind, file string) {
+	if p == nil {
+		return
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.total++
-	p.byKind[o.Kind]++
-	if o.File != "" && o.File != p.file {
-		p.file = o.File
+	p.byKind[kind]++
+	if file != "" && file != p.file {
+		p.file = file
 		p.files++
 	}
 	if t := p.now(); t.Sub(p.last) >= progressInterval {
@@ -88,7 +98,7 @@ func (p *progress) draw() {
 	if p.files > 0 {
 		fmt.Fprintf(&b, "%d files, ", p.files)
 	}
-	fmt.Fprintf(&b, "%d objects", p.total)
+	fmt.Fprintf(&b, "%d %s", p.total, p.unit)
 	kinds := make([]string, 0, len(p.byKind))
 	for k := range p.byKind {
 		kinds = append(kinds, k)

@@ -67,7 +67,7 @@ func TestProgressOnlyOnATerminal(t *testing.T) {
 func TestProgressLine(t *testing.T) {
 	var b strings.Builder
 	now := time.Unix(0, 0)
-	p := &progress{w: &b, label: "listing https://127.0.0.1:6443", byKind: map[string]int{}, now: func() time.Time { return now }}
+	p := &progress{w: &b, label: "listing https://127.0.0.1:6443", unit: "objects", byKind: map[string]int{}, now: func() time.Time { return now }}
 	for i := range 1000 {
 		kind := []string{"Pod", "Pod", "Secret", "Role", "Deployment", "ConfigMap"}[i%6]
 		p.object(&inventory.Object{Kind: kind, File: "f" + string(rune('a'+i/500))})
@@ -106,5 +106,16 @@ func TestProgressNode(t *testing.T) {
 		if tc.want == "" && strings.Contains(errs, "\x1b[K") || tc.want != "" && !strings.Contains(errs, tc.want) {
 			t.Errorf("terminal %v: stderr %q, want %q", tc.terminal, errs, tc.want)
 		}
+	}
+}
+
+// scan cluster --nodes counts the node reports it merges.
+func TestProgressNodeReports(t *testing.T) {
+	var b strings.Builder
+	p := &progress{w: &b, label: "merging node reports", unit: "node reports", byKind: map[string]int{}, now: time.Now}
+	p.count("Report", "")
+	p.done()
+	if !strings.Contains(b.String(), "kubeward: merging node reports: 1 node reports (Report 1)") {
+		t.Errorf("progress %q", b.String())
 	}
 }
