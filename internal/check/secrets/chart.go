@@ -52,7 +52,7 @@ func checkChartValue(_ *check.Env, t *check.Target, em *check.Emitter) {
 			Evidence: "two renders without " + cv.Key + " differ; no template calls lookup"})
 	case inventory.ChartValueUnknown:
 		em.Add(check.Finding{ID: ChartDefault, Status: result.Warn,
-			Message:  catalog.F("chart %s: could not tell where its secret-looking values go: %s", "Chart %s：无法判断其机密类值的去向：%s", cv.Chart, cv.Detail),
+			Message:  catalog.F("chart %s: value %s has a literal default, and where it goes could not be told: %s", "Chart %s：值 %s 有明文默认值，但无法判断其去向：%s", cv.Chart, cv.Key, cv.Detail),
 			Evidence: cv.Detail})
 	default:
 		em.Skip(ChartDefault)
