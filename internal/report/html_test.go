@@ -100,7 +100,14 @@ var (
 // The summary cards say what Counts says, and the table has one row per
 // listed result.
 func TestHTMLCountsMatchTheRun(t *testing.T) {
-	for name, run := range inputRuns(t, "en") {
+	runs := inputRuns(t, "en")
+	// scan cluster --nodes: the cluster's results and the node reports'
+	// merged into one run.
+	merged := clusterRun(t, "en")
+	merged.Results = append(merged.Results, nodeRun(t, "en").Results...)
+	result.Sort(merged.Results)
+	runs["merged"] = merged
+	for name, run := range runs {
 		out := render(t, "html", run)
 		counts := run.Counts()
 		for _, m := range cardRE.FindAllStringSubmatch(out, -1) {
