@@ -8,6 +8,7 @@ package harden
 
 import (
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/kubeward/kubeward/internal/catalog"
@@ -167,11 +168,58 @@ func (s *Scan) Plan() *Plan {
 	}
 	for _, o := range objs {
 		if of := fixes[o]; of != nil {
+			dropInvalid(of)
 			sort.Strings(of.Resolves)
-			p.Fixes = append(p.Fixes, of)
+			if len(of.Edits) > 0 || len(of.New) > 0 {
+				p.Fixes = append(p.Fixes, of)
+			}
 		}
 	}
 	return p
+}
+
+// dropInvalid removes the edits that would give a container a combination
+// the API server refuses: allowPrivilegeEscalation: false on a container
+// that stays privileged or keeps CAP_SYS_ADMIN (when the fix of KW-POD-002
+// or KW-POD-005 does not apply, under an exception). The FAIL stays, and
+// harden plan's rescan shows it.
+func dropInvalid(of *ObjectFix) {
+	h, err := HardenedObject(of)
+	if err != nil {
+		return
+	}
+	w, ok := h.Workload()
+	if !ok {
+		return
+	}
+	bad := map[string]bool{}
+	for _, c := range w.Containers() {
+		sc := c.SecurityContext
+		if sc == nil || sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation {
+			continue
+		}
+		escalates := sc.Privileged != nil && *sc.Privileged
+		if sc.Capabilities != nil {
+			for _, a := range sc.Capabilities.Add {
+				if n := strings.TrimPrefix(strings.ToUpper(string(a)), "CAP_"); n == "SYS_ADMIN" {
+					escalates = true
+				}
+			}
+		}
+		if escalates {
+			bad[w.SpecPath+"."+check.Sel(c.List, "name", c.Name)+".securityContext.allowPrivilegeEscalation"] = true
+		}
+	}
+	if len(bad) == 0 {
+		return
+	}
+	kept := of.Edits[:0]
+	for _, e := range of.Edits {
+		if !bad[e.Path] {
+			kept = append(kept, e)
+		}
+	}
+	of.Edits = kept
 }
 
 // objectOf picks the object a result is about among those of its subject:

@@ -1,6 +1,8 @@
 package harden
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -118,5 +120,39 @@ func TestManualFixesAreListedNotGuessed(t *testing.T) {
 		if s.Fix == nil || s.Fix.Manual == nil || s.Fix.Edits != nil || s.Fix.Manual.EN == "" || s.Fix.Manual.ZH == "" {
 			t.Errorf("%s: want a manual fix with a reason in EN and ZH", id)
 		}
+	}
+}
+
+// TestNoInvalidCombination: under an exception for KW-POD-002 the
+// container stays privileged, so allowPrivilegeEscalation: false (which the
+// API server refuses beside privileged: true) is not written; the other
+// fixes are.
+func TestNoInvalidCombination(t *testing.T) {
+	cfg, err := config.Parse([]byte("ignore:\n- id: KW-POD-002\n  reason: needs the host (CHG-1)\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := checktest.Container(func(c *corev1.Container) {
+		c.SecurityContext.Privileged = checktest.Ptr(true)
+		c.SecurityContext.AllowPrivilegeEscalation = nil
+		c.SecurityContext.ReadOnlyRootFilesystem = nil
+	})
+	p := Build(cfg, append(checktest.HardenedNamespace("apps"), o))
+	if len(p.Fixes) != 1 {
+		t.Fatalf("fixes: %d", len(p.Fixes))
+	}
+	for _, e := range p.Fixes[0].Edits {
+		if strings.HasSuffix(e.Path, "allowPrivilegeEscalation") || strings.HasSuffix(e.Path, "privileged") {
+			t.Errorf("edit %v on a container that stays privileged", e)
+		}
+	}
+	if !strings.Contains(fmt.Sprint(p.Fixes[0].Edits), "readOnlyRootFilesystem") {
+		t.Errorf("the other fixes were dropped too: %v", p.Fixes[0].Edits)
+	}
+	// Without the exception both are written.
+	p = Build(config.Default(), append(checktest.HardenedNamespace("apps"), o))
+	got := fmt.Sprint(p.Fixes[0].Edits)
+	if !strings.Contains(got, "allowPrivilegeEscalation") || !strings.Contains(got, "remove spec.template.spec.containers[name=app].securityContext.privileged") {
+		t.Errorf("edits: %s", got)
 	}
 }
