@@ -37,6 +37,30 @@ var cisDockerLogic = &check.NodeRule{Run: runCISDocker}
 // watch, by its role in inventory.DockerHost.
 type auditTarget struct{ id, rec, role, name string }
 
+// zhNames are the Chinese names of the files and binaries auditTargets and
+// fileRules name in English (paths name themselves).
+var zhNames = map[string]string{
+	"the Docker daemon binary":                         "Docker 守护进程二进制文件",
+	"the Docker data root (/var/lib/docker)":           "Docker 数据目录（/var/lib/docker）",
+	"the containerd binary":                            "containerd 二进制文件",
+	"the containerd-shim binary":                       "containerd-shim 二进制文件",
+	"the containerd-shim-runc-v1 binary":               "containerd-shim-runc-v1 二进制文件",
+	"the containerd-shim-runc-v2 binary":               "containerd-shim-runc-v2 二进制文件",
+	"the runc binary":                                  "runc 二进制文件",
+	"registry certificate files (/etc/docker/certs.d)": "镜像仓库证书文件（/etc/docker/certs.d）",
+	"the TLS CA certificate (--tlscacert)":             "TLS CA 证书（--tlscacert）",
+	"the server certificate (--tlscert)":               "服务端证书（--tlscert）",
+	"the server key (--tlskey)":                        "服务端私钥（--tlskey）",
+	"the containerd socket":                            "containerd 套接字",
+}
+
+func zhName(en string) string {
+	if z, ok := zhNames[en]; ok {
+		return z
+	}
+	return en
+}
+
 var auditTargets = []auditTarget{
 	{"KW-DOCKER-013", "1.1.3", "dockerd", "the Docker daemon binary"},
 	{"KW-DOCKER-014", "1.1.4", "/run/containerd", "/run/containerd"},
@@ -158,18 +182,18 @@ func init() {
 	}
 	for _, a := range auditTargets {
 		specs = append(specs, cisEntry(a.id, "1.1", low, a.rec,
-			catalog.F("auditd does not watch %s", "auditd 未监视 %s", a.name),
+			catalog.Text{EN: "auditd does not watch " + a.name, ZH: "auditd 未监视" + zhName(a.name)},
 			catalog.F("Add an audit rule for it, e.g. \"-w PATH -k docker\" in /etc/audit/rules.d/docker.rules, then augenrules --load (the result names PATH).",
 				"为其添加审计规则，例如在 /etc/audit/rules.d/docker.rules 中加入 \"-w PATH -k docker\"，然后执行 augenrules --load（结果中给出 PATH）。")))
 	}
 	for _, f := range fileRules {
 		if f.owner {
 			specs = append(specs, cisEntry(f.id, "1.1", med, f.rec,
-				catalog.F("%s is not owned by root:root", "%s 的属主不是 root:root", f.name),
+				catalog.Text{EN: f.name + " is not owned by root:root", ZH: zhName(f.name) + " 的属主不是 root:root"},
 				catalog.F("chown root:root the file (uid and gid both 0).", "将文件属主设为 root:root（uid 与 gid 均为 0）。")))
 		} else {
 			specs = append(specs, cisEntry(f.id, "1.1", med, f.rec,
-				catalog.F("%s has a mode wider than %04o", "%s 的权限宽于 %04o", f.name, f.maxMode),
+				catalog.Text{EN: fmt.Sprintf("%s has a mode wider than %04o", f.name, f.maxMode), ZH: fmt.Sprintf("%s 的权限宽于 %04o", zhName(f.name), f.maxMode)},
 				catalog.F("chmod %04o the file (or stricter).", "将文件权限设为 %04o（或更严格）。", f.maxMode)))
 		}
 	}
@@ -378,7 +402,7 @@ func hostFile(n *inventory.Node, path string) (*inventory.File, *outcome) {
 func auditWatch(n *inventory.Node, h *inventory.DockerHost, a auditTarget) outcome {
 	paths := h.FilesOf(a.role)
 	if len(paths) == 0 {
-		return outcome{status: result.NotApplicable, msg: catalog.F("no %s on this host", "此主机上没有 %s", a.name)}
+		return outcome{status: result.NotApplicable, msg: catalog.Text{EN: "no " + a.name + " on this host", ZH: "此主机上没有" + zhName(a.name)}}
 	}
 	path := paths[0]
 	if _, bad := hostFile(n, path); bad != nil {
@@ -400,7 +424,7 @@ func auditWatch(n *inventory.Node, h *inventory.DockerHost, a auditTarget) outco
 func fileRuleOutcomes(n *inventory.Node, h *inventory.DockerHost, c *inventory.Component, r fileRule) []outcome {
 	paths := h.FilesOf(r.role)
 	if len(paths) == 0 {
-		why := catalog.F("no %s on this host", "此主机上没有 %s", r.name)
+		why := catalog.Text{EN: "no " + r.name + " on this host", ZH: "此主机上没有" + zhName(r.name)}
 		if strings.HasPrefix(r.role, "tls") {
 			why = catalog.F("dockerd is not configured with --%s", "dockerd 未配置 --%s", r.role)
 		}
