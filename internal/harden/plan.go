@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/config"
@@ -178,12 +180,47 @@ func (s *Scan) Plan() *Plan {
 	return p
 }
 
+// mayEscalate reports whether a container of o is privileged or adds
+// SYS_ADMIN.
+func mayEscalate(o *inventory.Object) bool {
+	w, ok := o.Workload()
+	if !ok {
+		return false
+	}
+	for _, c := range w.Containers() {
+		if escalates(c.SecurityContext) {
+			return true
+		}
+	}
+	return false
+}
+
+func escalates(sc *corev1.SecurityContext) bool {
+	if sc == nil {
+		return false
+	}
+	if sc.Privileged != nil && *sc.Privileged {
+		return true
+	}
+	if sc.Capabilities != nil {
+		for _, a := range sc.Capabilities.Add {
+			if strings.TrimPrefix(strings.ToUpper(string(a)), "CAP_") == "SYS_ADMIN" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // dropInvalid removes the edits that would give a container a combination
 // the API server refuses: allowPrivilegeEscalation: false on a container
 // that stays privileged or keeps CAP_SYS_ADMIN (when the fix of KW-POD-002
 // or KW-POD-005 does not apply, under an exception). The FAIL stays, and
 // harden plan's rescan shows it.
 func dropInvalid(of *ObjectFix) {
+	if !mayEscalate(of.Object) {
+		return // nothing privileged or with SYS_ADMIN to begin with: cheap path
+	}
 	h, err := HardenedObject(of)
 	if err != nil {
 		return
@@ -198,15 +235,7 @@ func dropInvalid(of *ObjectFix) {
 		if sc == nil || sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation {
 			continue
 		}
-		escalates := sc.Privileged != nil && *sc.Privileged
-		if sc.Capabilities != nil {
-			for _, a := range sc.Capabilities.Add {
-				if n := strings.TrimPrefix(strings.ToUpper(string(a)), "CAP_"); n == "SYS_ADMIN" {
-					escalates = true
-				}
-			}
-		}
-		if escalates {
+		if escalates(sc) {
 			bad[w.SpecPath+"."+check.Sel(c.List, "name", c.Name)+".securityContext.allowPrivilegeEscalation"] = true
 		}
 	}
