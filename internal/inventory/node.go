@@ -38,6 +38,13 @@ type Node struct {
 	// DockerHost is the host's facts around Docker (group, audit rules,
 	// daemon files): gathered when a dockerd is on the node.
 	DockerHost *DockerHost `json:"dockerHost,omitempty"`
+	// KubeletUnits are the kubelet's systemd unit files and drop-ins found
+	// on the host (whether or not the kubelet was found through its unit),
+	// and AdminKubeconfigs kubeadm's admin.conf and super-admin.conf when
+	// present: CIS Kubernetes v1.12 4.1.1-4.1.2 and 1.1.13-1.1.14. Their
+	// metadata is in Files (host view).
+	KubeletUnits     []string `json:"kubeletUnits,omitempty"`
+	AdminKubeconfigs []string `json:"adminKubeconfigs,omitempty"`
 }
 
 // ComponentsOf returns the discovered components of one kind.

@@ -93,3 +93,34 @@ func TestKubeletHostnameOverride(t *testing.T) {
 		}
 	}
 }
+
+// TestKubeletUnitsAndAdminKubeconfigs: the kubelet's systemd unit and
+// drop-ins (CIS 4.1.1) and kubeadm's admin.conf (1.1.13, 1.1.14) are
+// judged whenever the source found them.
+func TestKubeletUnitsAndAdminKubeconfigs(t *testing.T) {
+	n := &inventory.Node{Hostname: "cp",
+		Components:       []*inventory.Component{{Kind: inventory.Kubelet, PID: 3, Source: "process"}, {Kind: inventory.APIServer, PID: 7, Source: "process"}},
+		KubeletUnits:     []string{"/lib/systemd/system/kubelet.service", "/etc/systemd/system/kubelet.service.d/10-kubeadm.conf"},
+		AdminKubeconfigs: []string{"/etc/kubernetes/admin.conf"},
+		Files: []*inventory.File{
+			{Path: "/lib/systemd/system/kubelet.service", Present: true, Mode: 0o600},
+			{Path: "/etc/systemd/system/kubelet.service.d/10-kubeadm.conf", Present: true, Mode: 0o644},
+			{Path: "/etc/kubernetes/admin.conf", Present: true, Mode: 0o640, GID: 1000},
+		}}
+	got := map[string][]string{}
+	for _, r := range check.EvaluateNode(testEnv(), n) {
+		if r.Location != nil {
+			got[r.ID+" "+r.Location.File] = append(got[r.ID+" "+r.Location.File], string(r.Status))
+		}
+	}
+	for key, want := range map[string]string{
+		FileKubelet + " /lib/systemd/system/kubelet.service":                    "PASS",
+		FileKubelet + " /etc/systemd/system/kubelet.service.d/10-kubeadm.conf": "FAIL",
+		FileKubeconfigs + " /etc/kubernetes/admin.conf":                         "FAIL",
+		FileOwner + " /etc/kubernetes/admin.conf":                               "FAIL",
+	} {
+		if len(got[key]) == 0 || got[key][0] != want {
+			t.Errorf("%s = %v, want %s", key, got[key], want)
+		}
+	}
+}

@@ -132,6 +132,15 @@ func collectFiles(n *inventory.Node) []referenced {
 			add(c, c.ConfigFile, "--config", fileClass{FileKubeconfigs, 0o600})
 		}
 	}
+	// The kubelet's unit and drop-ins on a systemd host, however the kubelet
+	// was found (CIS 4.1.1, 4.1.2), and kubeadm's admin credentials (1.1.13,
+	// 1.1.14): host files, no component names them.
+	for _, p := range n.KubeletUnits {
+		add(nil, p, "systemd unit of the kubelet", fileClass{FileKubelet, 0o600})
+	}
+	for _, p := range n.AdminKubeconfigs {
+		add(nil, p, "kubeadm admin credentials", fileClass{FileKubeconfigs, 0o600})
+	}
 	return out
 }
 

@@ -101,3 +101,29 @@ func TestDockerHostFacts(t *testing.T) {
 		t.Errorf("docker.socket facts = %+v", f)
 	}
 }
+
+func TestKubeFiles(t *testing.T) {
+	root := t.TempDir()
+	for _, p := range []string{"lib/systemd/system/kubelet.service", "etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
+		"etc/systemd/system/kubelet.service.d/notes.txt", "etc/kubernetes/admin.conf"} {
+		full := filepath.Join(root, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := &inventory.Node{Components: []*inventory.Component{{Kind: inventory.Kubelet, PID: 0, Source: "process"}, {Kind: inventory.APIServer}}}
+	g := &gatherer{f: &host.FS{Root: root}, n: n}
+	g.kubeFiles()
+	if strings.Join(n.KubeletUnits, ",") != "/etc/systemd/system/kubelet.service.d/10-kubeadm.conf,/lib/systemd/system/kubelet.service" {
+		t.Errorf("units = %v", n.KubeletUnits)
+	}
+	if strings.Join(n.AdminKubeconfigs, ",") != "/etc/kubernetes/admin.conf" {
+		t.Errorf("admin kubeconfigs = %v", n.AdminKubeconfigs)
+	}
+	if f := n.File(0, "/etc/kubernetes/admin.conf"); f == nil || !f.Present {
+		t.Errorf("admin.conf facts = %+v", f)
+	}
+}

@@ -32,6 +32,7 @@ func Gather(f *host.FS, n *inventory.Node) *inventory.Node {
 	// Gathering again starts afresh.
 	n.Files, n.StaticPodDir, n.StaticPods, n.Calico = nil, "", nil, nil
 	n.Users, n.Groups, n.DockerContentTrust, n.Firewall, n.SSHDDefault, n.DockerHost = nil, nil, nil, nil, nil, nil
+	n.KubeletUnits, n.AdminKubeconfigs = nil, nil
 	for _, c := range n.Components {
 		c.Cwd, c.Docker, c.HostsFiles, c.SSHD = "", nil, nil, nil
 	}
@@ -55,6 +56,7 @@ func Gather(f *host.FS, n *inventory.Node) *inventory.Node {
 		}
 	}
 	g.staticPods()
+	g.kubeFiles()
 	g.calico()
 	g.runtime()
 	g.firewall()
