@@ -114,10 +114,10 @@ func TestKubeletUnitsAndAdminKubeconfigs(t *testing.T) {
 		}
 	}
 	for key, want := range map[string]string{
-		FileKubelet + " /lib/systemd/system/kubelet.service":                    "PASS",
+		FileKubelet + " /lib/systemd/system/kubelet.service":                   "PASS",
 		FileKubelet + " /etc/systemd/system/kubelet.service.d/10-kubeadm.conf": "FAIL",
-		FileKubeconfigs + " /etc/kubernetes/admin.conf":                         "FAIL",
-		FileOwner + " /etc/kubernetes/admin.conf":                               "FAIL",
+		FileKubeconfigs + " /etc/kubernetes/admin.conf":                        "FAIL",
+		FileOwner + " /etc/kubernetes/admin.conf":                              "FAIL",
 	} {
 		if len(got[key]) == 0 || got[key][0] != want {
 			t.Errorf("%s = %v, want %s", key, got[key], want)
