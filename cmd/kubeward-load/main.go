@@ -67,6 +67,7 @@ func main() {
 	caFile := flag.String("ca-file", "", "CA (PEM) to verify the server with")
 	timeout := flag.Duration("timeout", 10*time.Second, "per-request timeout")
 	h2 := flag.Bool("http2", false, "use HTTP/2 (as the API server does) instead of HTTP/1.1 keep-alive connections")
+	objectsFile := flag.String("objects", "", "send these objects (one JSON object per line) instead of the built-in mix (objects.go)")
 	flag.Parse()
 
 	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: *insecure} //nolint:gosec // opt-in flag
@@ -88,6 +89,14 @@ func main() {
 		IdleConnTimeout: 90 * time.Second,
 	}}
 	bodies := reviews()
+	if *objectsFile != "" {
+		b, err := reviewsFromFile(*objectsFile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "kubeward-load:", err)
+			os.Exit(2)
+		}
+		bodies = b
+	}
 
 	var sent, ok, denied, errs, dropped atomic.Int64
 	var mu sync.Mutex

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	"golang.org/x/sync/singleflight"
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/kubeward/kubeward/internal/config"
@@ -36,6 +37,8 @@ type Verifier struct {
 	mu       sync.Mutex
 	verdicts *lru
 	tags     *lru
+	// flight joins concurrent misses of one key into one registry call.
+	flight singleflight.Group
 }
 
 // NewVerifier loads the policies' keys and, unless offline, builds the
@@ -180,14 +183,20 @@ func (v *Verifier) resolve(ctx context.Context, r name.Reference, pull Keychain)
 		return e.(string), nil
 	}
 	v.mu.Unlock()
-	d, err := v.client.Resolve(ctx, r, pull)
+	res, err, _ := v.flight.Do("tag|"+key, func() (any, error) {
+		d, err := v.client.Resolve(ctx, r, pull)
+		if err != nil {
+			return "", err
+		}
+		v.mu.Lock()
+		v.tags.put(key, d, now.Add(TagTTL))
+		v.mu.Unlock()
+		return d, nil
+	})
 	if err != nil {
 		return "", err
 	}
-	v.mu.Lock()
-	v.tags.put(key, d, now.Add(TagTTL))
-	v.mu.Unlock()
-	return d, nil
+	return res.(string), nil
 }
 
 func (v *Verifier) verdictOf(ctx context.Context, idx int, repo name.Repository, digest string, pull Keychain) (verdict, error) {
@@ -199,6 +208,16 @@ func (v *Verifier) verdictOf(ctx context.Context, idx int, repo name.Repository,
 		return e.(verdict), nil
 	}
 	v.mu.Unlock()
+	res, err, _ := v.flight.Do(key, func() (any, error) { return v.verify(ctx, idx, key, repo, digest, pull, now) })
+	if err != nil {
+		return verdict{}, err
+	}
+	return res.(verdict), nil
+}
+
+// verify asks the registry (and Harbor) for the verdict of repo@digest and
+// caches it.
+func (v *Verifier) verify(ctx context.Context, idx int, key string, repo name.Repository, digest string, pull Keychain, now time.Time) (verdict, error) {
 	sig, err := v.client.VerifyCosign(ctx, repo, digest, v.keys[idx], pull)
 	if err != nil {
 		return verdict{}, err
