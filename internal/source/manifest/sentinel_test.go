@@ -179,3 +179,15 @@ func TestChartSchemaRefusesASentinel(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// FuzzSentinelDocs: the readers of rendered documents (kind and name, the
+// env vars holding a sentinel, the document split and diff) take any text.
+func FuzzSentinelDocs(f *testing.F) {
+	f.Add("apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n---\nenv:\n- name: DB_PASSWORD\n  value: kwsentinela0000q\n", "kwsentinela0000q")
+	f.Add("[", "x")
+	f.Fuzz(func(t *testing.T, doc, sentinel string) {
+		kindName(doc)
+		secretEnv(doc, sentinel)
+		changedDocs(map[string]string{"a": doc}, map[string]string{"a": sentinel})
+	})
+}
