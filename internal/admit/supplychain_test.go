@@ -219,3 +219,23 @@ func BenchmarkAdmissionVerifyCold(b *testing.B) { benchSupply(b, false) }
 
 // BenchmarkAdmissionVerifyWarm: the digest and verdict come from the cache.
 func BenchmarkAdmissionVerifyWarm(b *testing.B) { benchSupply(b, true) }
+
+// BenchmarkAdmissionVerifyWarmParallel: warm reviews from many goroutines,
+// as the API server sends them.
+func BenchmarkAdmissionVerifyWarmParallel(b *testing.B) {
+	f := newSupplyFixture(b, "")
+	h := f.handler(b)
+	body, _ := json.Marshal(review(b, admissionv1.Create, f.pod("prod-pay", f.reg.Host+"/team/signed@"+f.digests["signed"]), "alice"))
+	if _, code, _ := h.Review(body, false); code != 200 {
+		b.Fatal(code)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, code, _ := h.Review(body, false); code != 200 {
+				b.Error(code)
+			}
+		}
+	})
+}
