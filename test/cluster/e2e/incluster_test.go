@@ -329,7 +329,9 @@ func reportVerdicts(u *unstructured.Unstructured, keep func(string) bool) string
 	return strings.Join(lines, "\n")
 }
 
-func reportNSVerdicts(u *unstructured.Unstructured) map[string]string { return nsVerdicts(reportResults(u)) }
+func reportNSVerdicts(u *unstructured.Unstructured) map[string]string {
+	return nsVerdicts(reportResults(u))
+}
 
 // podRSS is the rss of the pod's cgroup (cgroup v1, cgroupfs driver).
 func podRSS(pod *corev1.Pod) (int64, error) {
