@@ -79,6 +79,19 @@ type jsonReport struct {
 			Kind, Namespace, Name string
 		} `json:"subject"`
 	} `json:"results"`
+	// Benchmark is the CIS compliance view (--benchmark).
+	Benchmark *struct {
+		Sections []struct {
+			ID    string `json:"id"`
+			Tally struct {
+				Total int     `json:"total"`
+				Rate  float64 `json:"passRate"`
+			} `json:"tally"`
+		} `json:"sections"`
+		Total struct {
+			Total int `json:"total"`
+		} `json:"total"`
+	} `json:"benchmark"`
 }
 
 // field is a result's value for a filter of the page.
@@ -337,6 +350,26 @@ func checkPage(t *testing.T, b *browser, htmlFile, jsonFile, lang string, enTitl
 		}
 		if err := chromedp.Do(b.ctx, chromedp.Click(chromedp.CSS(`button[type=reset]`))); err != nil {
 			t.Fatal(err)
+		}
+	}
+
+	// The CIS view: one row per section with the JSON's pass rate, and one
+	// row per recommendation.
+	if bm := rep.Benchmark; bm != nil {
+		var view struct {
+			Rates map[string]string `json:"rates"`
+			Recs  int               `json:"recs"`
+		}
+		b.eval(t, `({rates: Object.fromEntries(Array.from(document.querySelectorAll('tr.bench-section')).map(r => [r.dataset.section, r.querySelector('td.rate').textContent])),
+			recs: document.querySelectorAll('tr.bench-rec').length})`, &view)
+		if len(view.Rates) != len(bm.Sections) || view.Recs != bm.Total.Total {
+			t.Errorf("%s: %d sections and %d recommendations shown, the JSON view has %d and %d", lang, len(view.Rates), view.Recs, len(bm.Sections), bm.Total.Total)
+		}
+		for _, sec := range bm.Sections {
+			got := view.Rates[sec.ID]
+			if sec.Tally.Rate >= 0 && got != fmt.Sprintf("%.1f%%", sec.Tally.Rate) || sec.Tally.Rate < 0 && strings.Contains(got, "%") {
+				t.Errorf("%s: section %s pass rate %q, JSON %.1f", lang, sec.ID, got, sec.Tally.Rate)
+			}
 		}
 	}
 
@@ -618,6 +651,11 @@ ignore:
 		risky := corev1.PodSpec{HostNetwork: true, Containers: []corev1.Container{{Name: "web", Image: "docker.io/shop/web:latest",
 			SecurityContext: &corev1.SecurityContext{Privileged: ptr(true)}}}}
 		k.must(cs.AppsV1().Deployments("shop").Create(ctx, deployment("shop", "web", 1, risky), metav1.CreateOptions{}))
-		renderAndCheck(t, b, dir, "cluster", shots, "scan", "cluster", "--kubeconfig", c.AdminKubeconfig())
+		renderAndCheck(t, b, dir, "cluster", shots, "scan", "cluster", "--kubeconfig", c.AdminKubeconfig(), "--benchmark", "cis-kubernetes-1.12")
+		var sections int
+		b.eval(t, `document.querySelectorAll('tr.bench-section').length`, &sections)
+		if sections == 0 {
+			t.Error("the cluster page with --benchmark shows no CIS section")
+		}
 	})
 }
