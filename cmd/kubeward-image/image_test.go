@@ -59,7 +59,7 @@ func TestImageContent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cf.Config.User != "65532:65532" || strings.Join(cf.Config.Entrypoint, " ") != "/kubeward" || !cf.Created.Time.Equal(epoch) ||
+	if cf.Config.User != "65532:65532" || strings.Join(cf.Config.Entrypoint, " ") != "/kubeward" || !cf.Created.Equal(epoch) ||
 		cf.Config.Labels["org.opencontainers.image.version"] != "v1.2.3" || cf.OS != "linux" || cf.Architecture != "amd64" {
 		t.Errorf("config: %+v created %v", cf.Config, cf.Created)
 	}

@@ -154,10 +154,10 @@ func Build(o Options, results []result.Result) ([]*unstructured.Unstructured, er
 		}
 		groups[ns] = append(groups[ns], i)
 	}
-	if o.Scanner == ScannerNode || len(groups[""]) == 0 {
+	if _, ok := groups[""]; !ok {
 		// The node's (or the cluster's) report exists even when empty:
 		// it says the scan ran.
-		groups[""] = groups[""]
+		groups[""] = nil
 	}
 	keys := make([]string, 0, len(groups))
 	for k := range groups {
