@@ -169,3 +169,27 @@ func FuzzReadReport(f *testing.F) {
 		}
 	})
 }
+
+// A report someone else wrote cannot put a terminal escape into the text
+// diff or markup into the Markdown one.
+func TestDiffOutputInert(t *testing.T) {
+	in := `{"schema": "kubeward.io/report/v1", "results": [{"id": "KW-\u001b[2J<img src=x>", "status": "FAIL", "title": "t\u001b]0;x\u0007",
+		"subject": {"kind": "Pod", "name": "a\u001b[31m<script>"}, "location": {"file": "f\u001b.yaml", "line": 1}}]}`
+	rep, err := report.ReadReport(strings.NewReader(in), "new.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := report.Compare("old.json", &report.Report{}, "new.json", rep)
+	for _, f := range []string{"text", "markdown"} {
+		var b bytes.Buffer
+		if err := report.WriteDiff(&b, f, "en", d); err != nil {
+			t.Fatal(err)
+		}
+		if strings.ContainsAny(b.String(), "\x1b\x07") {
+			t.Errorf("%s: a control character reached the output", f)
+		}
+		if f == "markdown" && (strings.Contains(b.String(), "<img") || strings.Contains(b.String(), "<script")) {
+			t.Errorf("markdown: markup reached the output:\n%s", b.String())
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/result"
@@ -28,6 +29,17 @@ var diffWords = map[string]catalog.Text{
 }
 
 func diffWord(key, lang string) string { return diffWords[key].In(lang) }
+
+// noControl replaces control characters (a terminal escape sequence in a
+// report someone else wrote) with U+FFFD in text output.
+func noControl(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return '\uFFFD'
+		}
+		return r
+	}, s)
+}
 
 // diffTitle is a check's title in lang from the catalogue, else the title
 // the report carried (a check this build does not know).
@@ -57,7 +69,7 @@ func diffStatus(s result.Status, lang string) string {
 }
 
 func writeDiffText(bw *bufio.Writer, lang string, d *Diff) {
-	fmt.Fprintf(bw, "%s\n%s: %s\n%s: %s\n\n", diffWord("heading", lang), diffWord("old", lang), d.OldFile, diffWord("new", lang), d.NewFile)
+	fmt.Fprintf(bw, "%s\n%s: %s\n%s: %s\n\n", diffWord("heading", lang), diffWord("old", lang), noControl(d.OldFile), diffWord("new", lang), noControl(d.NewFile))
 	for _, sec := range []struct {
 		key  string
 		mark string
@@ -66,14 +78,14 @@ func writeDiffText(bw *bufio.Writer, lang string, d *Diff) {
 		fmt.Fprintf(bw, "%s: %d\n", diffWord(sec.key, lang), len(sec.es))
 		for i := range sec.es {
 			e := &sec.es[i]
-			fmt.Fprintf(bw, "  %s [%s] %s %s %s", sec.mark, diffStatus(e.Status, lang), e.ID, diffSev(e.Severity, lang), e.Subject.String())
+			fmt.Fprintf(bw, "  %s [%s] %s %s %s", sec.mark, diffStatus(e.Status, lang), noControl(e.ID), diffSev(e.Severity, lang), noControl(e.Subject.String()))
 			if loc := e.Location.String(); loc != "" {
-				fmt.Fprintf(bw, "  %s", loc)
+				fmt.Fprintf(bw, "  %s", noControl(loc))
 			}
 			if e.OldStatus != "" {
 				fmt.Fprintf(bw, "  (%s %s)", diffWord("was", lang), diffStatus(e.OldStatus, lang))
 			}
-			fmt.Fprintf(bw, "\n      %s\n", diffTitle(&e.ReportResult, lang))
+			fmt.Fprintf(bw, "\n      %s\n", noControl(diffTitle(&e.ReportResult, lang)))
 		}
 		bw.WriteString("\n")
 	}
@@ -126,7 +138,7 @@ func writeDiffMarkdown(bw *bufio.Writer, lang string, d *Diff) {
 			if e.OldStatus != "" {
 				status += " (" + diffWord("was", lang) + " " + diffStatus(e.OldStatus, lang) + ")"
 			}
-			line := fmt.Sprintf("| %s | %s | %s %s | %s | %s |\n", status, diffSev(e.Severity, lang), e.ID, mdText(diffTitle(&e.ReportResult, lang)),
+			line := fmt.Sprintf("| %s | %s | %s %s | %s | %s |\n", status, diffSev(e.Severity, lang), mdText(e.ID), mdText(diffTitle(&e.ReportResult, lang)),
 				mdText(e.Subject.String()), mdText(e.Location.String()))
 			if !budget.take(line) {
 				fmt.Fprintf(bw, "\n"+mdWord("truncated", lang)+"\n", len(sec.es)-i)

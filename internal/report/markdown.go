@@ -48,6 +48,9 @@ func mdText(s string) string {
 		case '\n', '\r', '\t':
 			b.WriteByte(' ')
 		default:
+			if c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) {
+				c = '\uFFFD'
+			}
 			b.WriteRune(c)
 		}
 	}
@@ -56,8 +59,7 @@ func mdText(s string) string {
 
 // mdCode is s for inside a code span: backticks and newlines removed.
 func mdCode(s string) string {
-	s = strings.NewReplacer("`", "'", "\n", " ", "\r", " ").Replace(s)
-	return s
+	return noControl(strings.NewReplacer("`", "'", "\n", " ", "\r", " ").Replace(s))
 }
 
 // writeMarkdown writes a report for a pull-request comment or a wiki: a
