@@ -65,7 +65,24 @@ type SupplyChainRegistry struct {
 type SupplyChainPolicy struct {
 	Namespaces      []string       `yaml:"namespaces"`
 	CosignKeys      []CosignKey    `yaml:"cosignKeys"`
+	Notation        *NotationTrust `yaml:"notation"`
 	Vulnerabilities VulnGatePolicy `yaml:"vulnerabilities"`
+}
+
+// NotationTrust verifies Notation signatures: named CA trust stores and,
+// optionally, notation's own trust policy document (version 1.0). Without
+// one, kubeward's policy trusts every store for every registry at the
+// strict level with revocation checks skipped (air-gapped: no OCSP or CRL
+// to reach); give a trust policy to check revocation or pin identities.
+type NotationTrust struct {
+	TrustPolicy string               `yaml:"trustPolicy"`
+	TrustStores []NotationTrustStore `yaml:"trustStores"`
+}
+
+// NotationTrustStore is a named CA store (ca:NAME in a trust policy).
+type NotationTrustStore struct {
+	Name  string   `yaml:"name"`
+	Files []string `yaml:"files"`
 }
 
 // CosignKey is one trusted public key: PEM inline or in a file.
@@ -192,6 +209,18 @@ func (s *SupplyChain) validate() error {
 			names[k.Name] = true
 			if (k.File == "") == (k.PEM == "") {
 				return fmt.Errorf("%s.cosignKeys[%d] (%s): give exactly one of file and pem", at, j, k.Name)
+			}
+		}
+		if n := p.Notation; n != nil {
+			if len(n.TrustStores) == 0 {
+				return fmt.Errorf("%s.notation: trustStores is required (named CA files)", at)
+			}
+			seen := map[string]bool{}
+			for j, s := range n.TrustStores {
+				if s.Name == "" || seen[s.Name] || strings.ContainsAny(s.Name, ":/ ") || len(s.Files) == 0 {
+					return fmt.Errorf("%s.notation.trustStores[%d]: a unique name (no ':', '/' or space) and files are required", at, j)
+				}
+				seen[s.Name] = true
 			}
 		}
 		v := &p.Vulnerabilities

@@ -29,6 +29,7 @@ type Verifier struct {
 	cfg     *config.SupplyChain
 	client  *Client
 	keys    [][]Key // per policy
+	notary  []*notationTrust
 	reports Reports
 	offline bool
 	// Now is the clock of the caches (default time.Now).
@@ -55,6 +56,11 @@ func NewVerifier(cfg *config.SupplyChain, reports Reports, offline bool) (*Verif
 			return nil, fmt.Errorf("supplyChain.policies[%d]: %w", i, err)
 		}
 		v.keys = append(v.keys, ks)
+		nt, err := LoadNotation(cfg.Policies[i].Notation)
+		if err != nil {
+			return nil, fmt.Errorf("supplyChain.policies[%d]: %w", i, err)
+		}
+		v.notary = append(v.notary, nt)
 	}
 	if !offline {
 		c, err := NewClient(cfg)
@@ -148,7 +154,7 @@ func (v *Verifier) facts(ctx context.Context, idx int, ref string, pull Keychain
 	}
 	if v.offline {
 		img.Signature = inventory.SigNotRequired
-		if len(v.keys[idx]) > 0 {
+		if len(v.keys[idx]) > 0 || v.notary[idx] != nil {
 			img.Signature = ""
 		}
 		if img.Digest != "" {
@@ -218,7 +224,7 @@ func (v *Verifier) verdictOf(ctx context.Context, idx int, repo name.Repository,
 // verify asks the registry (and Harbor) for the verdict of repo@digest and
 // caches it.
 func (v *Verifier) verify(ctx context.Context, idx int, key string, repo name.Repository, digest string, pull Keychain, now time.Time) (verdict, error) {
-	sig, err := v.client.VerifyCosign(ctx, repo, digest, v.keys[idx], pull)
+	sig, err := v.signatures(ctx, idx, repo, digest, pull)
 	if err != nil {
 		return verdict{}, err
 	}
@@ -238,6 +244,46 @@ func (v *Verifier) verify(ctx context.Context, idx int, key string, repo name.Re
 	v.verdicts.put(key, vd, now.Add(VerdictTTL))
 	v.mu.Unlock()
 	return vd, nil
+}
+
+// signatures verifies cosign and Notation signatures: one that verifies
+// is enough; otherwise an invalid one (another digest) wins over none.
+func (v *Verifier) signatures(ctx context.Context, idx int, repo name.Repository, digest string, pull Keychain) (sigVerdict, error) {
+	nt := v.notary[idx]
+	if len(v.keys[idx]) == 0 && nt == nil {
+		return sigVerdict{State: inventory.SigNotRequired}, nil
+	}
+	var out []sigVerdict
+	if len(v.keys[idx]) > 0 {
+		s, err := v.client.VerifyCosign(ctx, repo, digest, v.keys[idx], pull)
+		if err != nil {
+			return sigVerdict{}, err
+		}
+		if s.State == inventory.SigVerified {
+			return s, nil
+		}
+		out = append(out, s)
+	}
+	if nt != nil {
+		s, err := v.client.VerifyNotation(ctx, repo, digest, nt, pull)
+		if err != nil {
+			return sigVerdict{}, err
+		}
+		if s.State == inventory.SigVerified {
+			return s, nil
+		}
+		out = append(out, s)
+	}
+	res := sigVerdict{State: inventory.SigUnsigned}
+	var details []string
+	for _, s := range out {
+		if s.State == inventory.SigInvalid {
+			res.State = inventory.SigInvalid
+		}
+		details = append(details, s.Detail)
+	}
+	res.Detail = strings.Join(details, "; ")
+	return res, nil
 }
 
 func hostOf(u string) string {

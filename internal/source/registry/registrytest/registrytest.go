@@ -49,10 +49,15 @@ type Registry struct {
 	Down bool
 }
 
-// Start starts the registry. Close it with r.Server.Close().
-func Start() *Registry {
+// Start starts the registry with the OCI referrers API. Close it with
+// r.Server.Close().
+func Start() *Registry { return StartWith(true) }
+
+// StartWith starts the registry with or without the referrers API (without
+// it, referrers live under the referrers tag schema, sha256-<hex>).
+func StartWith(referrers bool) *Registry {
 	r := &Registry{Harbor: map[string]map[string]int{}, HarborTime: time.Now().UTC()}
-	reg := registry.New(registry.WithReferrersSupport(true), registry.Logger(log.New(io.Discard, "", 0)))
+	reg := registry.New(registry.WithReferrersSupport(referrers), registry.Logger(log.New(io.Discard, "", 0)))
 	r.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if r.Down {
 			http.Error(w, "down", http.StatusServiceUnavailable)
