@@ -2,9 +2,13 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/pflag"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -12,7 +16,9 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/client-go/dynamic"
 
+	"github.com/kubeward/kubeward/internal/metrics"
 	"github.com/kubeward/kubeward/internal/openreports"
+	"github.com/kubeward/kubeward/internal/report"
 	"github.com/kubeward/kubeward/internal/result"
 	"github.com/kubeward/kubeward/internal/source/kube"
 )
@@ -27,8 +33,9 @@ type inClusterReports struct {
 	nodes      bool
 	nodeMaxAge time.Duration
 	nodePods   string // label selector of the node scanner's pods
-	// scan node only: where to write.
-	kube kube.Options
+	// scan node only: where to write, where to serve metrics.
+	kube        kube.Options
+	metricsAddr string
 }
 
 func addInClusterReportFlags(f *pflag.FlagSet, o *inClusterReports, cluster bool) {
@@ -43,6 +50,7 @@ func addInClusterReportFlags(f *pflag.FlagSet, o *inClusterReports, cluster bool
 	}
 	f.StringVar(&o.kube.Kubeconfig, "kubeconfig", "", "with --write-reports: kubeconfig file (default: KUBECONFIG, ~/.kube/config, or in-cluster config)")
 	f.StringVar(&o.kube.Context, "context", "", "with --write-reports: kubeconfig context")
+	f.StringVar(&o.metricsAddr, "metrics-addr", "", "serve Prometheus metrics (results by check, status, severity and layer; scan duration; last success) on this address, e.g. :9090; empty: none")
 }
 
 func (o *inClusterReports) validate(f *pflag.FlagSet) error {
@@ -237,4 +245,38 @@ func clusterScanEvent(ctx context.Context, client *kube.Client, full bool, rs []
 	}
 	_, err := client.Typed.CoreV1().Events(metav1.NamespaceDefault).Create(ctx, ev, metav1.CreateOptions{})
 	return err
+}
+
+// observed wraps a scan so each run updates the scanner's metrics, and
+// serves them on --metrics-addr (/metrics) until stop is called.
+func (o *inClusterReports) observed(g *globalOptions, scanner string, scan func() (*report.Run, error)) (func() (*report.Run, error), func(), error) {
+	if o.metricsAddr == "" {
+		return scan, func() {}, nil
+	}
+	ln, err := net.Listen("tcp", o.metricsAddr)
+	if err != nil {
+		return nil, nil, usageError("--metrics-addr: %v", err)
+	}
+	m := metrics.NewScan(scanner)
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintln(g.stderr, "kubeward: metrics:", err)
+		}
+	}()
+	fmt.Fprintf(g.stderr, "kubeward: metrics on http://%s/metrics\n", ln.Addr())
+	wrapped := func() (*report.Run, error) {
+		start := time.Now()
+		run, err := scan()
+		end := time.Now()
+		if run != nil {
+			m.Observe(run.Results, run.Passed, end.Sub(start), err == nil, end)
+		} else {
+			m.Observe(nil, nil, end.Sub(start), false, end)
+		}
+		return run, err
+	}
+	return wrapped, func() { _ = srv.Close() }, nil
 }

@@ -1,8 +1,15 @@
 package cli
 
 import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/kubeward/kubeward/internal/report"
+	"github.com/kubeward/kubeward/internal/result"
 )
 
 // TestInClusterReportFlagsUsage: every bad use of the in-cluster report
@@ -27,5 +34,61 @@ func TestInClusterReportFlagsUsage(t *testing.T) {
 				t.Errorf("exit %d, stderr %q: want exit 2 and one line naming %q", code, errs, tc.want)
 			}
 		})
+	}
+}
+
+// TestNodeScanMetrics: --metrics-addr serves the last scan's results by
+// check and status, its duration and the last success time; a scan that
+// fails counts as an error and keeps the last good results.
+func TestNodeScanMetrics(t *testing.T) {
+	var errb bytes.Buffer
+	g := &globalOptions{stderr: &errb}
+	o := &inClusterReports{metricsAddr: "127.0.0.1:0"}
+	fail := false
+	scan, stop, err := o.observed(g, "node", func() (*report.Run, error) {
+		if fail {
+			return nil, errors.New("boom")
+		}
+		return &report.Run{Results: []result.Result{{ID: "KW-KLT-001", Status: result.Fail}}, Passed: map[string]int{"KW-KLT-002": 4}}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	addr := strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(errb.String(), "kubeward: metrics on "), "\n"))
+	scrape := func() string {
+		resp, err := http.Get(addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	if _, err := scan(); err != nil {
+		t.Fatal(err)
+	}
+	fail = true
+	if _, err := scan(); err == nil {
+		t.Fatal("the failing scan returned no error")
+	}
+	body := scrape()
+	for _, want := range []string{
+		`kubeward_scan_results{check="KW-KLT-001",layer=`, `status="FAIL"`,
+		`kubeward_scan_results{check="KW-KLT-002",layer=`, `status="PASS"} 4`,
+		`kubeward_scan_last_success_timestamp_seconds{scanner="node"}`,
+		`kubeward_scan_duration_seconds{scanner="node"}`,
+		`kubeward_scans_total{result="error",scanner="node"} 1`,
+		`kubeward_scans_total{result="ok",scanner="node"} 1`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Log(body)
+	}
+	if _, _, err := (&inClusterReports{metricsAddr: "256.0.0.1:1"}).observed(g, "node", nil); err == nil {
+		t.Error("a bad --metrics-addr was accepted")
 	}
 }

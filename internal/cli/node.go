@@ -111,6 +111,11 @@ scanning, one report per interval, as the node DaemonSet in deploy/node does.`,
 				}
 				return run, nil
 			}
+			scan, stopMetrics, err := reports.observed(g, "node", scan)
+			if err != nil {
+				return err
+			}
+			defer stopMetrics()
 			if interval > 0 {
 				return repeat(cmd.Context(), interval, g, scan)
 			}
