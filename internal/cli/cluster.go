@@ -128,6 +128,7 @@ func runScanCluster(ctx context.Context, g *globalOptions, o *clusterOptions) er
 	if o.supply.pullSecrets {
 		pull = registry.NewPullSecrets(client.Typed)
 	}
+	clusterVulnReports(ctx, g, client, verifier, o.kube.Namespace) // supplychain.go
 	facts := imageFacts(ctx, verifier, pull)
 	engine := check.New(check.Options{Config: cfg, KeepPasses: o.showPassed || o.reports.write, Mode: "cluster"})
 	static := &kube.StaticPods{}

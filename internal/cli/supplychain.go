@@ -2,12 +2,15 @@ package cli
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/spf13/pflag"
+	"k8s.io/client-go/dynamic"
 
 	"github.com/kubeward/kubeward/internal/admit"
 	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/inventory"
+	"github.com/kubeward/kubeward/internal/source/kube"
 	"github.com/kubeward/kubeward/internal/source/registry"
 )
 
@@ -85,4 +88,24 @@ func (o *supplyChainOptions) manifestFacts(cfg *config.Config) (func(*inventory.
 		return func(*inventory.Object) {}, err
 	}
 	return imageFacts(context.Background(), v, nil), nil
+}
+
+// clusterVulnReports adds trivy-operator's VulnerabilityReports of the
+// cluster to the verifier's scans (scan cluster only: they appear after
+// pods run). A cluster without trivy-operator has none; a list the API
+// server refuses is a notice (images without another scan still FAIL
+// KW-SUP-003 where a scan is required).
+func clusterVulnReports(ctx context.Context, g *globalOptions, c *kube.Client, v *registry.Verifier, namespace string) {
+	if v == nil {
+		return
+	}
+	dc, err := dynamic.NewForConfig(c.Config)
+	if err == nil {
+		var rs registry.Reports
+		if rs, err = registry.ListVulnerabilityReports(ctx, dc, namespace); err == nil {
+			v.AddReports(rs)
+			return
+		}
+	}
+	fmt.Fprintln(g.stderr, "kubeward: notice: trivy-operator's VulnerabilityReports not read: "+err.Error())
 }

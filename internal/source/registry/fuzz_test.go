@@ -79,3 +79,27 @@ func FuzzParseDockerConfig(f *testing.F) {
 	f.Add([]byte(`{"r":{"username":"u"}}`))
 	f.Fuzz(func(_ *testing.T, data []byte) { _, _ = registry.ParseDockerConfig(data) })
 }
+
+const vulnReport = `{"apiVersion":"aquasecurity.github.io/v1alpha1","kind":"VulnerabilityReport","metadata":{"name":"pod-app","namespace":"prod-a"},
+"report":{"updateTimestamp":"2026-12-01T10:00:00Z","artifact":{"repository":"team/app","tag":"1.0","digest":"` + digestA + `"},
+"vulnerabilities":[{"vulnerabilityID":"CVE-2026-5","severity":"CRITICAL","resource":"openssl","installedVersion":"3.0.1","fixedVersion":"3.0.2"}]}}`
+
+func TestParseVulnerabilityReport(t *testing.T) {
+	r, err := registry.ParseVulnerabilityReport([]byte(vulnReport))
+	if err != nil || r.Digests[0] != digestA || r.Scan.Source != "VulnerabilityReport prod-a/pod-app" || r.Scan.Vulns[0].Fixed != "3.0.2" || r.Scan.Time.IsZero() {
+		t.Fatalf("%+v %v", r, err)
+	}
+	if _, err := registry.ParseVulnerabilityReport([]byte(strings.Replace(vulnReport, digestA, "", 1))); err == nil {
+		t.Fatal("report without digest accepted")
+	}
+}
+
+func FuzzParseVulnerabilityReport(f *testing.F) {
+	f.Add([]byte(vulnReport))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := registry.ParseVulnerabilityReport(data)
+		if err == nil && (len(r.Digests) != 1 || r.Scan == nil) {
+			t.Fatalf("%+v", r)
+		}
+	})
+}

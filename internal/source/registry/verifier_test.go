@@ -10,6 +10,10 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
 	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/kubeward/kubeward/internal/config"
@@ -291,5 +295,18 @@ func TestPullSecretsFromAPI(t *testing.T) {
 		if err == nil || strings.Contains(err.Error(), "secret-value") {
 			t.Errorf("%v: %v", names, err)
 		}
+	}
+}
+
+func TestListVulnerabilityReports(t *testing.T) {
+	u := &unstructured.Unstructured{}
+	if err := u.UnmarshalJSON([]byte(vulnReport)); err != nil {
+		t.Fatal(err)
+	}
+	dc := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
+		map[schema.GroupVersionResource]string{registry.VulnerabilityReports: "VulnerabilityReportList"}, u)
+	rs, err := registry.ListVulnerabilityReports(context.Background(), dc, "")
+	if err != nil || rs[digestA] == nil || rs[digestA].Vulns[0].ID != "CVE-2026-5" {
+		t.Fatalf("%v %v", rs, err)
 	}
 }
