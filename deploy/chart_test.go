@@ -136,7 +136,7 @@ func everything(t *testing.T) map[string]any {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return map[string]any{"webhook": map[string]any{"enabled": true, "caBundle": string(ca.CAPEM)}}
+	return map[string]any{"webhook": map[string]any{"enabled": true, "caBundle": string(ca.CAPEM)}, "node": map[string]any{"metricsPort": 9090}}
 }
 
 // TestValuesSchema: values.schema.json refuses bad input, naming the field.
