@@ -103,4 +103,3 @@ func (v *Verifier) AddReports(rs Reports) {
 		}
 	}
 }
-

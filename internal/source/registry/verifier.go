@@ -344,5 +344,3 @@ func (c *lru) put(key string, val any, expires time.Time) {
 		delete(c.items, last.Value.(*lruEntry).key)
 	}
 }
-
-func (c *lru) len() int { return c.ll.Len() }
