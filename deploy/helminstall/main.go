@@ -20,7 +20,21 @@ import (
 	"helm.sh/helm/v4/pkg/storage/driver"
 	"helm.sh/helm/v4/pkg/strvals"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"sigs.k8s.io/yaml"
 )
+
+// merge sets src's values into dst, map by map.
+func merge(dst, src map[string]any) {
+	for k, v := range src {
+		if sm, ok := v.(map[string]any); ok {
+			if dm, ok := dst[k].(map[string]any); ok {
+				merge(dm, sm)
+				continue
+			}
+		}
+		dst[k] = v
+	}
+}
 
 type setFlags []string
 
@@ -41,12 +55,24 @@ func run(args []string) error {
 	release := fl.String("release", "kubeward", "release name")
 	chartDir := fl.String("chart", "deploy/chart/kubeward", "chart directory")
 	timeout := fl.Duration("timeout", 2*time.Minute, "bound on the install")
-	var sets setFlags
+	var sets, files setFlags
 	fl.Var(&sets, "set", "KEY=VALUE (helm --set syntax; repeatable)")
+	fl.Var(&files, "values", "values YAML file, applied before --set (repeatable)")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
 	vals := map[string]any{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		var v map[string]any
+		if err := yaml.Unmarshal(b, &v); err != nil {
+			return fmt.Errorf("--values %s: %w", f, err)
+		}
+		merge(vals, v)
+	}
 	for _, s := range sets {
 		if err := strvals.ParseInto(s, vals); err != nil {
 			return fmt.Errorf("--set %s: %w", s, err)
