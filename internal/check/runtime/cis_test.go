@@ -304,3 +304,15 @@ func TestCISTables(t *testing.T) {
 		}
 	}
 }
+
+// TestNoListenersRecorded: an inventory (a snapshot's node.json) that
+// records no listener for dockerd is judged by dockerd's default, a unix
+// socket, and never panics.
+func TestNoListenersRecorded(t *testing.T) {
+	n := cisHardenedNode()
+	n.Components[0].Docker.Listeners = nil
+	rs := cisResults(n)
+	if len(rs[DaemonTCP]) != 1 || rs[DaemonTCP][0].Status != result.Pass {
+		t.Fatalf("%s without listeners = %+v, want one PASS", DaemonTCP, rs[DaemonTCP])
+	}
+}
