@@ -23,6 +23,7 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/yaml"
 
 	"github.com/kubeward/kubeward/test/cluster/harness"
 )
@@ -187,6 +188,70 @@ func TestInClusterChart(t *testing.T) {
 		t.Error("scan cluster --nodes holds no kubelet result from the node report")
 	}
 	t.Logf("scan cluster --nodes: %v; %d kubelet results merged from the fresh node report; %s", missing, merged, strings.TrimSpace(stderr))
+	_ = cs.CoreV1().Nodes().Delete(ctx, ghost.Name, metav1.DeleteOptions{})
+
+	// The webhook part, through a Helm upgrade: the API server calls it
+	// through its Service and it denies a privileged pod.
+	inClusterWebhook(t, c, cs, images, port)
+}
+
+// inClusterWebhook upgrades the release with the webhook enabled (a serving
+// pair from `kubeward webhook manifests --self-signed`, policy enforce) and
+// requires a privileged pod to be denied naming KW-POD-002.
+func inClusterWebhook(t *testing.T, c *harness.Cluster, cs kubernetes.Interface, dir, port string) {
+	ctx := context.Background()
+	code, gen, errs := kubeward(t, "webhook", "manifests", "--self-signed", "--namespace", "kubeward-system")
+	if code != 0 {
+		t.Fatalf("webhook manifests: exit %d: %s", code, errs)
+	}
+	var secret corev1.Secret
+	for _, doc := range strings.Split(gen, "\n---\n") {
+		if strings.Contains(doc, "kind: Secret") {
+			if err := yaml.Unmarshal([]byte(doc), &secret); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if len(secret.Data["ca.crt"]) == 0 || len(secret.Data["tls.key"]) == 0 {
+		t.Fatalf("no serving pair in webhook manifests --self-signed: %v", secret.Data)
+	}
+	vals, _ := yaml.Marshal(map[string]any{"webhook": map[string]any{"enabled": true, "caBundle": string(secret.Data["ca.crt"]), "apiServerCIDR": "0.0.0.0/0"}})
+	valuesFile := filepath.Join(dir, "webhook-values.yaml")
+	if err := os.WriteFile(valuesFile, vals, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := runIn(t, "../../..", "go", "run", "./deploy/helminstall", "--kubeconfig", c.AdminKubeconfig(), "--values", valuesFile,
+		"--set", "image.repository=kubeward.local/kubeward", "--set", "image.digest=", "--set", "image.tag=e2e", "--set", "image.pullPolicy=Never",
+		"--set", "loopbackAPIServer.enabled=true", "--set", "loopbackAPIServer.port="+port, "--set", "node.interval=1m")
+	t.Log(strings.TrimSpace(out))
+	t.Cleanup(func() {
+		_ = cs.AdmissionregistrationV1().ValidatingWebhookConfigurations().Delete(context.Background(), "kubeward-webhook", metav1.DeleteOptions{})
+		deleteNamespace(t, cs, "kubeward-system")
+	})
+	secret.ObjectMeta = metav1.ObjectMeta{Name: "kubeward-webhook-tls", Namespace: "kubeward-system"}
+	if _, err := cs.CoreV1().Secrets("kubeward-system").Create(ctx, &secret, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	policy := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "kubeward-webhook-policy", Namespace: "kubeward-system"},
+		Data: map[string]string{"policy.yaml": "defaultMode: enforce\n"}}
+	if _, err := cs.CoreV1().ConfigMaps("kubeward-system").Create(ctx, policy, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	pod := waitRunning(t, cs, "kubeward-system", 3*time.Minute)
+	t.Logf("webhook pod %s running on %s", pod.Name, pod.Spec.NodeName)
+	priv := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "priv"}, Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "kubeward.local/pause:1",
+		SecurityContext: &corev1.SecurityContext{Privileged: ptr(true)}}}}}
+	var err error
+	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Second) {
+		_, err = cs.CoreV1().Pods("default").Create(ctx, priv, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+		if err != nil && strings.Contains(err.Error(), "KW-POD-002") {
+			break
+		}
+	}
+	if err == nil || !strings.Contains(err.Error(), "KW-POD-002") {
+		t.Fatalf("privileged pod through the chart's webhook: %v, want a denial naming KW-POD-002", err)
+	}
+	t.Logf("the chart's webhook denied a privileged pod: %.200s", err)
 }
 
 // TestReportsAtScale writes and then updates 1,000 namespace Reports on the
