@@ -8,7 +8,7 @@
 //
 //	kubeward-testregistry -dir DIR
 //
-// writes DIR/ca.pem, DIR/release.pub, DIR/reports/NAME.json and, last,
+// writes DIR/ca.pem, DIR/release.pub, DIR/notation-root.pem, DIR/reports/NAME.json and, last,
 // DIR/fixture.json ({"host": ..., "digests": {NAME: digest}}), then serves
 // until SIGTERM or SIGINT.
 package main
@@ -27,7 +27,9 @@ import (
 )
 
 // Images are the fixtures by name: repository team/NAME, tag 1.0.
-var Images = []string{"signed", "unsigned", "tampered", "unscanned", "vulnerable", "fresh"}
+// "notation" is signed with Notation (a code-signing certificate under
+// DIR/notation-root.pem) instead of cosign.
+var Images = []string{"signed", "unsigned", "tampered", "unscanned", "vulnerable", "fresh", "notation"}
 
 func main() {
 	dir := flag.String("dir", "", "directory to write the fixture files into")
@@ -64,6 +66,18 @@ func run(dir string) error {
 		signed := digests[n]
 		switch n {
 		case "unsigned":
+			continue
+		case "notation":
+			ca, err := registrytest.NewNotationCA("release.bank.internal")
+			if err != nil {
+				return err
+			}
+			if err := reg.SignNotation(ca, "team/notation", digests[n]); err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(dir, "notation-root.pem"), ca.RootPEM, 0o600); err != nil {
+				return err
+			}
 			continue
 		case "tampered":
 			signed = digests["signed"]

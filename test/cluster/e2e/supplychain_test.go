@@ -73,7 +73,7 @@ func (r *testRegistry) image(name string) string { return r.Host + "/team/" + na
 // supplyChainConfig is the supplyChain block (indented by indent spaces).
 func (r *testRegistry) supplyChainConfig(indent int, failureMode string) string {
 	var reports []string
-	for _, n := range []string{"signed", "tampered", "unsigned", "vulnerable", "fresh"} {
+	for _, n := range []string{"signed", "tampered", "unsigned", "vulnerable", "fresh", "notation"} {
 		reports = append(reports, fmt.Sprintf("%q", filepath.Join(r.dir, "reports", n+".json")))
 	}
 	s := fmt.Sprintf(`supplyChain:
@@ -85,8 +85,9 @@ func (r *testRegistry) supplyChainConfig(indent int, failureMode string) string 
   policies:
     - namespaces: [prod-*]
       cosignKeys: [{name: release, file: %q}]
+      notation: {trustStores: [{name: release, files: [%q]}]}
       vulnerabilities: {denyAtOrAbove: HIGH, requireScan: true, maxAgeDays: 7}
-`, failureMode, r.Host, filepath.Join(r.dir, "ca.pem"), strings.Join(reports, ", "), filepath.Join(r.dir, "release.pub"))
+`, failureMode, r.Host, filepath.Join(r.dir, "ca.pem"), strings.Join(reports, ", "), filepath.Join(r.dir, "release.pub"), filepath.Join(r.dir, "notation-root.pem"))
 	pad := strings.Repeat(" ", indent)
 	return pad + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n"+pad) + "\n"
 }
@@ -182,6 +183,15 @@ func TestSupplyChainAtTheAPIServer(t *testing.T) {
 		t.Fatalf("admitted image %s, want the tag rewritten to the verified digest %s", got, want)
 	}
 
+	// A Notation-signed, scanned image (signature as an OCI referrer) is
+	// admitted and pinned too.
+	created, err = cs.CoreV1().Pods("prod-a").Create(ctx, pod("notation", reg.image("notation")), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("Notation-signed image denied: %v", err)
+	}
+	if want := reg.Host + "/team/notation@" + reg.Digests["notation"]; created.Spec.Containers[0].Image != want {
+		t.Errorf("admitted image %s, want %s", created.Spec.Containers[0].Image, want)
+	}
 	dry := metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}
 	for _, tc := range []struct {
 		image string
@@ -225,6 +235,7 @@ func TestSupplyChainAtTheAPIServer(t *testing.T) {
 		"prod-a/signed KW-SUP-001":         "PASS",
 		"prod-a/signed KW-SUP-004":         "PASS",
 		"prod-a/signed KW-SUP-006":         "PASS",
+		"prod-a/notation KW-SUP-001":       "PASS",
 	} {
 		if !strings.HasPrefix(got[k], w) && !strings.Contains(got[k], w) {
 			t.Errorf("scan cluster %s: %q, want %q", k, got[k], w)
