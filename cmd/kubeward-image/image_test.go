@@ -178,3 +178,36 @@ func TestWriteLayoutAndArchive(t *testing.T) {
 		t.Error("a bad image name was accepted")
 	}
 }
+
+// TestBuildTwiceSameDigest builds the whole image twice from this work
+// tree, binary included, into two directories: the same digest both times.
+func TestBuildTwiceSameDigest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds kubeward twice")
+	}
+	t.Setenv("SOURCE_DATE_EPOCH", "1765000000")
+	digest := func() string {
+		dir := t.TempDir()
+		if err := run([]string{"--out", dir, "--src", "../..", "--version", "v0.0.0-repro", "--ref", "kubeward.local/kubeward:repro"}); err != nil {
+			t.Fatal(err)
+		}
+		p, err := layout.FromPath(filepath.Join(dir, "oci"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		idx, err := p.ImageIndex()
+		if err != nil {
+			t.Fatal(err)
+		}
+		im, err := idx.IndexManifest()
+		if err != nil || len(im.Manifests) == 0 {
+			t.Fatalf("%v %+v", err, im)
+		}
+		return im.Manifests[0].Digest.String()
+	}
+	a, b := digest(), digest()
+	if a != b {
+		t.Errorf("two builds of one tree: %s and %s", a, b)
+	}
+	t.Logf("two builds: %s", a)
+}

@@ -40,6 +40,7 @@ func run(args []string) error {
 	version := fl.String("version", "", "kubeward version (default: git describe --tags --always --dirty)")
 	arch := fl.String("arch", "amd64", "GOARCH of the binary")
 	bin := fl.String("binary", "", "use this static kubeward binary instead of building one")
+	src := fl.String("src", ".", "root of the kubeward module to build from")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -66,7 +67,7 @@ func run(args []string) error {
 	}
 	if *bin == "" {
 		*bin = filepath.Join(*out, "kubeward")
-		if err := build(*bin, *version, *arch); err != nil {
+		if err := build(*src, *bin, *version, *arch); err != nil {
 			return err
 		}
 	}
@@ -101,9 +102,14 @@ func run(args []string) error {
 
 // build compiles a static, reproducible kubeward: no cgo, -trimpath, no
 // VCS stamp or build ID, the version set by -ldflags.
-func build(out, version, arch string) error {
+func build(src, out, version, arch string) error {
+	out, err := filepath.Abs(out)
+	if err != nil {
+		return err
+	}
 	ld := "-s -w -buildid= -X github.com/kubeward/kubeward/internal/cli.Version=" + version
 	cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-ldflags", ld, "-o", out, "./cmd/kubeward")
+	cmd.Dir = src
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+arch, "GOFLAGS=")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
