@@ -1,6 +1,8 @@
 package registry_test
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -100,6 +102,54 @@ func FuzzParseVulnerabilityReport(f *testing.F) {
 		r, err := registry.ParseVulnerabilityReport(data)
 		if err == nil && (len(r.Digests) != 1 || r.Scan == nil) {
 			t.Fatalf("%+v", r)
+		}
+	})
+}
+
+func attestation(subject string, report []byte) []byte {
+	stmt, _ := json.Marshal(map[string]any{"_type": "https://in-toto.io/Statement/v0.1",
+		"subject":       []any{map[string]any{"digest": map[string]string{"sha256": strings.TrimPrefix(subject, "sha256:")}}},
+		"predicateType": "https://cosign.sigstore.dev/attestation/vuln/v1",
+		"predicate":     map[string]any{"scanner": map[string]any{"result": json.RawMessage(report)}, "metadata": map[string]any{"scanFinishedOn": "2026-12-01T10:00:00Z"}}})
+	env, _ := json.Marshal(map[string]any{"payloadType": "application/vnd.in-toto+json", "payload": base64.StdEncoding.EncodeToString(stmt),
+		"signatures": []any{map[string]string{"sig": base64.StdEncoding.EncodeToString([]byte("sig"))}}})
+	return env
+}
+
+func TestParseVulnAttestation(t *testing.T) {
+	yes := func(sig, msg []byte) (string, bool) {
+		return "release", string(sig) == "sig" && strings.HasPrefix(string(msg), "DSSEv1 28 application/vnd.in-toto+json ")
+	}
+	no := func([]byte, []byte) (string, bool) { return "", false }
+	rep := registrytest.TrivyReport("local", time.Now(), registrytest.Vuln{ID: "CVE-1", Severity: "HIGH"})
+	s, err := registry.ParseVulnAttestation(attestation(digestA, rep), digestA, yes)
+	if err != nil || s.Vulns[0].ID != "CVE-1" || s.Time.Day() != 1 || !strings.Contains(s.Source, "signed by release") {
+		t.Fatalf("%+v %v", s, err)
+	}
+	other := "sha256:" + strings.Repeat("1", 64)
+	for name, tc := range map[string]struct {
+		env    []byte
+		verify func([]byte, []byte) (string, bool)
+		want   string
+	}{
+		"untrusted":      {attestation(digestA, rep), no, "no signature verifies"},
+		"another digest": {attestation(other, rep), yes, "about another digest"},
+		"not a report":   {attestation(digestA, []byte(`{"x":1}`)), yes, "neither"},
+		"not dsse":       {[]byte(`[]`), yes, "envelope"},
+	} {
+		if _, err := registry.ParseVulnAttestation(tc.env, digestA, tc.verify); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", name, err, tc.want)
+		}
+	}
+}
+
+func FuzzParseVulnAttestation(f *testing.F) {
+	f.Add(attestation(digestA, registrytest.TrivyReport("local", time.Now(), registrytest.Vuln{ID: "CVE-1", Severity: "HIGH"})))
+	f.Add(attestation(digestA, []byte(grype)))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := registry.ParseVulnAttestation(data, digestA, func([]byte, []byte) (string, bool) { return "k", true })
+		if err == nil && s == nil {
+			t.Fatal("no scan and no error")
 		}
 	})
 }

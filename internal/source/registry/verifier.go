@@ -229,6 +229,13 @@ func (v *Verifier) verify(ctx context.Context, idx int, key string, repo name.Re
 		return verdict{}, err
 	}
 	vd := verdict{sig: sig, scan: v.reports[digest]}
+	att, err := v.client.VulnAttestation(ctx, repo, digest, v.keys[idx], pull) // attestation.go
+	if err != nil {
+		return verdict{}, err
+	}
+	if att != nil && (vd.scan == nil || att.Time.After(vd.scan.Time)) {
+		vd.scan = att
+	}
 	if h := v.client.harbor; h != nil && strings.EqualFold(hostOf(h.URL), repo.RegistryStr()) {
 		hctx, cancel := v.client.call(ctx)
 		s, err := h.Scan(hctx, repo.RepositoryStr(), digest)

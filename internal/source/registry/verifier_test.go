@@ -62,6 +62,17 @@ func newFixture(t *testing.T) *fixture {
 	must(reg.SignCosign(trusted, "team/tampered", f.digests["team/tampered:1.0"], f.digests["team/signed:1.0"]))
 	must(reg.SignCosign(other, "team/otherkey", f.digests["team/otherkey:1.0"], f.digests["team/otherkey:1.0"]))
 	reg.Harbor[f.digests["team/harbor:1.0"]] = map[string]int{"Critical": 1, "Low": 3}
+	// team/attested: its scan is an attestation signed by the trusted key
+	// (and an older one by another key that must be ignored, and one about
+	// another digest).
+	d, err := reg.PushImage("team/attested:1.0", "attested")
+	must(err)
+	f.digests["team/attested:1.0"] = d
+	must(reg.SignCosign(trusted, "team/attested", d, d))
+	crit := registrytest.TrivyReport("local", time.Now(), registrytest.Vuln{ID: "CVE-2026-4242", Severity: "CRITICAL", Package: "glibc", Version: "2.36"})
+	must(reg.AttestVuln(other, "team/attested", d, d, registrytest.TrivyReport("local", time.Now()), time.Now().Add(time.Hour)))
+	must(reg.AttestVuln(trusted, "team/attested", d, f.digests["team/signed:1.0"], registrytest.TrivyReport("local", time.Now()), time.Now().Add(time.Hour)))
+	must(reg.AttestVuln(trusted, "team/attested", d, d, crit, time.Now().Add(-time.Hour)))
 
 	dir := t.TempDir()
 	ca := filepath.Join(dir, "ca.pem")
@@ -119,6 +130,7 @@ func TestVerifyAgainstRegistry(t *testing.T) {
 		{"team/vulnerable:1.0", inventory.SigVerified, "release", "", "trivy", "CVE-2026-31337"},
 		{"team/unscanned:1.0", inventory.SigVerified, "release", "", "", ""},
 		{"team/harbor:1.0", inventory.SigVerified, "release", "", "harbor", ""},
+		{"team/attested:1.0", inventory.SigVerified, "release", "", "trivy attestation signed by release", "CVE-2026-4242"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.ref, func(t *testing.T) {

@@ -206,3 +206,41 @@ func Digest(img v1.Image) string {
 	d, _ := img.Digest()
 	return d.String()
 }
+
+// AttestVuln stores, as cosign attest --key --type vuln does, a DSSE
+// envelope signed by k under the tag sha256-<hex>.att of repo@digest: an
+// in-toto statement about subjectDigest whose predicate carries report
+// (Trivy or Grype JSON) as scanner.result, finished at when.
+func (r *Registry) AttestVuln(k *Key, repo, digest, subjectDigest string, report []byte, when time.Time) error {
+	stmt := map[string]any{
+		"_type":         "https://in-toto.io/Statement/v0.1",
+		"subject":       []any{map[string]any{"name": r.Host + "/" + repo, "digest": map[string]string{"sha256": strings.TrimPrefix(subjectDigest, "sha256:")}}},
+		"predicateType": "https://cosign.sigstore.dev/attestation/vuln/v1",
+		"predicate": map[string]any{
+			"invocation": map[string]any{},
+			"scanner":    map[string]any{"uri": "pkg:github/aquasecurity/trivy", "version": "0.58.0", "result": json.RawMessage(report)},
+			"metadata":   map[string]any{"scanStartedOn": when.UTC().Format(time.RFC3339), "scanFinishedOn": when.UTC().Format(time.RFC3339)},
+		},
+	}
+	payload, err := json.Marshal(stmt)
+	if err != nil {
+		return err
+	}
+	const pt = "application/vnd.in-toto+json"
+	h := sha256.Sum256([]byte(fmt.Sprintf("DSSEv1 %d %s %d %s", len(pt), pt, len(payload), payload)))
+	sig, err := ecdsa.SignASN1(rand.Reader, k.Private, h[:])
+	if err != nil {
+		return err
+	}
+	env, _ := json.Marshal(map[string]any{"payloadType": pt, "payload": base64.StdEncoding.EncodeToString(payload),
+		"signatures": []any{map[string]string{"keyid": "", "sig": base64.StdEncoding.EncodeToString(sig)}}})
+	tag := r.Ref(repo + ":" + strings.Replace(digest, ":", "-", 1) + ".att")
+	img, err := mutate.Append(mutate.MediaType(empty.Image, types.OCIManifestSchema1), mutate.Addendum{
+		Layer:       static.NewLayer(env, "application/vnd.dsse.envelope.v1+json"),
+		Annotations: map[string]string{"predicateType": "https://cosign.sigstore.dev/attestation/vuln/v1"},
+	})
+	if err != nil {
+		return err
+	}
+	return remote.Write(tag, img, r.opts()...)
+}
