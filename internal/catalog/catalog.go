@@ -77,8 +77,9 @@ type Entry struct {
 	// LivesIn is the file that holds the check's logic (check.Spec.Where).
 	LivesIn string `json:"livesIn,omitempty"`
 	// Fix is what `kubeward harden` does for the check (check.Spec.Fix):
-	// "automatic", "review" (automatic, to be reviewed), "manual" (a person
-	// decides; harden plan says why) or "" (no fix in the catalogue).
+	// "automatic", "review" (automatic, to be reviewed), "generated" (new
+	// objects the namespace layer writes), "manual" (a person decides;
+	// harden plan says why) or "" (no fix in the catalogue).
 	Fix string `json:"fix,omitempty"`
 }
 

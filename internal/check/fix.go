@@ -8,7 +8,7 @@ import (
 )
 
 // Fix is what `kubeward harden` changes to make a check pass (see the top
-// of spec.go). Exactly one of Edits and Manual is set.
+// of spec.go). Exactly one of Edits, Generated and Manual is set.
 type Fix struct {
 	// Changes says what the fix changes, in both languages.
 	Changes catalog.Text
@@ -25,6 +25,12 @@ type Fix struct {
 	// Manual is why there is no automatic fix: what a person must decide
 	// or look up (a digest, a trusted mirror). Listed, never guessed.
 	Manual *catalog.Text
+	// Generated says which new objects `kubeward harden` writes to make the
+	// check pass, when the fix is a new object beside the user's rather
+	// than an edit of one: the namespace layer (a ResourceQuota, a
+	// default-deny NetworkPolicy, Pod Security labels), written by
+	// `harden manifests --out DIR` and `harden cluster`.
+	Generated *catalog.Text
 }
 
 // Automatic reports whether the fix makes edits by itself.
@@ -39,6 +45,8 @@ func (f *Fix) kind() string {
 		return "review"
 	case f.Edits != nil:
 		return "automatic"
+	case f.Generated != nil:
+		return "generated"
 	case f.Manual != nil:
 		return "manual"
 	}

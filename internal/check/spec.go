@@ -60,7 +60,9 @@ package check
 //     working: an emptyDir at /tmp under a read-only root) or Review (may
 //     break the app: a removed hostPath); or Manual, the reason in both
 //     languages when the fix needs a fact kubeward lacks (an image digest,
-//     a trusted mirror). Changes says what it does, for `harden plan`.
+//     a trusted mirror); or Generated, when new objects beside the user's
+//     make it pass (the namespace layer `harden manifests --out` and
+//     `harden cluster` write). Changes says what it does, for `harden plan`.
 //     The fix edits only what fails and is idempotent: on a fixed object it
 //     returns nothing. `kubeward harden manifests` splices the edits into
 //     the user's YAML (internal/harden), `harden plan` lists them.

@@ -64,8 +64,11 @@ type planFinding struct {
 	Automatic bool             `json:"automatic"`
 	Changes   string           `json:"changes,omitempty"`
 	Manual    string           `json:"manual,omitempty"`
-	Review    bool             `json:"review,omitempty"`
-	Edits     []planEdit       `json:"edits,omitempty"`
+	// Generated: the new objects of the namespace layer that resolve it
+	// (harden manifests --out DIR, harden cluster).
+	Generated string     `json:"generated,omitempty"`
+	Review    bool       `json:"review,omitempty"`
+	Edits     []planEdit `json:"edits,omitempty"`
 	// ResolvedAfter: a rescan of the objects after every fix finds this
 	// FAIL no more (through its own fix or another check's).
 	ResolvedAfter bool `json:"resolvedAfter"`
@@ -75,6 +78,7 @@ type planSummary struct {
 	Fail      int `json:"fail"`
 	Automatic int `json:"automatic"`
 	Manual    int `json:"manual"`
+	Generated int `json:"generated"`
 	ByOthers  int `json:"resolvedByOtherFixes"`
 	Objects   int `json:"objects"`
 }
@@ -121,6 +125,18 @@ func runHardenPlan(g *globalOptions, o *manifestOptions, format string) error {
 				pf.Edits = append(pf.Edits, planEdit{Op: e.Op.String(), Path: e.Path, Value: e.Value, Companion: e.Companion, Review: e.Review})
 				pf.Review = pf.Review || e.Review
 			}
+		} else if f.Generated.EN != "" && after {
+			pf.Generated = f.Generated.In(g.lang)
+			rep.Summary.Generated++
+		} else if f.Generated.EN != "" {
+			// The layer's objects are not enough: what is left needs a
+			// person (a policy that allows everything must be deleted,
+			// workloads below baseline fixed first).
+			pf.Manual = catalog.Text{
+				EN: fmt.Sprintf("the namespace layer's new objects (%s) do not resolve it alone; harden manifests --out DIR names what a person must do first", f.Generated.EN),
+				ZH: fmt.Sprintf("命名空间层的新对象（%s）不足以单独解决；harden manifests --out DIR 会列出需要人工先处理的事项", f.Generated.ZH),
+			}.In(g.lang)
+			rep.Summary.Manual++
 		} else {
 			pf.Manual = f.Manual.In(g.lang)
 			if after {
@@ -179,12 +195,14 @@ func writePlanText(w io.Writer, rep *planReport, lang string) {
 			for _, e := range f.Edits {
 				fmt.Fprintf(w, "    %s\n", editLine(e))
 			}
+		} else if f.Generated != "" {
+			fmt.Fprintf(w, "  %s %s\n", t("new objects (harden manifests --out DIR, harden cluster):", "新对象（harden manifests --out DIR、harden cluster）："), f.Generated)
 		} else {
 			fmt.Fprintf(w, "  %s %s\n", t("no automatic fix:", "无自动修复："), f.Manual)
 		}
 	}
-	fmt.Fprintln(w, t("%d FAIL: %d with an automatic fix (kubeward harden manifests), %d resolved by those fixes, %d need a person", "%d 个 FAIL：%d 个有自动修复（kubeward harden manifests），%d 个随这些修复解决，%d 个需要人工处理",
-		rep.Summary.Fail, rep.Summary.Automatic, rep.Summary.ByOthers, rep.Summary.Manual))
+	fmt.Fprintln(w, t("%d FAIL: %d with an automatic fix (kubeward harden manifests), %d resolved by new objects (--out DIR), %d resolved by those fixes, %d need a person", "%d 个 FAIL：%d 个有自动修复（kubeward harden manifests），%d 个由新对象解决（--out DIR），%d 个随这些修复解决，%d 个需要人工处理",
+		rep.Summary.Fail, rep.Summary.Automatic, rep.Summary.Generated, rep.Summary.ByOthers, rep.Summary.Manual))
 }
 
 func editLine(e planEdit) string {

@@ -12,10 +12,13 @@ import (
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/kubeward/kubeward/internal/catalog"
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/config"
+	"github.com/kubeward/kubeward/internal/harden/namespaces"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/result"
 )
@@ -41,7 +44,10 @@ type Finding struct {
 	// Changes says what the fix does; Manual why there is no automatic
 	// fix ("" EN when there is one); Review that the fix must be reviewed.
 	Changes, Manual catalog.Text
-	Review          bool
+	// Generated says which new objects the namespace layer writes to
+	// resolve it (harden manifests --out, harden cluster); "" EN otherwise.
+	Generated catalog.Text
+	Review    bool
 }
 
 // Plan is the fixes of one scan.
@@ -124,6 +130,8 @@ func (s *Scan) Plan() *Plan {
 			f.Manual = catalog.Text{EN: "no fix in the catalogue; remediation: " + spec.Remediation.EN, ZH: "目录中没有修复；整改建议：" + spec.Remediation.ZH}
 		case fx == nil:
 			f.Manual = catalog.Text{EN: "no fix in the catalogue", ZH: "目录中没有修复"}
+		case fx.Generated != nil:
+			f.Generated = *fx.Generated
 		case fx.Manual != nil:
 			f.Manual = *fx.Manual
 		default:
@@ -329,22 +337,26 @@ func (p *Plan) After() ([]*inventory.Object, error) {
 	return out, nil
 }
 
-// FindingKey names a FAIL across scans: check, subject and file.
+// FindingKey names a FAIL across scans: check and subject. It leaves the
+// file out on purpose: a chart's finding may point into values.yaml before
+// the fixes and at the rendered template after them (the hardened object
+// has no values-file locations), and a FAIL keyed by file would then look
+// resolved when it is not. Two objects of one subject in different files
+// share a key, which errs on the safe side: a FAIL left on either counts
+// as not resolved.
 func FindingKey(r *result.Result) string {
-	file := ""
-	if r.Location != nil {
-		file = r.Location.File
-	}
-	return r.ID + "\x00" + objectKey(file, r.Subject.Kind, r.Subject.Namespace, r.Subject.Name)
+	return r.ID + "\x00" + objectKey("", r.Subject.Kind, r.Subject.Namespace, r.Subject.Name)
 }
 
-// Rescan evaluates the objects after every fix and returns the FAILs that
-// are left, by FindingKey.
+// Rescan evaluates the objects after every fix, with the namespace layer
+// `harden manifests --out` writes beside them (namespaces.Generate on the
+// fixed objects), and returns the FAILs that are left, by FindingKey.
 func (p *Plan) Rescan(cfg *config.Config) (map[string]bool, error) {
 	after, err := p.After()
 	if err != nil {
 		return nil, err
 	}
+	after = WithLayer(after, namespaces.Generate(namespaces.Input{Objects: after, Config: cfg}))
 	eng := check.New(check.Options{Config: cfg})
 	for _, o := range after {
 		eng.Observe(o)
@@ -356,4 +368,51 @@ func (p *Plan) Rescan(cfg *config.Config) (map[string]bool, error) {
 		}
 	}
 	return left, nil
+}
+
+// WithLayer returns objs with the namespace layer's objects added; a
+// Namespace the layer changes (its Pod Security labels) replaces the one
+// of objs, as applying both in order would.
+func WithLayer(objs []*inventory.Object, layers []namespaces.Namespace) []*inventory.Object {
+	changed := map[string]*inventory.Object{}
+	var added []*inventory.Object
+	for _, l := range layers {
+		for _, g := range l.Objects {
+			m, ok := g.Object.(metav1.Object)
+			if !ok {
+				continue
+			}
+			group, version := inventory.SplitAPIVersion(apiVersionOf(g.Object))
+			o := &inventory.Object{Group: group, Version: version, Kind: g.Kind, Namespace: m.GetNamespace(), Name: m.GetName(),
+				Labels: m.GetLabels(), Annotations: m.GetAnnotations(), Typed: g.Object}
+			if g.Kind == "Namespace" {
+				changed[o.Name] = o
+				continue
+			}
+			added = append(added, o)
+		}
+	}
+	out := make([]*inventory.Object, 0, len(objs)+len(added)+len(changed))
+	for _, o := range objs {
+		if n := changed[o.Name]; n != nil && o.Kind == "Namespace" && o.Group == "" {
+			out = append(out, n)
+			delete(changed, o.Name)
+			continue
+		}
+		out = append(out, o)
+	}
+	for _, l := range layers { // namespaces the input does not declare, in order
+		if n := changed[l.Name]; n != nil {
+			out = append(out, n)
+			delete(changed, l.Name)
+		}
+	}
+	return append(out, added...)
+}
+
+func apiVersionOf(obj any) string {
+	if t, ok := obj.(interface{ GetObjectKind() schema.ObjectKind }); ok {
+		return t.GetObjectKind().GroupVersionKind().GroupVersion().String()
+	}
+	return ""
 }

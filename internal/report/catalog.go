@@ -27,6 +27,7 @@ var catalogWords = map[string]catalog.Text{
 	"fix.automatic": {EN: "automatic", ZH: "自动"},
 	"fix.review":    {EN: "automatic, review", ZH: "自动，需评审"},
 	"fix.manual":    {EN: "manual", ZH: "人工"},
+	"fix.generated": {EN: "generated objects", ZH: "生成对象"},
 }
 
 func catalogWord(key, lang string) string { return catalogWords[key].In(lang) }

@@ -23,11 +23,11 @@ const (
 )
 
 func init() {
-	check.Register(check.Spec{ID: NoIngressPolicy, Item: "4.6", Severity: catalog.SeverityHigh, Scope: check.Cluster, Policy: networkRule,
+	check.Register(check.Spec{ID: NoIngressPolicy, Fix: liveDefaultDenyFix, Item: "4.6", Severity: catalog.SeverityHigh, Scope: check.Cluster, Policy: networkRule,
 		References:  []string{"CIS Kubernetes v1.12 5.3.2"},
 		Title:       T{EN: "Workload's pods are selected by no ingress NetworkPolicy", ZH: "工作负载的 Pod 未被任何入站 NetworkPolicy 选中"},
 		Remediation: T{EN: "Add a default-deny ingress policy for the namespace and allow only the flows the workload needs.", ZH: "为命名空间添加默认拒绝入站策略，仅放行该工作负载需要的流量。"}})
-	check.Register(check.Spec{ID: NoEgressPolicy, Item: "4.6", Severity: catalog.SeverityMedium, Scope: check.Cluster, Policy: networkRule,
+	check.Register(check.Spec{ID: NoEgressPolicy, Fix: liveDefaultDenyFix, Item: "4.6", Severity: catalog.SeverityMedium, Scope: check.Cluster, Policy: networkRule,
 		References:  []string{"CIS Kubernetes v1.12 5.3.2"},
 		Title:       T{EN: "Workload's pods are selected by no egress NetworkPolicy", ZH: "工作负载的 Pod 未被任何出站 NetworkPolicy 选中"},
 		Remediation: T{EN: "Add a default-deny egress policy for the namespace, allowing DNS and the destinations the workload needs.", ZH: "为命名空间添加默认拒绝出站策略，放行 DNS 及该工作负载需要的目的地址。"}})

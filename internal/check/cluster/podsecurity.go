@@ -15,7 +15,7 @@ const (
 )
 
 func init() {
-	check.Register(check.Spec{ID: EnforceableLevel, Item: "4.7", Severity: catalog.SeverityMedium, Scope: check.Cluster, Policy: levelRule,
+	check.Register(check.Spec{ID: EnforceableLevel, Fix: liveEnforceFix, Item: "4.7", Severity: catalog.SeverityMedium, Scope: check.Cluster, Policy: levelRule,
 		References:  []string{"Kubernetes docs: Pod Security Admission (migration)"},
 		Title:       T{EN: "Namespace enforces a weaker Pod Security level than its pods already meet", ZH: "命名空间强制的 Pod 安全级别低于其现有 Pod 已满足的级别"},
 		Remediation: T{EN: "Raise pod-security.kubernetes.io/enforce to the level every current pod already satisfies: nothing running breaks.", ZH: "将 pod-security.kubernetes.io/enforce 提高到当前所有 Pod 已满足的级别：不会影响正在运行的工作负载。"}})

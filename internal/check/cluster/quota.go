@@ -18,7 +18,7 @@ const (
 )
 
 func init() {
-	check.Register(check.Spec{ID: QuotaIncomplete, Item: "4.5", Severity: catalog.SeverityMedium, Scope: check.Cluster, Policy: quotaRule,
+	check.Register(check.Spec{ID: QuotaIncomplete, Fix: liveQuotaFix, Item: "4.5", Severity: catalog.SeverityMedium, Scope: check.Cluster, Policy: quotaRule,
 		References:  []string{"Kubernetes docs: Resource Quotas"},
 		Title:       T{EN: "ResourceQuota does not constrain cpu, memory, pods, services, storage and PVCs", ZH: "ResourceQuota 未限制 cpu、内存、pods、services、存储和 PVC"},
 		Remediation: T{EN: "Set hard limits for requests.cpu, requests.memory, pods, services, requests.storage and persistentvolumeclaims.", ZH: "为 requests.cpu、requests.memory、pods、services、requests.storage 和 persistentvolumeclaims 设置硬限制。"}})

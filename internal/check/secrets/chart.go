@@ -16,7 +16,7 @@ import (
 const ChartDefault = "KW-SEC-006"
 
 func init() {
-	check.Register(check.Spec{ID: ChartDefault, Object: chartRule, Item: "4.11", Severity: catalog.SeverityHigh, Scope: check.Manifest,
+	check.Register(check.Spec{ID: ChartDefault, Fix: chartDefaultFix, Object: chartRule, Item: "4.11", Severity: catalog.SeverityHigh, Scope: check.Manifest,
 		Title: catalog.Text{EN: "Helm chart gives a secret a literal default in a values file", ZH: "Helm Chart 在 values 文件中为机密提供了明文默认值"},
 		Remediation: catalog.Text{
 			EN: "Leave the default empty and make the chart refuse to install without it ({{ required \"set it with --set\" .Values.x }}), generate it (randAlphaNum 32, kept across upgrades with lookup of the existing Secret), or read an existing Secret (an existingSecret value); give it at install time with helm install --set or --set-file. `kubeward harden secrets` writes the values change and the command.",

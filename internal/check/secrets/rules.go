@@ -21,15 +21,15 @@ const (
 
 func init() {
 	check.Register(
-		check.Spec{ID: LiteralInWorkload, Object: literalRule, Item: "4.11", Severity: catalog.SeverityHigh, Scope: check.Manifest | check.Cluster | check.Admission,
+		check.Spec{ID: LiteralInWorkload, Fix: literalFix, Object: literalRule, Item: "4.11", Severity: catalog.SeverityHigh, Scope: check.Manifest | check.Cluster | check.Admission,
 			Title:       catalog.Text{EN: "Secret written as a literal in a container's env or arguments", ZH: "机密以明文写在容器的环境变量或参数中"},
 			Remediation: catalog.Text{EN: "Move the value into a Secret (fed from an external secret store) and use env.valueFrom.secretKeyRef.", ZH: "将该值移入 Secret（由外部机密存储提供），并使用 env.valueFrom.secretKeyRef 引用。"},
 			References:  []string{"CIS Kubernetes v1.12 5.4.1", "OWASP Kubernetes Top 10 K08"}},
-		check.Spec{ID: InConfigMap, Object: configMapRule, Item: "4.11", Severity: catalog.SeverityHigh, Scope: check.Manifest | check.Cluster | check.Admission,
+		check.Spec{ID: InConfigMap, Fix: literalFix, Object: configMapRule, Item: "4.11", Severity: catalog.SeverityHigh, Scope: check.Manifest | check.Cluster | check.Admission,
 			Title:       catalog.Text{EN: "Secret stored in a ConfigMap", ZH: "机密存放在 ConfigMap 中"},
 			Remediation: catalog.Text{EN: "Move the value into a Secret; ConfigMaps are not encrypted at rest and are readable more widely.", ZH: "将该值移入 Secret；ConfigMap 不会静态加密，且可读范围更广。"},
 			References:  []string{"Kubernetes docs: Good practices for Kubernetes Secrets"}},
-		check.Spec{ID: SecretInManifest, Object: secretRule, Policy: sourcesRule, Item: "4.11", Severity: catalog.SeverityHigh, Scope: check.Manifest,
+		check.Spec{ID: SecretInManifest, Fix: moveToVaultFix, Object: secretRule, Policy: sourcesRule, Item: "4.11", Severity: catalog.SeverityHigh, Scope: check.Manifest,
 			Title:       catalog.Text{EN: "Secret values sit in the scanned YAML", ZH: "扫描的 YAML 中包含 Secret 的值"},
 			Remediation: catalog.Text{EN: "Keep secret values out of files that get committed: use an external secret store (External Secrets Operator, Vault) or Sealed Secrets.", ZH: "不要将机密值写入会提交到 Git 的文件：使用外部机密存储（External Secrets Operator、Vault）或 Sealed Secrets。"},
 			References:  []string{"Kubernetes docs: Good practices for Kubernetes Secrets"}},

@@ -24,7 +24,7 @@ const (
 
 func init() {
 	check.Register(
-		check.Spec{ID: WorkloadSource, Policy: sourcesRule, Item: "4.11", Severity: catalog.SeverityHigh, Scope: check.Manifest | check.Cluster,
+		check.Spec{ID: WorkloadSource, Fix: literalFix, Policy: sourcesRule, Item: "4.11", Severity: catalog.SeverityHigh, Scope: check.Manifest | check.Cluster,
 			Title: catalog.Text{EN: "Workload takes a secret from a literal instead of a Secret or an external store",
 				ZH: "工作负载的机密来自明文，而非 Secret 或外部机密存储"},
 			Remediation: catalog.Text{EN: "Read the value from a Secret through env.valueFrom.secretKeyRef or a secret volume, fed by an external store (Vault through External Secrets Operator, the Vault agent injector or the Secrets Store CSI driver, or Sealed Secrets). The PASS evidence names the store of each workload.",
