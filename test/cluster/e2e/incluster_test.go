@@ -112,6 +112,12 @@ func TestInClusterChart(t *testing.T) {
 	if cl.GetAnnotations()["kubeward.io/last-full-scan"] == "" {
 		t.Errorf("the cluster report has no last-full-scan annotation: %v", cl.GetAnnotations())
 	}
+	evs, err := cs.CoreV1().Events("default").List(ctx, metav1.ListOptions{FieldSelector: "involvedObject.name=kubeward-cluster,reason=ScanCompleted"})
+	if err != nil || len(evs.Items) == 0 {
+		t.Errorf("no ScanCompleted event on kubeward-cluster: %v", err)
+	} else {
+		t.Logf("event: %s %s", evs.Items[0].Reason, evs.Items[0].Message)
+	}
 	reports, err := dyn.Resource(reportGVR).Namespace("").List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/managed-by=kubeward,kubeward.io/scanner=cluster"})
 	if err != nil {
 		t.Fatal(err)
