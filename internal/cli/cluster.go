@@ -154,7 +154,7 @@ func runScanCluster(ctx context.Context, g *globalOptions, o *clusterOptions) er
 	}
 	rep := engine.Finish()
 	now := nowFunc()
-	results, passed, err := o.reports.clusterReports(ctx, g, client, o.kube.Namespace == "", o.showPassed, rep.Results, rep.Passed, now)
+	results, passed, err := o.reports.clusterReports(ctx, g, client, o.kube.Namespace, o.showPassed, rep.Results, rep.Passed, now)
 	if err != nil {
 		return err
 	}

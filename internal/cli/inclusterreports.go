@@ -77,6 +77,12 @@ func (o *inClusterReports) options(scanner, node string, now time.Time, full boo
 		Version: Version, MaxBytes: o.maxBytes, FullScan: full}
 }
 
+// namespaced is options limited to the namespace of a scan of one (-n).
+func namespaced(ro openreports.Options, ns string) openreports.Options {
+	ro.Namespace = ns
+	return ro
+}
+
 // writeReports builds and writes the report objects of one scan.
 func (o *inClusterReports) writeReports(ctx context.Context, g *globalOptions, dyn dynamic.Interface, ro openreports.Options, rs []result.Result) error {
 	objs, err := openreports.Build(ro, rs)
@@ -113,8 +119,9 @@ func (o *inClusterReports) writeNodeReports(ctx context.Context, g *globalOption
 // results (and the uncovered nodes' errors) as reports. It returns the
 // results to report and the PASS counts; without --show-passed PASS
 // results are counted, not listed.
-func (o *inClusterReports) clusterReports(ctx context.Context, g *globalOptions, client *kube.Client, full, showPassed bool,
+func (o *inClusterReports) clusterReports(ctx context.Context, g *globalOptions, client *kube.Client, namespace string, showPassed bool,
 	rs []result.Result, passed map[string]int, now time.Time) ([]result.Result, map[string]int, error) {
+	full := namespace == "" // every namespace was scanned
 	if !o.write && !o.nodes {
 		return rs, passed, nil
 	}
@@ -135,7 +142,7 @@ func (o *inClusterReports) clusterReports(ctx context.Context, g *globalOptions,
 	}
 	if o.write {
 		all := append(append([]result.Result(nil), rs...), uncovered...)
-		if err := o.writeReports(ctx, g, dyn, o.options(openreports.ScannerCluster, "", now, full), all); err != nil {
+		if err := o.writeReports(ctx, g, dyn, namespaced(o.options(openreports.ScannerCluster, "", now, full), namespace), all); err != nil {
 			return nil, nil, err
 		}
 		if err := clusterScanEvent(ctx, client, full, all, now); err != nil {

@@ -96,6 +96,9 @@ type Options struct {
 	MaxBytes int
 	// FullScan marks a cluster scan of every namespace.
 	FullScan bool
+	// Namespace, for a cluster scan of one namespace (-n), limits the
+	// garbage collection of namespace reports to that namespace.
+	Namespace string
 }
 
 // GVR of each kind.

@@ -244,6 +244,44 @@ func TestWriteUpdatesInPlaceAndCollectsOwnReports(t *testing.T) {
 	}
 }
 
+// TestWriteOneNamespaceCollectsOnlyThere: a scan of one namespace (-n)
+// leaves the other namespaces' reports alone and deletes only its own
+// namespace's parts no longer needed.
+func TestWriteOneNamespaceCollectsOnlyThere(t *testing.T) {
+	dyn := fakeClient()
+	ctx := context.Background()
+	o := Options{Scanner: ScannerCluster, Time: t0, MaxBytes: 600}
+	all, _ := Build(o, sample())
+	if _, err := Write(ctx, dyn, o, all, 1); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := dyn.Resource(ReportGVR).Namespace("apps").List(ctx, metav1.ListOptions{})
+	if len(before.Items) < 2 {
+		t.Fatalf("apps has %d parts, want a split", len(before.Items))
+	}
+	o.Namespace = "apps"
+	one, _ := Build(o, sample()[2:3]) // apps shrinks to one result
+	st, err := Write(ctx, dyn, o, one, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inApps := 0
+	for _, d := range st.Deleted {
+		switch {
+		case strings.HasPrefix(d, "apps/"):
+			inApps++
+		case !strings.HasPrefix(d, "/"): // the cluster report is rewritten by any cluster scan
+			t.Errorf("a scan of apps deleted %s", d)
+		}
+	}
+	if inApps != len(before.Items)-1 {
+		t.Errorf("deleted %v, want the %d parts of apps no longer needed", st.Deleted, len(before.Items)-1)
+	}
+	if _, err := dyn.Resource(ReportGVR).Namespace("db").Get(ctx, "kubeward", metav1GetOptions); err != nil {
+		t.Errorf("db's report: %v", err)
+	}
+}
+
 // TestCoverage: fresh complete node reports are merged; a node with no
 // scanner pod, a crashing pod, a stale report, an incomplete one or an
 // unreadable one is a KW-CL-009 ERROR naming the reason; a deleted node's

@@ -25,7 +25,8 @@ type WriteStats struct {
 // reports carrying o's scanner labels that this run did not write: a
 // namespace that is gone, or a part no longer needed. Only objects labelled
 // managed-by=kubeward and with this scanner's labels (for a node scanner,
-// its own node) are ever deleted. Nothing is deleted when any apply failed.
+// its own node; for a scan of one namespace, in that namespace) are ever
+// deleted. Nothing is deleted when any apply failed.
 func Write(ctx context.Context, dyn dynamic.Interface, o Options, objs []*unstructured.Unstructured, workers int) (WriteStats, error) {
 	var st WriteStats
 	if o.Format == "" {
@@ -70,10 +71,15 @@ func Write(ctx context.Context, dyn dynamic.Interface, o Options, objs []*unstru
 	}
 	sel := metav1.ListOptions{LabelSelector: o.Selector()}
 	for _, gvr := range []schema.GroupVersionResource{nsGVR, clGVR} {
+		ns := metav1.NamespaceAll
+		if gvr == nsGVR {
+			// A scan of one namespace collects only there.
+			ns = o.Namespace
+		}
 		var cont string
 		for {
 			sel.Continue = cont
-			list, err := dyn.Resource(gvr).Namespace(metav1.NamespaceAll).List(ctx, sel)
+			list, err := dyn.Resource(gvr).Namespace(ns).List(ctx, sel)
 			if err != nil {
 				return st, fmt.Errorf("listing earlier %s: %w", gvr.Resource, err)
 			}
