@@ -58,7 +58,7 @@ func init() {
 			Title:       catalog.Text{EN: "Image's vulnerability scan is older than the policy allows", ZH: "镜像的漏洞扫描结果超过策略允许的时长"},
 			Remediation: catalog.Text{EN: "Scan the image again (Harbor can rescan on a schedule) so new CVEs are found.", ZH: "重新扫描镜像（Harbor 可定时重新扫描），以发现新的 CVE。"},
 			Fix:         &check.Fix{Manual: &catalog.Text{EN: "rescan the image", ZH: "重新扫描镜像"}}},
-		check.Spec{ID: TagNotPinned, Item: "2.2", Severity: catalog.SeverityMedium, Scope: scope, Object: rule, References: []string{"NIST SP 800-190 4.1.4"},
+		check.Spec{ID: TagNotPinned, Item: "2.2", Severity: catalog.SeverityMedium, Scope: scope, Object: rule, Policy: movedRule, References: []string{"NIST SP 800-190 4.1.4"},
 			Title:       catalog.Text{EN: "Image runs by tag, not by the digest that was verified", ZH: "镜像按标签运行，而不是按已验证的摘要运行"},
 			Remediation: catalog.Text{EN: "Reference the image by the verified digest (name@sha256:...), or turn on supplyChain.pinDigests so the webhook's /mutate rewrites tags to it.", ZH: "按已验证的摘要（name@sha256:...）引用镜像，或开启 supplyChain.pinDigests，由 webhook 的 /mutate 将标签改写为该摘要。"},
 			Fix:         &check.Fix{Changes: catalog.Text{EN: "replaces the image tag with the digest the registry verified", ZH: "将镜像标签替换为镜像仓库验证过的摘要"}, Edits: pinEdits}},

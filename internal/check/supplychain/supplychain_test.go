@@ -6,6 +6,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/check/checktest"
@@ -199,6 +200,38 @@ func TestNodeVerifier(t *testing.T) {
 		r := run(tc.c)
 		if r.Status != tc.status || !strings.Contains(r.Message.EN+r.Evidence, tc.text) {
 			t.Errorf("%+v: got %s %q %q", tc.c, r.Status, r.Message.EN, r.Evidence)
+		}
+	}
+}
+
+// TestTagMovedUnderAController: a pod a ReplicaSet manages is not judged
+// itself, but when it runs an old digest of its tag KW-SUP-006 names it.
+func TestTagMovedUnderAController(t *testing.T) {
+	old := "sha256:" + strings.Repeat("1", 64)
+	mk := func(running string) *inventory.Object {
+		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "web-1", Namespace: "prod"}, Spec: checktest.HardenedPodSpec()}
+		p.Spec.Containers[0].Image = tagged
+		img := verified(tagged)
+		img.RunningDigest = running
+		return &inventory.Object{Kind: "Pod", Version: "v1", Namespace: "prod", Name: "web-1", Typed: p, Owner: "ReplicaSet/web-1a", Origin: "/api/v1/namespaces/prod/pods/web-1",
+			Images: map[string]*inventory.Image{tagged: img}}
+	}
+	for _, tc := range []struct {
+		running string
+		fail    bool
+	}{{old, true}, {strings.TrimPrefix(checktest.Digest, "@"), false}, {"", false}} {
+		rep := checktest.Evaluate(check.Options{Config: checktest.TrustedConfig(), Mode: "cluster"}, mk(tc.running))
+		n := 0
+		for _, r := range rep.Results {
+			if r.ID == supplychain.TagNotPinned && r.Status == result.Fail {
+				n++
+				if r.Subject.Name != "web-1" || !strings.Contains(r.Message.EN, "runs "+old+", but the tag now points to sha256:0f3c") {
+					t.Errorf("%+v", r)
+				}
+			}
+		}
+		if (n == 1) != tc.fail {
+			t.Errorf("running %q: %d FAILs, want fail=%v", tc.running, n, tc.fail)
 		}
 	}
 }
