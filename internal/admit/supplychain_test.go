@@ -124,7 +124,7 @@ func TestAdmissionVerifiesImages(t *testing.T) {
 		// A tag reaching /validate: /mutate did not pin it.
 		{img("signed"), "prod-pay", false, []string{"KW-SUP-006", "pin it to the verified digest " + f.digests["signed"]}},
 		{f.reg.Host + "/team/signed@" + f.digests["signed"], "prod-pay", true, nil},
-		{img("unsigned"), "prod-pay", false, []string{"KW-SUP-001", "not signed by a trusted key", "does not exist"}},
+		{img("unsigned"), "prod-pay", false, []string{"KW-SUP-001", "not signed by a trusted key", "does not exist) for the trusted keys release"}},
 		{img("tampered"), "prod-pay", false, []string{"KW-SUP-002", "key release signed " + f.digests["signed"]}},
 		{img("unscanned"), "prod-pay", false, []string{"KW-SUP-003", "no vulnerability scan"}},
 		{img("vulnerable"), "prod-pay", false, []string{"KW-SUP-004", "CVE-2026-31337 (CRITICAL, openssl 3.0.1)"}},

@@ -110,7 +110,7 @@ func (c *Client) VerifyCosign(ctx context.Context, repo name.Repository, digest 
 	img, err := remote.Image(tag, c.options(ctx, tag, pull)...)
 	if err != nil {
 		if isNotFound(err) {
-			return sigVerdict{State: inventory.SigUnsigned, Detail: "no cosign signature (" + tag.TagStr() + " does not exist)"}, nil
+			return sigVerdict{State: inventory.SigUnsigned, Detail: "no cosign signature (" + tag.TagStr() + " does not exist) for the trusted keys " + keyNames(keys)}, nil
 		}
 		return sigVerdict{}, fmt.Errorf("reading signatures %s: %w", tag, err)
 	}
