@@ -122,8 +122,12 @@ func registryDown(env *check.Env, sc *config.SupplyChain, em *check.Emitter, ctr
 
 func judgeSignature(em *check.Emitter, ctr, path string, img *inventory.Image, ev string) {
 	switch img.Signature {
-	case inventory.SigVerified, inventory.SigNotRequired:
+	case inventory.SigVerified:
 		// PASS
+	case inventory.SigNotRequired:
+		why := catalog.F("the supply-chain policy of this namespace names no cosign key or Notation trust store: signatures of %s are not required", "此命名空间的供应链策略未指定 cosign 密钥或 Notation 信任库：不要求 %s 的签名", img.Ref)
+		em.NotApplicable(NotSigned, why)
+		em.NotApplicable(SignatureInvalid, why)
 	case inventory.SigUnsigned:
 		em.Fail(NotSigned, ctr, path, catalog.F("image %s (%s) is not signed by a trusted key: %s", "镜像 %s（%s）未由受信任的密钥签名：%s", img.Ref, img.Digest, img.SignatureDetail), ev)
 	case inventory.SigInvalid:

@@ -82,6 +82,7 @@ func TestSupplyChainChecks(t *testing.T) {
 		{"tag moved since the pod started", "cluster", tagged, func(i *inventory.Image) { i.RunningDigest = "sha256:" + strings.Repeat("1", 64) }, supplychain.TagNotPinned, result.Fail, "but the tag now points to sha256:0f3c"},
 		{"tag of an unsigned digest is not asked to be pinned", "manifest", tagged, func(i *inventory.Image) { i.Signature = inventory.SigUnsigned }, supplychain.TagNotPinned, result.Pass, ""},
 		{"tag running the verified digest", "cluster", tagged, func(i *inventory.Image) { i.RunningDigest = i.Digest }, supplychain.TagNotPinned, result.Pass, ""},
+		{"no key configured: signature not applicable", "manifest", pinned, func(i *inventory.Image) { i.Signature = inventory.SigNotRequired }, supplychain.NotSigned, result.NotApplicable, "names no cosign key"},
 		{"offline: signature not applicable", "manifest", pinned, func(i *inventory.Image) { i.Signature, i.Offline = "", true }, supplychain.NotSigned, result.NotApplicable, "offline"},
 	}
 	for _, tc := range cases {
