@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -322,6 +323,66 @@ func TestReportsAtScale(t *testing.T) {
 	if err != nil || len(list.Items) < n {
 		t.Fatalf("%v: %d Reports, want at least %d", err, len(list.Items), n)
 	}
+
+	// One namespace whose results pass etcd's limit is split into parts,
+	// each stored; when it shrinks, the parts no longer needed are deleted.
+	big := "team-0000"
+	errs = make(chan error, 1500)
+	for i := range 1500 {
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem }()
+			d := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("app-%04d", i), Namespace: big},
+				Spec: appsv1.DeploymentSpec{Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "a"}},
+					Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "a"}},
+						Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "registry.example/app:1"}}}}}}
+			_, err := cs.AppsV1().Deployments(big).Create(ctx, d, metav1.CreateOptions{})
+			errs <- err
+		}()
+	}
+	for range 1500 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	parts := func() []string {
+		l, err := dynFor(t, c).Resource(reportGVR).Namespace(big).List(ctx, metav1.ListOptions{LabelSelector: "kubeward.io/scanner=cluster"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for i := range l.Items {
+			b, _ := l.Items[i].MarshalJSON()
+			names = append(names, fmt.Sprintf("%s(%s, %d KiB)", l.Items[i].GetName(), l.Items[i].GetAnnotations()["kubeward.io/part"], len(b)/1024))
+			if len(b) > 1536*1024 {
+				t.Errorf("%s is %d bytes, over etcd's 1.5 MiB", l.Items[i].GetName(), len(b))
+			}
+		}
+		sort.Strings(names)
+		return names
+	}
+	scan := func() {
+		if code, _, errs := kubeward(t, "scan", "cluster", "--kubeconfig", c.AdminKubeconfig(), "-n", big, "--write-reports", "--qps", "400", "--burst", "400", "-o", "json"); code == 2 {
+			t.Fatalf("scan cluster -n %s --write-reports: %s", big, errs)
+		}
+	}
+	scan()
+	grown := parts()
+	if len(grown) < 2 {
+		t.Fatalf("1,500 Deployments in %s gave %v, want the results split", big, grown)
+	}
+	if err := cs.AppsV1().Deployments(big).DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	scan()
+	shrunk := parts()
+	if len(shrunk) != 1 || !strings.HasPrefix(shrunk[0], "kubeward(1/1") {
+		t.Errorf("after the Deployments went: %v, want one part (the others deleted)", shrunk)
+	}
+	if after, err := dynFor(t, c).Resource(reportGVR).Namespace("").List(ctx, metav1.ListOptions{LabelSelector: "kubeward.io/scanner=cluster"}); err != nil || len(after.Items) < n {
+		t.Errorf("after scans of %s alone: %d Reports in all, want the other namespaces' kept (%v)", big, len(after.Items), err)
+	}
+	t.Logf("%s with 1,500 Deployments: %s; without them: %s", big, strings.Join(grown, " "), strings.Join(shrunk, " "))
 }
 
 func runIn(t *testing.T, dir string, name string, args ...string) string {
