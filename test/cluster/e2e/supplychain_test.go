@@ -197,7 +197,7 @@ func TestSupplyChainAtTheAPIServer(t *testing.T) {
 		image string
 		want  []string
 	}{
-		{"unsigned", []string{"KW-SUP-001", "not signed by a trusted key", "does not exist"}},
+		{"unsigned", []string{"KW-SUP-001", "not signed by a trusted key", "does not exist) for the trusted keys release", "no Notation signature"}},
 		{"tampered", []string{"KW-SUP-002", "key release signed " + reg.Digests["signed"]}},
 		{"unscanned", []string{"KW-SUP-003", "no vulnerability scan"}},
 		{"vulnerable", []string{"KW-SUP-004", "CVE-2026-31337 (CRITICAL, openssl 3.0.1)"}},
