@@ -137,6 +137,11 @@ func MaskArgs(args []string, exists Exists) []string {
 		name := strings.TrimLeft(a, "-")
 		if k, v, ok := strings.Cut(name, "="); ok {
 			out[i] = maskInline(a[:len(a)-len(v)]) + maskValue(k, v, exists)
+			// A URL can straddle the '=' ("-A://u=p@h"): mask the user
+			// information of the argument as a whole too.
+			if strings.Contains(out[i], "://") {
+				out[i] = userinfo.ReplaceAllString(out[i], "${1}"+Redacted+"@")
+			}
 			continue
 		}
 		if !boolFlags[name] && i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {

@@ -342,7 +342,9 @@ func (r *reader) streamFix(name, origin string, in io.Reader, fix func([]*invent
 		r.fail(&InputError{File: name, Err: unwrapPathError(err)})
 		return
 	} else if binary {
-		r.fail(&InputError{File: name, Err: errors.New("binary file, not YAML or JSON")})
+		// The line of the first NUL byte, so the message names where.
+		nul := bytes.IndexByte(br.head, 0)
+		r.fail(&InputError{File: name, Line: 1 + bytes.Count(br.head[:nul], []byte("\n")), Err: errors.New("binary file (a NUL byte), not YAML or JSON")})
 		return
 	}
 	var rest io.Reader = br

@@ -136,7 +136,7 @@ func TestLoadBadInputsKeepsGoing(t *testing.T) {
 		t.Errorf("objects = %d, want the 2 good ones", st.Objects)
 	}
 	want := []string{
-		filepath.Join(dir, "binary.json") + ": binary file",
+		filepath.Join(dir, "binary.json") + ":1: binary file",
 		filepath.Join(dir, "broken.yaml") + ":4: invalid YAML",
 		filepath.Join(dir, "missing.yaml") + ": no such file",
 		filepath.Join(dir, "wrongtype.yaml") + ":6: apps/v1 Deployment: field spec.replicas",
