@@ -65,6 +65,11 @@ var (
 // error with file and line is the safe answer.
 var errInvalidYAML = errors.New("invalid YAML")
 
+// errBinary refuses a file with a NUL byte in its first 8 KiB, on purpose
+// stricter than kubectl (which reads one inside a comment): a manifest is
+// text, and a binary file is a wrong path or a hostile input.
+var errBinary = errors.New("binary file (a NUL byte), not YAML or JSON")
+
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): `)
 
 // parseDocument parses one document, reporting errors with file and line.

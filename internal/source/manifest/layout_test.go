@@ -391,7 +391,7 @@ func ourObjects(data []byte) ([]map[string]any, error) {
 // stricter lists the errors by which kubeward refuses what kubectl
 // accepts, on purpose (see yamljson.go and decode.go).
 func stricter(err error) bool {
-	for _, e := range []error{errDuplicate, errSecondDocument, errNotObjects, errNotObject, errTooLarge, errTooDeep, errInvalidYAML} {
+	for _, e := range []error{errDuplicate, errSecondDocument, errNotObjects, errNotObject, errTooLarge, errTooDeep, errInvalidYAML, errBinary} {
 		if errors.Is(err, e) {
 			return true
 		}

@@ -344,7 +344,7 @@ func (r *reader) streamFix(name, origin string, in io.Reader, fix func([]*invent
 	} else if binary {
 		// The line of the first NUL byte, so the message names where.
 		nul := bytes.IndexByte(br.head, 0)
-		r.fail(&InputError{File: name, Line: 1 + bytes.Count(br.head[:nul], []byte("\n")), Err: errors.New("binary file (a NUL byte), not YAML or JSON")})
+		r.fail(&InputError{File: name, Line: 1 + bytes.Count(br.head[:nul], []byte("\n")), Err: errBinary})
 		return
 	}
 	var rest io.Reader = br
