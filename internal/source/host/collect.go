@@ -188,7 +188,7 @@ func (c *collector) proc(comp *inventory.Component, now time.Time) {
 	}
 	var env []string
 	for k, v := range comp.Env {
-		env = append(env, maskInline(k)+"="+maskEnvValue(k, v, c.exists))
+		env = append(env, maskUserinfo(maskInline(k)+"="+maskEnvValue(k, v, c.exists)))
 	}
 	sort.Strings(env)
 	c.write(dir+"/environ", []byte(strings.Join(env, "\x00")), 0o400, 0, 0, now)

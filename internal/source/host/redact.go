@@ -123,6 +123,16 @@ func privateKeyText(s string) bool {
 	return false
 }
 
+// maskUserinfo masks URL user information in a name=value pair as a
+// whole: a URL can straddle the '=' ("A://u=p@h"), and masking the name
+// and the value apart misses it.
+func maskUserinfo(s string) string {
+	if strings.Contains(s, "://") {
+		return userinfo.ReplaceAllString(s, "${1}"+Redacted+"@")
+	}
+	return s
+}
+
 // MaskArgs masks a command line: the values of secret-named flags
 // (--name=value and --name value), and URLs' user information anywhere.
 // Values that are file paths of *-file flags are kept: a path is no secret.
@@ -137,11 +147,7 @@ func MaskArgs(args []string, exists Exists) []string {
 		name := strings.TrimLeft(a, "-")
 		if k, v, ok := strings.Cut(name, "="); ok {
 			out[i] = maskInline(a[:len(a)-len(v)]) + maskValue(k, v, exists)
-			// A URL can straddle the '=' ("-A://u=p@h"): mask the user
-			// information of the argument as a whole too.
-			if strings.Contains(out[i], "://") {
-				out[i] = userinfo.ReplaceAllString(out[i], "${1}"+Redacted+"@")
-			}
+			out[i] = maskUserinfo(out[i])
 			continue
 		}
 		if !boolFlags[name] && i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {

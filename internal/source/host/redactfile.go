@@ -191,7 +191,7 @@ func maskAssignments(s string, exists Exists) string {
 			q, word = word[:1], word[1:len(word)-1]
 		}
 		if name, val, ok := strings.Cut(word, "="); ok {
-			word = maskInline(name) + "=" + maskEnvValue(name, val, exists)
+			word = maskUserinfo(maskInline(name) + "=" + maskEnvValue(name, val, exists))
 		} else {
 			word = maskInline(word)
 		}
@@ -216,7 +216,7 @@ func maskEnvLine(l string, exists Exists) string {
 	if len(tv) >= 2 && (tv[0] == '"' || tv[0] == '\'') && tv[len(tv)-1] == tv[0] {
 		q, tv = tv[:1], tv[1:len(tv)-1]
 	}
-	return maskInline(k) + "=" + q + maskEnvValue(name, tv, exists) + q
+	return maskUserinfo(maskInline(k) + "=" + q + maskEnvValue(name, tv, exists) + q)
 }
 
 // privateKeyIn finds a private key in data: a PEM block of any private key
@@ -556,7 +556,7 @@ func redactValue(k string, v any, exists Exists) any {
 			case "env":
 				for i, s := range strs {
 					if name, val, ok := strings.Cut(s, "="); ok {
-						strs[i] = maskInline(name) + "=" + maskEnvValue(name, val, exists)
+						strs[i] = maskUserinfo(maskInline(name) + "=" + maskEnvValue(name, val, exists))
 					} else {
 						strs[i] = maskInline(s)
 					}
