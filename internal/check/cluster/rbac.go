@@ -84,23 +84,7 @@ func effectiveRBAC(env *check.Env, ix *check.Index, em *check.Emitter) {
 	if !live(env) {
 		return
 	}
-	var roles []*rbacv1.Role
-	var croles []*rbacv1.ClusterRole
-	var rbs []*rbacv1.RoleBinding
-	var crbs []*rbacv1.ClusterRoleBinding
-	for _, o := range ix.Facts["rbac"] {
-		switch t := o.(type) {
-		case *rbacv1.Role:
-			roles = append(roles, t)
-		case *rbacv1.ClusterRole:
-			croles = append(croles, t)
-		case *rbacv1.RoleBinding:
-			rbs = append(rbs, t)
-		case *rbacv1.ClusterRoleBinding:
-			crbs = append(crbs, t)
-		}
-	}
-	grants := effective.Analyze(roles, croles, rbs, crbs)
+	grants := effective.AnalyzeObjects(ix.Facts["rbac"])
 	type key struct {
 		s  effective.Subject
 		id string

@@ -60,22 +60,6 @@ func judgeReaders(env *check.Env, ix *check.Index, em *check.Emitter) {
 	if env.Mode != "cluster" {
 		return
 	}
-	var roles []*rbacv1.Role
-	var croles []*rbacv1.ClusterRole
-	var rbs []*rbacv1.RoleBinding
-	var crbs []*rbacv1.ClusterRoleBinding
-	for _, o := range ix.Facts["secret-readers"] {
-		switch t := o.(type) {
-		case *rbacv1.Role:
-			roles = append(roles, t)
-		case *rbacv1.ClusterRole:
-			croles = append(croles, t)
-		case *rbacv1.RoleBinding:
-			rbs = append(rbs, t)
-		case *rbacv1.ClusterRoleBinding:
-			crbs = append(crbs, t)
-		}
-	}
 	system := map[string]bool{}
 	for _, n := range env.Config.SystemNamespaces {
 		system[n] = true
@@ -85,7 +69,7 @@ func judgeReaders(env *check.Env, ix *check.Index, em *check.Emitter) {
 	}
 	bySubject := map[effective.Subject]*held{}
 	var order []effective.Subject
-	for _, g := range effective.Analyze(roles, croles, rbs, crbs) {
+	for _, g := range effective.AnalyzeObjects(ix.Facts["secret-readers"]) {
 		if !ordinaryReader(g, system) {
 			continue
 		}

@@ -145,6 +145,28 @@ func Analyze(roles []*rbacv1.Role, clusterRoles []*rbacv1.ClusterRole, roleBindi
 	return Evaluate(roles, clusterRoles, roleBindings, clusterRoleBindings).Grants
 }
 
+// AnalyzeObjects is Analyze on a mixed list of RBAC objects (the facts a
+// policy rule collected); objects of other types are ignored.
+func AnalyzeObjects(objs []any) []Grant {
+	var roles []*rbacv1.Role
+	var croles []*rbacv1.ClusterRole
+	var rbs []*rbacv1.RoleBinding
+	var crbs []*rbacv1.ClusterRoleBinding
+	for _, o := range objs {
+		switch t := o.(type) {
+		case *rbacv1.Role:
+			roles = append(roles, t)
+		case *rbacv1.ClusterRole:
+			croles = append(croles, t)
+		case *rbacv1.RoleBinding:
+			rbs = append(rbs, t)
+		case *rbacv1.ClusterRoleBinding:
+			crbs = append(crbs, t)
+		}
+	}
+	return Analyze(roles, croles, rbs, crbs)
+}
+
 // Dangling returns, sorted, the bindings whose roleRef resolves to no role
 // (Result.Dangling) without computing grants.
 func Dangling(roles []*rbacv1.Role, clusterRoles []*rbacv1.ClusterRole, roleBindings []*rbacv1.RoleBinding, clusterRoleBindings []*rbacv1.ClusterRoleBinding) []string {
