@@ -18,10 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/yaml"
-	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/restmapper"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/kubeward/kubeward/test/cluster/harness"
 )
@@ -113,23 +110,7 @@ func podTemplate(o *unstructured.Unstructured) (map[string]any, bool) {
 // API server's Pod Security admission at restricted in its namespace.
 func TestHardenManifestsAcceptedByTheAPIServer(t *testing.T) {
 	c := up(t, harness.Insecure)
-	cfg, err := clientcmd.BuildConfigFromFlags("", c.AdminKubeconfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	groups, err := restmapper.GetAPIGroupResources(dc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mapper := restmapper.NewDiscoveryRESTMapper(groups)
-	dyn, err := dynamic.NewForConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dyn, mapper := adminDynamic(t, c)
 	cs := clientFor(t, c)
 	ctx := context.Background()
 

@@ -171,14 +171,10 @@ func TestClusterScanAsReaderServiceAccount(t *testing.T) {
 	t.Logf("without a binding: %d resources denied, each reported as KW-CL-000", len(denied))
 }
 
-// applyManifest creates every object of a multi-document YAML file through
-// the API as cluster-admin, in file order.
-func applyManifest(t *testing.T, c *harness.Cluster, path string) {
+// adminDynamic is a cluster-admin dynamic client with a REST mapper from
+// the API server's discovery, to create objects of any kind from YAML.
+func adminDynamic(t *testing.T, c *harness.Cluster) (dynamic.Interface, meta.RESTMapper) {
 	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg, err := clientcmd.BuildConfigFromFlags("", c.AdminKubeconfig())
 	if err != nil {
 		t.Fatal(err)
@@ -191,11 +187,22 @@ func applyManifest(t *testing.T, c *harness.Cluster, path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mapper := restmapper.NewDiscoveryRESTMapper(groups)
 	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return dyn, restmapper.NewDiscoveryRESTMapper(groups)
+}
+
+// applyManifest creates every object of a multi-document YAML file through
+// the API as cluster-admin, in file order.
+func applyManifest(t *testing.T, c *harness.Cluster, path string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dyn, mapper := adminDynamic(t, c)
 	dec := yaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
 	for {
 		var raw runtime.RawExtension
